@@ -1,3 +1,6 @@
+// IMPLEMENTER NOTE (remove when done): shared rules for everyone working in this checkout are in
+// /tmp/common.md — read them before committing (own paths only, never `go mod tidy`, no `git add -A`).
+
 package dsl
 
 import "github.com/hashicorp/hcl/v2"
