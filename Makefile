@@ -1,0 +1,66 @@
+# FlakeBench — fbctl. `make help` lists the documented targets.
+
+GO       ?= go
+BIN      := bin/fbctl
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 60s
+
+# The Snowflake driver must never probe cloud metadata addresses, here or in CI.
+export SNOWFLAKE_DISABLE_PLATFORM_DETECTION := true
+export SF_DISABLE_MINICORE := true
+
+.DEFAULT_GOAL := help
+
+## help: list the documented targets
+.PHONY: help
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## //' | awk -F': ' '{ printf "  %-16s %s\n", $$1, $$2 }'
+
+## build: build bin/fbctl
+.PHONY: build
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/fbctl
+
+## run: validate and plan the quick-start scenario on the embedded SQLite default
+.PHONY: run
+run: build
+	$(BIN) validate scenarios/quickstart.fb.hcl
+	$(BIN) plan scenarios/quickstart.fb.hcl
+
+## test: vet, then run every test (starts its own Postgres and Snowflake-protocol servers)
+.PHONY: test
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+## race: run the concurrent packages' tests with the race detector
+.PHONY: race
+race:
+	$(GO) test -race -count=1 ./engine/... ./internal/...
+
+## fuzz: fuzz the scenario parser for FUZZTIME (default 60s)
+.PHONY: fuzz
+fuzz:
+	$(GO) test ./dsl -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+
+## golden: rewrite golden files from current output (review the diff!)
+.PHONY: golden
+golden:
+	$(GO) test ./... -run 'Golden|Format|Plan' -update
+
+## bench: run the benchmarks
+.PHONY: bench
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fmt: format Go code and the shipped scenarios
+.PHONY: fmt
+fmt: build
+	gofmt -w $$(git ls-files '*.go')
+	$(BIN) fmt -recursive scenarios
+
+## clean: remove build output and the embedded store
+.PHONY: clean
+clean:
+	rm -rf bin .flakebench

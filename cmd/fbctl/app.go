@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+)
+
+// globals are the options every command shares, filled in by the app's
+// Before hook.
+type globals struct {
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	color   bool
+	logger  hclog.Logger
+	getenv  func(string) (string, bool)
+	workdir string
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv}
+	app := &cli.App{
+		Name:                 "fbctl",
+		Usage:                "declarative database benchmarks for Snowflake, Postgres and SQLite",
+		Version:              version,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		HideVersion:          true,
+		EnableBashCompletion: false,
+		ExitErrHandler:       func(*cli.Context, error) {}, // exit codes are decided in run()
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "chdir", Usage: "switch to `DIR` before doing anything else"},
+			&cli.BoolFlag{Name: "no-color", Usage: "disable color in output (also NO_COLOR)"},
+			&cli.StringFlag{Name: "log-level", Usage: "log `LEVEL`: trace, debug, info, warn, error, off", EnvVars: []string{"FLAKEBENCH_LOG"}, Value: "warn"},
+		},
+		Before: func(c *cli.Context) error { return g.setup(c) },
+		Commands: []*cli.Command{
+			versionCommand(g),
+			validateCommand(g),
+			fmtCommand(g),
+		},
+	}
+	return app
+}
+
+func (g *globals) setup(c *cli.Context) error {
+	if dir := c.String("chdir"); dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			return fmt.Errorf("-chdir: %w", err)
+		}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	g.workdir = wd
+	_, noColorEnv := os.LookupEnv("NO_COLOR")
+	g.color = !c.Bool("no-color") && !noColorEnv && isTerminal(g.stdout)
+
+	levelName := strings.ToLower(c.String("log-level"))
+	level := hclog.LevelFromString(levelName)
+	if level == hclog.NoLevel {
+		return &exitErr{code: exitError, msg: fmt.Sprintf("unknown log level %q; use trace, debug, info, warn, error or off", levelName)}
+	}
+	g.logger = hclog.New(&hclog.LoggerOptions{
+		Name:   "fbctl",
+		Level:  level,
+		Output: g.stderr,
+		Color:  hclog.ColorOff,
+	})
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func versionCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the fbctl version",
+		Action: func(c *cli.Context) error {
+			fmt.Fprintf(g.stdout, "fbctl %s\n", version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/urfave/cli/v2"
+)
+
+// varFlags are the flags that give variables values from outside the files.
+func varFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "var", Usage: "set a variable: `NAME=VALUE` (repeatable)"},
+		&cli.StringSliceFlag{Name: "var-file", Usage: "read variable values from an HCL `FILE` (repeatable)"},
+	}
+}
+
+// loadOptions builds dsl.LoadOptions from the variable flags.
+func (g *globals) loadOptions(c *cli.Context) dsl.LoadOptions {
+	return dsl.LoadOptions{
+		Vars:      c.StringSlice("var"),
+		VarFiles:  c.StringSlice("var-file"),
+		LookupEnv: g.getenv,
+	}
+}
+
+// pathsOrCwd returns the command's path arguments, or "." when there are none.
+func pathsOrCwd(c *cli.Context) []string {
+	if c.NArg() == 0 {
+		return []string{"."}
+	}
+	return c.Args().Slice()
+}
