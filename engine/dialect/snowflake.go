@@ -1,0 +1,124 @@
+package dialect
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SnowflakeTimeFormat is how timestamps are bound on Snowflake: UTC wall
+// clock text, implicitly cast into TIMESTAMP_NTZ columns. Binding text rather
+// than time.Time keeps the stored value independent of session and driver
+// timestamp-type settings.
+const SnowflakeTimeFormat = "2006-01-02 15:04:05.000000"
+
+// Snowflake is the Snowflake results store and target (driver "snowflake",
+// gosnowflake, registered by cmd/fbctl). Placeholders stay `?`; unquoted
+// identifiers fold to upper case; JSON goes into VARIANT through PARSE_JSON,
+// which Snowflake does not allow in a VALUES list, so inserts with JSON
+// columns select FROM VALUES and upserts are MERGE statements. Floats are
+// bound as decimal text (never float64) into NUMBER columns.
+type Snowflake struct{}
+
+var _ Dialect = Snowflake{}
+
+func (Snowflake) Name() string                  { return "snowflake" }
+func (Snowflake) DriverName() string            { return "snowflake" }
+func (Snowflake) Rebind(q string) string        { return q }
+func (Snowflake) QuoteIdent(name string) string { return quoteWith(name, '"') }
+func (Snowflake) FoldIdent(name string) string  { return strings.ToUpper(name) }
+func (Snowflake) TransactionalDDL() bool        { return false }
+
+// MaxBindVars keeps multi-row binds well under the driver's stage-binding
+// threshold.
+func (Snowflake) MaxBindVars() int { return 16000 }
+
+func (Snowflake) Param(c Column) string {
+	if c.JSON {
+		return "PARSE_JSON(?)"
+	}
+	return "?"
+}
+
+func (d Snowflake) Insert(table string, cols []Column, rows int) string {
+	hasJSON := false
+	for _, c := range cols {
+		hasJSON = hasJSON || c.JSON
+	}
+	if !hasJSON {
+		return valuesInsert(d, table, cols, rows)
+	}
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = fmt.Sprintf("COLUMN%d", i+1)
+		if c.JSON {
+			sel[i] = "PARSE_JSON(" + sel[i] + ")"
+		}
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) SELECT %s FROM VALUES ", table, names(cols), strings.Join(sel, ", "))
+	for i := 0; i < max1(rows); i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+func (d Snowflake) Upsert(table string, cols []Column, keys []string) string {
+	return d.merge(table, cols, keys, true)
+}
+
+func (d Snowflake) InsertIgnore(table string, cols []Column, keys []string) string {
+	return d.merge(table, cols, keys, false)
+}
+
+func (d Snowflake) merge(table string, cols []Column, keys []string, update bool) string {
+	src := make([]string, len(cols))
+	ins := make([]string, len(cols))
+	var set []string
+	for i, c := range cols {
+		src[i] = d.Param(c) + " AS " + c.Name
+		ins[i] = "S." + c.Name
+		if !contains(keys, c.Name) {
+			set = append(set, "T."+c.Name+" = S."+c.Name)
+		}
+	}
+	on := make([]string, len(keys))
+	for i, k := range keys {
+		on[i] = "T." + k + " = S." + k
+	}
+	q := fmt.Sprintf("MERGE INTO %s T USING (SELECT %s) S ON %s", table, strings.Join(src, ", "), strings.Join(on, " AND "))
+	if update && len(set) > 0 {
+		q += " WHEN MATCHED THEN UPDATE SET " + strings.Join(set, ", ")
+	}
+	return q + fmt.Sprintf(" WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)", names(cols), strings.Join(ins, ", "))
+}
+
+func (Snowflake) JSON(raw []byte) any {
+	if raw == nil {
+		return nil
+	}
+	return string(raw)
+}
+
+func (Snowflake) Time(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(SnowflakeTimeFormat)
+}
+
+func (Snowflake) Bool(b bool) any { return b }
+
+func (Snowflake) Float(f float64) any {
+	return strconv.FormatFloat(finite(f), 'f', -1, 64)
+}
+
+func (Snowflake) TableExists(table string) (string, []any) {
+	return "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = CURRENT_SCHEMA() AND TABLE_NAME = ?",
+		[]any{strings.ToUpper(table)}
+}
