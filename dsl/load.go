@@ -1,12 +1,23 @@
-// IMPLEMENTER NOTE (remove when done): shared rules for everyone working in this checkout are in
-// /tmp/common.md — read them before committing (own paths only, never `go mod tidy`, no `git add -A`).
-
 package dsl
 
-import "github.com/hashicorp/hcl/v2"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
 
 // FileSuffix is the suffix of scenario files.
 const FileSuffix = ".fb.hcl"
+
+// EnvVarPrefix is the prefix of environment variables that set input
+// variables: FB_VAR_NAME sets variable "NAME".
+const EnvVarPrefix = "FB_VAR_"
 
 // LoadOptions carries the values given outside the files.
 type LoadOptions struct {
@@ -25,11 +36,189 @@ type LoadOptions struct {
 // never nil: its Files and Sources are set for rendering diagnostics even
 // when the diagnostics hold errors.
 func Load(paths []string, opts LoadOptions) (*Config, hcl.Diagnostics) {
-	panic("not implemented")
+	var diags hcl.Diagnostics
+	var names []string
+	sources := map[string][]byte{}
+	add := func(p string) {
+		if _, seen := sources[p]; seen {
+			return
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			diags = append(diags, errorDiag("Cannot read scenario file", fmt.Sprintf("The file %q could not be read: %v.", p, err), nil, nil))
+			return
+		}
+		sources[p] = b
+		names = append(names, p)
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			diags = append(diags, errorDiag("Cannot read scenario file", fmt.Sprintf("The path %q could not be read: %v.", p, err), nil, nil))
+			continue
+		}
+		if !st.IsDir() {
+			add(p)
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			diags = append(diags, errorDiag("Cannot read scenario directory", fmt.Sprintf("The directory %q could not be read: %v.", p, err), nil, nil))
+			continue
+		}
+		found := false
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), FileSuffix) {
+				add(filepath.Join(p, e.Name()))
+				found = true
+			}
+		}
+		if !found {
+			diags = append(diags, errorDiag("No scenario files", fmt.Sprintf("The directory %q holds no *%s files.", p, FileSuffix), nil, nil))
+		}
+	}
+	l := newLoader(sources, opts)
+	l.diags = diags
+	l.load(names)
+	return l.cfg, l.diags
+}
+
+// LoadSources is Load over in-memory files: sources maps file names to
+// their contents. Files are read in name order; file() resolves against the
+// map only. VarFiles are still read from disk unless present in sources.
+func LoadSources(sources map[string][]byte, opts LoadOptions) (*Config, hcl.Diagnostics) {
+	names := make([]string, 0, len(sources))
+	for n := range sources {
+		if strings.HasSuffix(n, FileSuffix) || len(sources) == 1 {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	l := newLoader(sources, opts)
+	l.memoryOnly = true
+	l.load(names)
+	return l.cfg, l.diags
+}
+
+// loader holds the state of one Load.
+type loader struct {
+	opts       LoadOptions
+	cfg        *Config
+	sources    map[string][]byte
+	memoryOnly bool
+	diags      hcl.Diagnostics
+
+	files     []*parsedFile
+	vars      map[string]*variableDecl
+	varOrder  []string
+	varVals   map[string]cty.Value // marked sensitive where declared so
+	locals    map[string]*localDecl
+	localVals map[string]cty.Value
+}
+
+// parsedFile is one parsed scenario file with its root content and the
+// evaluation context for its expressions.
+type parsedFile struct {
+	name    string
+	file    *hcl.File
+	content *hcl.BodyContent
+	ctx     *hcl.EvalContext
+}
+
+func newLoader(sources map[string][]byte, opts LoadOptions) *loader {
+	return &loader{
+		opts:    opts,
+		sources: sources,
+		cfg: &Config{
+			Variables:   map[string]*Variable{},
+			Connections: map[string]*Connection{},
+			Templates:   map[string]*Template{},
+			Scenarios:   map[string]*Scenario{},
+			Sources:     map[string][]byte{},
+			Files:       map[string]*hcl.File{},
+		},
+		vars:      map[string]*variableDecl{},
+		varVals:   map[string]cty.Value{},
+		locals:    map[string]*localDecl{},
+		localVals: map[string]cty.Value{},
+	}
+}
+
+func (l *loader) lookupEnv(name string) (string, bool) {
+	if l.opts.LookupEnv != nil {
+		return l.opts.LookupEnv(name)
+	}
+	return os.LookupEnv(name)
+}
+
+func (l *loader) load(names []string) {
+	for _, name := range names {
+		src := l.sources[name]
+		l.cfg.Sources[name] = src
+		f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+		l.diags = append(l.diags, diags...)
+		if f == nil || f.Body == nil {
+			continue
+		}
+		l.cfg.Files[name] = f
+		content, cdiags := f.Body.Content(rootSchema)
+		l.diags = append(l.diags, cdiags...)
+		l.files = append(l.files, &parsedFile{name: name, file: f, content: content})
+	}
+
+	// Inputs first: variables, then locals in dependency order.
+	for _, pf := range l.files {
+		for _, b := range pf.content.Blocks.OfType("variable") {
+			l.declareVariable(pf, b)
+		}
+	}
+	l.resolveVariables()
+	for _, pf := range l.files {
+		for _, b := range pf.content.Blocks.OfType("locals") {
+			l.declareLocals(pf, b)
+		}
+	}
+	l.evalLocals()
+	for _, pf := range l.files {
+		pf.ctx = l.evalContext(pf.name)
+	}
+
+	// Then the blocks, each kind after the kinds it refers to.
+	for _, pf := range l.files {
+		for _, b := range pf.content.Blocks.OfType("connection") {
+			l.decodeConnection(pf, b)
+		}
+	}
+	for _, pf := range l.files {
+		for _, b := range pf.content.Blocks.OfType("results") {
+			l.decodeResults(pf, b)
+		}
+	}
+	for _, pf := range l.files {
+		for _, b := range pf.content.Blocks.OfType("template") {
+			l.decodeTemplate(pf, b)
+		}
+	}
+	for _, pf := range l.files {
+		for _, b := range pf.content.Blocks.OfType("scenario") {
+			l.decodeScenario(pf, b)
+		}
+	}
+}
+
+// evalContext is the context for expressions in the named file.
+func (l *loader) evalContext(filename string) *hcl.EvalContext {
+	return &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":   objectOf(l.varVals),
+			"local": objectOf(l.localVals),
+		},
+		Functions: l.functions(filepath.Dir(filename)),
+	}
 }
 
 // Format returns src in canonical form (hclwrite), or the syntax errors that
 // stop it from being formatted.
 func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
-	panic("not implemented")
+	return format(src, filename)
 }

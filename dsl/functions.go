@@ -1,0 +1,144 @@
+package dsl
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// baseFunctions is the cty standard-library set available in every
+// expression. env and file are added per file by functions().
+var baseFunctions = map[string]function.Function{
+	"abs":           stdlib.AbsoluteFunc,
+	"ceil":          stdlib.CeilFunc,
+	"chomp":         stdlib.ChompFunc,
+	"coalesce":      stdlib.CoalesceFunc,
+	"coalescelist":  stdlib.CoalesceListFunc,
+	"compact":       stdlib.CompactFunc,
+	"concat":        stdlib.ConcatFunc,
+	"contains":      stdlib.ContainsFunc,
+	"csvdecode":     stdlib.CSVDecodeFunc,
+	"distinct":      stdlib.DistinctFunc,
+	"element":       stdlib.ElementFunc,
+	"flatten":       stdlib.FlattenFunc,
+	"floor":         stdlib.FloorFunc,
+	"format":        stdlib.FormatFunc,
+	"formatdate":    stdlib.FormatDateFunc,
+	"formatlist":    stdlib.FormatListFunc,
+	"indent":        stdlib.IndentFunc,
+	"join":          stdlib.JoinFunc,
+	"jsondecode":    stdlib.JSONDecodeFunc,
+	"jsonencode":    stdlib.JSONEncodeFunc,
+	"keys":          stdlib.KeysFunc,
+	"length":        stdlib.LengthFunc,
+	"log":           stdlib.LogFunc,
+	"lookup":        stdlib.LookupFunc,
+	"lower":         stdlib.LowerFunc,
+	"max":           stdlib.MaxFunc,
+	"merge":         stdlib.MergeFunc,
+	"min":           stdlib.MinFunc,
+	"parseint":      stdlib.ParseIntFunc,
+	"pow":           stdlib.PowFunc,
+	"range":         stdlib.RangeFunc,
+	"regex":         stdlib.RegexFunc,
+	"regexall":      stdlib.RegexAllFunc,
+	"regex_replace": stdlib.RegexReplaceFunc,
+	"replace":       stdlib.ReplaceFunc,
+	"reverse":       stdlib.ReverseListFunc,
+	"setunion":      stdlib.SetUnionFunc,
+	"signum":        stdlib.SignumFunc,
+	"slice":         stdlib.SliceFunc,
+	"sort":          stdlib.SortFunc,
+	"split":         stdlib.SplitFunc,
+	"strrev":        stdlib.ReverseFunc,
+	"substr":        stdlib.SubstrFunc,
+	"timeadd":       stdlib.TimeAddFunc,
+	"title":         stdlib.TitleFunc,
+	"tobool":        stdlib.MakeToFunc(cty.Bool),
+	"tolist":        stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+	"tomap":         stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+	"tonumber":      stdlib.MakeToFunc(cty.Number),
+	"toset":         stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+	"tostring":      stdlib.MakeToFunc(cty.String),
+	"trim":          stdlib.TrimFunc,
+	"trimprefix":    stdlib.TrimPrefixFunc,
+	"trimspace":     stdlib.TrimSpaceFunc,
+	"trimsuffix":    stdlib.TrimSuffixFunc,
+	"upper":         stdlib.UpperFunc,
+	"values":        stdlib.ValuesFunc,
+	"zipmap":        stdlib.ZipmapFunc,
+}
+
+// FunctionNames lists every function callable in scenario expressions
+// (the generator functions are only callable inside a query's args).
+func FunctionNames() []string {
+	names := []string{"env", "file"}
+	for n := range baseFunctions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// functions returns the function table for expressions in a file in dir.
+func (l *loader) functions(dir string) map[string]function.Function {
+	fns := make(map[string]function.Function, len(baseFunctions)+2)
+	for n, f := range baseFunctions {
+		fns[n] = f
+	}
+	fns["env"] = l.envFunc()
+	fns["file"] = l.fileFunc(dir)
+	return fns
+}
+
+// envFunc is env("NAME") or env("NAME", "fallback"): the environment
+// variable's value, the fallback, or "" when unset.
+func (l *loader) envFunc() function.Function {
+	return function.New(&function.Spec{
+		Params:   []function.Parameter{{Name: "name", Type: cty.String}},
+		VarParam: &function.Parameter{Name: "default", Type: cty.String},
+		Type:     function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if len(args) > 2 {
+				return cty.NilVal, function.NewArgErrorf(2, "env takes a name and at most one default value")
+			}
+			if v, ok := l.lookupEnv(args[0].AsString()); ok {
+				return cty.StringVal(v), nil
+			}
+			if len(args) == 2 {
+				return args[1], nil
+			}
+			return cty.StringVal(""), nil
+		},
+	})
+}
+
+// fileFunc is file("path"): the contents of a file, relative to the
+// directory of the scenario file that calls it.
+func (l *loader) fileFunc(dir string) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			p := args[0].AsString()
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(dir, p)
+			}
+			if src, ok := l.sources[p]; ok {
+				return cty.StringVal(string(src)), nil
+			}
+			if l.memoryOnly {
+				return cty.NilVal, function.NewArgErrorf(0, "no such file %q", p)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return cty.NilVal, function.NewArgErrorf(0, "cannot read %q: %v", p, err)
+			}
+			return cty.StringVal(string(b)), nil
+		},
+	})
+}

@@ -1,0 +1,178 @@
+package dsl
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Get returns the attribute from Fields, or from Secrets when it is secret.
+func (c *Connection) Get(name string) string {
+	if v, ok := c.Fields[name]; ok {
+		return v
+	}
+	return c.Secrets[name]
+}
+
+// SecretNames returns the sorted names of the secret attributes that were set.
+func (c *Connection) SecretNames() []string {
+	return sortedKeys(c.Secrets)
+}
+
+func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
+	typ, name := b.Labels[0], b.Labels[1]
+	schema, ok := connectionSchemas[typ]
+	if !ok {
+		l.diags = append(l.diags, unknownValue("Unknown connection type", "connection type", typ, connectionTypes, b.LabelRanges[0]))
+		return
+	}
+	key := typ + "." + name
+	if prev, ok := l.cfg.Connections[key]; ok {
+		l.diags = append(l.diags, duplicate("connection", key, prev.DeclRange, b.DefRange))
+		return
+	}
+	c := &Connection{
+		Type: typ, Name: name,
+		Fields:    map[string]string{},
+		Params:    map[string]string{},
+		Secrets:   map[string]string{},
+		DeclRange: b.DefRange,
+	}
+	l.cfg.Connections[key] = c
+	l.cfg.ConnectionOrder = append(l.cfg.ConnectionOrder, key)
+
+	content, diags := b.Body.Content(schema)
+	l.diags = append(l.diags, diags...)
+	secret := map[string]bool{"password": true, "token": true, "private_key_passphrase": true}
+	for _, attr := range sortedAttrs(content.Attributes) {
+		switch attr.Name {
+		case "params":
+			if m, ok, d := getStringMap(attr, pf.ctx); ok {
+				c.Params = m
+			} else {
+				l.diags = append(l.diags, d...)
+			}
+			continue
+		case "port":
+			if p, ok, d := getInt(attr, pf.ctx); !ok {
+				l.diags = append(l.diags, d...)
+				continue
+			} else if p < 1 || p > 65535 {
+				l.diags = append(l.diags, errorDiag("Invalid port",
+					fmt.Sprintf("The port must be between 1 and 65535; got %d.", p),
+					rangePtr(attr.Expr.Range()), rangePtr(attr.Range)))
+				continue
+			}
+		case "prefer_simple_protocol":
+			if bv, ok, d := getBool(attr, pf.ctx); ok {
+				c.Fields[attr.Name] = fmt.Sprint(bv)
+			} else {
+				l.diags = append(l.diags, d...)
+			}
+			continue
+		}
+		s, sensitive, ok, d := getString(attr, pf.ctx)
+		l.diags = append(l.diags, d...)
+		if !ok {
+			continue
+		}
+		if attr.Name == "sslmode" {
+			modes := []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+			if !contains(modes, s) {
+				l.diags = append(l.diags, unknownValue("Unknown sslmode", "sslmode", s, modes, attr.Expr.Range()))
+				continue
+			}
+		}
+		if secret[attr.Name] || sensitive || (attr.Name == "dsn" && dsnHasPassword(s)) {
+			c.Secrets[attr.Name] = s
+		} else {
+			c.Fields[attr.Name] = s
+		}
+	}
+
+	missing := func(detail string) {
+		l.diags = append(l.diags, errorDiag("Missing required argument", detail, rangePtr(b.DefRange), nil))
+	}
+	has := func(n string) bool { return content.Attributes[n] != nil }
+	switch typ {
+	case ConnSnowflake:
+		if !has("connection_name") && !has("account") {
+			missing(fmt.Sprintf("The snowflake connection %q needs either connection_name (an entry of connections.toml) or account.", name))
+		}
+	case ConnPostgres:
+		if has("dsn") {
+			for _, n := range []string{"host", "port", "user", "password", "database", "sslmode"} {
+				if a := content.Attributes[n]; a != nil {
+					l.diags = append(l.diags, errorDiag("Conflicting connection arguments",
+						fmt.Sprintf("The postgres connection %q sets both dsn and %s; put everything in the dsn or use the separate arguments.", name, n),
+						rangePtr(a.NameRange), rangePtr(a.Range)))
+				}
+			}
+		} else if !has("host") {
+			missing(fmt.Sprintf("The postgres connection %q needs either dsn or host.", name))
+		}
+	}
+}
+
+var kvPassword = regexp.MustCompile(`(?i)(^|\s)password\s*=`)
+
+// dsnHasPassword reports whether a Postgres DSN (URL or key=value form)
+// carries a password.
+func dsnHasPassword(dsn string) bool {
+	if strings.Contains(dsn, "://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return true // cannot tell: keep it secret
+		}
+		if _, set := u.User.Password(); set {
+			return true
+		}
+		return u.Query().Has("password")
+	}
+	return kvPassword.MatchString(dsn)
+}
+
+// connectionRef resolves `connection.TYPE.NAME` to its key, reporting
+// malformed or unknown references.
+func (l *loader) connectionRef(attr *hcl.Attribute) (string, bool) {
+	tr, diags := hcl.AbsTraversalForExpr(attr.Expr)
+	key := ""
+	if !diags.HasErrors() && len(tr) == 3 && tr.RootName() == "connection" {
+		t, ok1 := tr[1].(hcl.TraverseAttr)
+		n, ok2 := tr[2].(hcl.TraverseAttr)
+		if ok1 && ok2 {
+			key = t.Name + "." + n.Name
+		}
+	}
+	if key == "" {
+		l.diags = append(l.diags, errorDiag("Invalid connection reference",
+			"The connection must be a reference of the form connection.TYPE.NAME, such as connection.snowflake.bench.",
+			rangePtr(attr.Expr.Range()), rangePtr(attr.Range)))
+		return "", false
+	}
+	if _, ok := l.cfg.Connections[key]; !ok {
+		l.diags = append(l.diags, unknownName("Unknown connection", "connection", key, l.cfg.ConnectionOrder, attr.Expr.Range()))
+		return "", false
+	}
+	return key, true
+}
+
+func (l *loader) decodeResults(pf *parsedFile, b *hcl.Block) {
+	if l.cfg.Results != nil {
+		l.diags = append(l.diags, errorDiag("Duplicate results block",
+			fmt.Sprintf("A results block was already declared at %s; only one is allowed.", l.cfg.Results.DeclRange.String()),
+			rangePtr(b.DefRange), nil))
+		return
+	}
+	l.cfg.Results = &Results{DeclRange: b.DefRange}
+	content, diags := b.Body.Content(resultsSchema)
+	l.diags = append(l.diags, diags...)
+	if attr := content.Attributes["connection"]; attr != nil {
+		if key, ok := l.connectionRef(attr); ok {
+			l.cfg.Results.Connection = key
+		}
+	}
+}

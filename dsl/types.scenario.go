@@ -1,0 +1,324 @@
+package dsl
+
+import (
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// DefaultSeed is the seed of a scenario without a seed attribute: the
+// 64-bit FNV-1a hash of its name with the top bit cleared, so it is stable
+// across runs, machines and versions and is never negative.
+func DefaultSeed(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64() &^ (1 << 63))
+}
+
+// LatencyMetrics are the threshold metrics measured in milliseconds.
+var LatencyMetrics = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"}
+
+// scenarioState holds per-scenario decoding state.
+type scenarioState struct {
+	s      *Scenario
+	phases map[string]*phaseState
+	// templateGiven: the scenario has a template attribute (so a phase
+	// without one does not repeat an error about it).
+	templateGiven bool
+}
+
+func (l *loader) decodeScenario(pf *parsedFile, b *hcl.Block) {
+	name := b.Labels[0]
+	if prev, ok := l.cfg.Scenarios[name]; ok {
+		l.diags = append(l.diags, duplicate("scenario", name, prev.DeclRange, b.DefRange))
+		return
+	}
+	s := &Scenario{Name: name, Seed: DefaultSeed(name), DeclRange: b.DefRange}
+	l.cfg.Scenarios[name] = s
+	l.cfg.ScenarioOrder = append(l.cfg.ScenarioOrder, name)
+	st := &scenarioState{s: s, phases: map[string]*phaseState{}}
+
+	content, diags := b.Body.Content(scenarioSchema)
+	l.diags = append(l.diags, diags...)
+	ctx := pf.ctx
+	attrs := content.Attributes
+	if a := attrs["description"]; a != nil {
+		s.Description = l.str(a, ctx)
+	}
+	if a := attrs["template"]; a != nil {
+		st.templateGiven = true
+		if n, ok := l.templateRef(a.Expr, ctx); ok {
+			s.Template = n
+		}
+	} else if len(l.cfg.TemplateOrder) == 1 {
+		s.Template = l.cfg.TemplateOrder[0]
+	}
+	if a := attrs["seed"]; a != nil {
+		n, ok, d := getInt(a, ctx)
+		l.diags = append(l.diags, d...)
+		if ok {
+			s.Seed = n
+		}
+	}
+
+	for _, kind := range []string{"setup", "teardown", "warmup", "sampling"} {
+		blocks := content.Blocks.OfType(kind)
+		for i, blk := range blocks {
+			if i > 0 {
+				l.diags = append(l.diags, errorDiag("Duplicate "+kind+" block",
+					fmt.Sprintf("A %s block was already declared at %s; a scenario takes at most one.", kind, blocks[0].DefRange.String()),
+					rangePtr(blk.DefRange), nil))
+				continue
+			}
+			switch kind {
+			case "setup":
+				s.Setup = l.decodeSQLList(blk, ctx)
+			case "teardown":
+				s.Teardown = l.decodeSQLList(blk, ctx)
+			case "warmup":
+				s.Warmup = l.decodeWarmup(blk, ctx)
+			case "sampling":
+				s.Sampling = l.decodeSampling(blk, ctx)
+			}
+		}
+	}
+
+	phaseBlocks := content.Blocks.OfType("phase")
+	var order []*phaseState
+	for _, pb := range phaseBlocks {
+		if ps := l.decodePhase(st, pb, ctx); ps != nil {
+			order = append(order, ps)
+		}
+	}
+	if len(phaseBlocks) == 0 {
+		l.diags = append(l.diags, errorDiag("Missing phase block",
+			fmt.Sprintf("The scenario %q has no phase blocks; a scenario needs at least one phase.", name),
+			rangePtr(b.DefRange), nil))
+	}
+	l.resolvePhaseDeps(st, order)
+
+	thresholdNames := map[string]*Threshold{}
+	for _, tb := range content.Blocks.OfType("threshold") {
+		if prev, ok := thresholdNames[tb.Labels[0]]; ok {
+			l.diags = append(l.diags, duplicate("threshold", tb.Labels[0], prev.DeclRange, tb.DefRange))
+			continue
+		}
+		if t := l.decodeThreshold(st, tb, ctx); t != nil {
+			thresholdNames[t.Name] = t
+			s.Thresholds = append(s.Thresholds, t)
+		}
+	}
+}
+
+// templateRef resolves `template.NAME` or a string naming a template.
+func (l *loader) templateRef(expr hcl.Expression, ctx *hcl.EvalContext) (string, bool) {
+	name, ok := l.nameRef(expr, ctx, "template")
+	if !ok {
+		return "", false
+	}
+	if _, found := l.cfg.Templates[name]; !found {
+		l.diags = append(l.diags, unknownName("Unknown template", "template", name, l.cfg.TemplateOrder, expr.Range()))
+		return "", false
+	}
+	return name, true
+}
+
+// nameRef reads a reference written either as ROOT.NAME or as a string.
+func (l *loader) nameRef(expr hcl.Expression, ctx *hcl.EvalContext, root string) (string, bool) {
+	if tr, d := hcl.AbsTraversalForExpr(expr); !d.HasErrors() && tr.RootName() == root {
+		if a, ok := tr[len(tr)-1].(hcl.TraverseAttr); ok && len(tr) == 2 {
+			return a.Name, true
+		}
+		l.diags = append(l.diags, errorDiag("Invalid "+root+" reference",
+			fmt.Sprintf("A %s reference has the form %s.NAME.", root, root), rangePtr(expr.Range()), nil))
+		return "", false
+	}
+	v, _, ok, d := evalExpr(expr, ctx)
+	l.diags = append(l.diags, d...)
+	if !ok {
+		return "", false
+	}
+	if v.Type() != cty.String {
+		l.diags = append(l.diags, errorDiag("Invalid "+root+" reference",
+			fmt.Sprintf("A %s reference is written %s.NAME or as a string with the name.", root, root), rangePtr(expr.Range()), nil))
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+func (l *loader) decodeSQLList(b *hcl.Block, ctx *hcl.EvalContext) []string {
+	content, diags := b.Body.Content(sqlListSchema)
+	l.diags = append(l.diags, diags...)
+	if a := content.Attributes["sql"]; a != nil {
+		list, _, d := getStringList(a, ctx)
+		l.diags = append(l.diags, d...)
+		return list
+	}
+	return nil
+}
+
+func (l *loader) decodeWarmup(b *hcl.Block, ctx *hcl.EvalContext) *Warmup {
+	w := &Warmup{DeclRange: b.DefRange}
+	content, diags := b.Body.Content(warmupSchema)
+	l.diags = append(l.diags, diags...)
+	if a := content.Attributes["duration"]; a != nil {
+		d, _, dd := getDuration(a, ctx, true)
+		l.diags = append(l.diags, dd...)
+		w.Duration = d
+	}
+	if a := content.Attributes["connections"]; a != nil {
+		n, _, d := getPositiveInt(a, ctx)
+		l.diags = append(l.diags, d...)
+		w.Connections = n
+	}
+	return w
+}
+
+func (l *loader) decodeSampling(b *hcl.Block, ctx *hcl.EvalContext) *Sampling {
+	s := &Sampling{Rate: 1, DeclRange: b.DefRange}
+	content, diags := b.Body.Content(samplingSchema)
+	l.diags = append(l.diags, diags...)
+	if a := content.Attributes["rate"]; a != nil {
+		v, _, ok, d := evalAttr(a, ctx)
+		l.diags = append(l.diags, d...)
+		switch {
+		case !ok:
+		case v.Type() == cty.String && v.AsString() == "auto":
+			s.Rate, s.Auto = 0, true
+		case v.Type() == cty.Number:
+			f, _ := v.AsBigFloat().Float64()
+			if f > 0 && f <= 1 {
+				s.Rate = f
+				break
+			}
+			fallthrough
+		default:
+			l.diags = append(l.diags, errorDiag("Invalid sampling rate",
+				fmt.Sprintf("The sampling rate must be a fraction in (0, 1] (1 stores every operation) or \"auto\"; got %s.", showValue(v)),
+				rangePtr(a.Expr.Range()), rangePtr(a.Range)))
+		}
+	}
+	if a := content.Attributes["max_rows_per_second"]; a != nil {
+		n, _, d := getPositiveInt(a, ctx)
+		l.diags = append(l.diags, d...)
+		s.MaxRowsPerSecond = n
+	}
+	return s
+}
+
+func showValue(v cty.Value) string {
+	switch v.Type() {
+	case cty.String:
+		return fmt.Sprintf("%q", v.AsString())
+	case cty.Number:
+		return v.AsBigFloat().Text('g', 6)
+	}
+	return "a " + v.Type().FriendlyName()
+}
+
+func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalContext) *Threshold {
+	t := &Threshold{Name: b.Labels[0], DeclRange: b.DefRange}
+	content, diags := b.Body.Content(thresholdSchema)
+	l.diags = append(l.diags, diags...)
+	attrs := content.Attributes
+	ok := !diags.HasErrors()
+	if a := attrs["metric"]; a != nil {
+		if s, _, good, d := getString(a, ctx); !good {
+			l.diags, ok = append(l.diags, d...), false
+		} else if !contains(ThresholdMetrics, s) {
+			l.diags, ok = append(l.diags, unknownValue("Unknown metric", "threshold metric", s, ThresholdMetrics, a.Expr.Range())), false
+		} else {
+			t.Metric = s
+		}
+	}
+	// The templates in scope: the phase's, or every phase's.
+	templates := map[string]bool{}
+	if a := attrs["phase"]; a != nil {
+		if n, good := l.nameRef(a.Expr, ctx, "phase"); !good {
+			ok = false
+		} else if ps, found := st.phases[n]; !found {
+			l.diags = append(l.diags, unknownName("Unknown phase", "phase in scenario "+fmt.Sprintf("%q", st.s.Name), n, phaseNames(st.s), a.Expr.Range()))
+			ok = false
+		} else {
+			t.Phase = n
+			templates[ps.p.Template] = true
+		}
+	}
+	if t.Phase == "" {
+		for _, p := range st.s.Phases {
+			templates[p.Template] = true
+		}
+	}
+	if a := attrs["query"]; a != nil {
+		if n, _, good, d := getString(a, ctx); !good {
+			l.diags, ok = append(l.diags, d...), false
+		} else {
+			var known []string
+			found := false
+			for _, tn := range sortedKeys(templates) {
+				if tmpl := l.cfg.Templates[tn]; tmpl != nil {
+					known = append(known, tmpl.QueryOrder...)
+					found = found || tmpl.Queries[n] != nil
+				}
+			}
+			if !found && len(known) > 0 {
+				l.diags = append(l.diags, unknownName("Unknown query", "query in the templates this threshold covers", n, known, a.Expr.Range()))
+				ok = false
+			}
+			t.Query = n
+		}
+	}
+	below, above := attrs["below"], attrs["above"]
+	switch {
+	case below != nil && above != nil:
+		l.diags = append(l.diags, errorDiag("Conflicting threshold bounds",
+			fmt.Sprintf("The threshold %q sets both below and above; set exactly one.", t.Name),
+			rangePtr(above.NameRange), rangePtr(above.Range)))
+		return nil
+	case below == nil && above == nil:
+		l.diags = append(l.diags, errorDiag("Missing threshold bound",
+			fmt.Sprintf("The threshold %q needs either below or above.", t.Name), rangePtr(b.DefRange), nil))
+		return nil
+	}
+	bound := below
+	if bound == nil {
+		bound = above
+	}
+	var f float64
+	var good bool
+	var d hcl.Diagnostics
+	if contains(LatencyMetrics, t.Metric) {
+		f, good, d = l.latency(bound, ctx)
+	} else {
+		f, good, d = getFloat(bound, ctx)
+	}
+	l.diags = append(l.diags, d...)
+	if !good || !ok {
+		return nil
+	}
+	if bound == below {
+		t.Below = &f
+	} else {
+		t.Above = &f
+	}
+	return t
+}
+
+func phaseNames(s *Scenario) []string {
+	var out []string
+	for _, p := range s.Phases {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// durationOr returns d, or def when d is zero.
+func durationOr(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
