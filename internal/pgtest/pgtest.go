@@ -1,0 +1,192 @@
+package pgtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Server is a running PostgreSQL server owned by a test process.
+type Server struct {
+	dir     string // temp dir: data/, socket, log
+	bin     string // directory holding initdb and pg_ctl
+	port    int
+	cred    *syscall.Credential // non-nil when running as root
+	stopped bool
+}
+
+// User is the superuser name of the test cluster.
+const User = "postgres"
+
+// ErrNoBinaries is returned by Start when initdb/pg_ctl cannot be found.
+var ErrNoBinaries = errors.New("pgtest: PostgreSQL server binaries (initdb, pg_ctl) not found in PATH or /usr/lib/postgresql/*/bin")
+
+// FindBinDir returns the directory that holds initdb and pg_ctl: the one of
+// initdb in PATH (symlinks resolved), else the newest /usr/lib/postgresql/*/bin.
+func FindBinDir() (string, error) {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		dir := filepath.Dir(p)
+		if fileExists(filepath.Join(dir, "pg_ctl")) {
+			return dir, nil
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
+	for _, d := range dirs {
+		if fileExists(filepath.Join(d, "initdb")) && fileExists(filepath.Join(d, "pg_ctl")) {
+			return d, nil
+		}
+	}
+	return "", ErrNoBinaries
+}
+
+func versionOf(binDir string) float64 {
+	v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
+	return v
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// Start creates a cluster in a new temp dir and starts it on a free loopback
+// port. The caller must Stop it.
+func Start(ctx context.Context) (*Server, error) {
+	bin, err := FindBinDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "fbctl-pgtest-")
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	s := &Server{dir: dir, bin: bin}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("pgtest: running as root needs a \"postgres\" user to run the server: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("pgtest: chown %s: %w", dir, err)
+		}
+	}
+	if err := s.run(ctx, "initdb", "-D", s.dataDir(), "-U", User, "-A", "trust", "-E", "UTF8",
+		"--locale=C", "--no-sync", "--no-instructions"); err != nil {
+		s.cleanup()
+		return nil, err
+	}
+	// A free port can be taken between probing and binding; retry a few times.
+	for attempt := 0; ; attempt++ {
+		if s.port, err = freePort(); err != nil {
+			s.cleanup()
+			return nil, err
+		}
+		opts := strings.Join([]string{
+			"-p", strconv.Itoa(s.port), "-k", s.dir,
+			"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+			"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=64MB",
+		}, " ")
+		err = s.run(ctx, "pg_ctl", "start", "-w", "-t", "30", "-D", s.dataDir(),
+			"-l", filepath.Join(s.dir, "postgres.log"), "-o", opts)
+		if err == nil {
+			return s, nil
+		}
+		if attempt == 2 {
+			log, _ := os.ReadFile(filepath.Join(s.dir, "postgres.log"))
+			s.cleanup()
+			return nil, fmt.Errorf("%w\nserver log:\n%s", err, tail(log, 2000))
+		}
+	}
+}
+
+func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }
+
+// Port returns the TCP port on 127.0.0.1.
+func (s *Server) Port() int { return s.port }
+
+// DSN returns a postgres:// URL for database db on this server.
+func (s *Server) DSN(db string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", User, s.port, db)
+}
+
+// CreateDatabase creates an empty database named name.
+func (s *Server) CreateDatabase(ctx context.Context, name string) error {
+	conn, err := pgx.Connect(ctx, s.DSN("postgres"))
+	if err != nil {
+		return fmt.Errorf("pgtest: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("pgtest: create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// Stop stops the server immediately and removes its directory.
+func (s *Server) Stop() error {
+	if s == nil || s.stopped {
+		return nil
+	}
+	s.stopped = true
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := s.run(ctx, "pg_ctl", "stop", "-w", "-m", "immediate", "-D", s.dataDir())
+	s.cleanup()
+	return err
+}
+
+func (s *Server) cleanup() { os.RemoveAll(s.dir) }
+
+func (s *Server) run(ctx context.Context, tool string, args ...string) error {
+	cmd := exec.CommandContext(ctx, filepath.Join(s.bin, tool), args...)
+	cmd.Dir = s.dir
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
+	if s.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred}
+		cmd.Env = append(cmd.Env, "HOME="+s.dir, "USER=postgres", "LOGNAME=postgres")
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("pgtest: %s %s: %w\n%s", tool, args[0], err, tail(out.Bytes(), 2000))
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("pgtest: find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
