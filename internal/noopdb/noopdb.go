@@ -174,11 +174,15 @@ type stmt struct {
 	rows rows // reused: database/sql closes a statement's rows before it runs the statement again on the same conn
 }
 
-func (s *stmt) Close() error                               { return nil }
-func (s *stmt) NumInput() int                              { return -1 }
-func (s *stmt) CheckNamedValue(*driver.NamedValue) error   { return nil }
-func (s *stmt) Exec([]driver.Value) (driver.Result, error) { return s.ExecContext(context.Background(), nil) }
-func (s *stmt) Query([]driver.Value) (driver.Rows, error)  { return s.QueryContext(context.Background(), nil) }
+func (s *stmt) Close() error                             { return nil }
+func (s *stmt) NumInput() int                            { return -1 }
+func (s *stmt) CheckNamedValue(*driver.NamedValue) error { return nil }
+func (s *stmt) Exec([]driver.Value) (driver.Result, error) {
+	return s.ExecContext(context.Background(), nil)
+}
+func (s *stmt) Query([]driver.Value) (driver.Rows, error) {
+	return s.QueryContext(context.Background(), nil)
+}
 
 func (s *stmt) ExecContext(ctx context.Context, _ []driver.NamedValue) (driver.Result, error) {
 	if err := s.cn.c.op(ctx, s.cn); err != nil {
