@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/flakebench/fbctl/dsl"
+)
+
+// DefaultMaxConnectionsPerWorker is the per-worker session cap used by
+// scaling modes auto and bounded when max_connections_per_worker is unset
+// (FlakeBench's historical default).
+const DefaultMaxConnectionsPerWorker = 200
+
+// WorkerCount is a resolved worker count and how it was resolved.
+type WorkerCount struct {
+	Workers int64
+	Scaling ScalingPlan
+}
+
+// ResolveWorkers turns a phase's workers/scaling into a worker count for a
+// connection budget:
+//
+//   - no scaling block: workers, or 1 when unset;
+//   - auto: ceil(budget / max_connections_per_worker), clamped to
+//     [min_workers, max_workers] (min 1; max 0 means no upper bound);
+//   - bounded: the same, but above max_workers is an error (the budget
+//     cannot be served without overloading workers);
+//   - fixed: min_workers (at least 1).
+//
+// It does not check the count against the budget; Split does.
+func ResolveWorkers(workers int64, sc *dsl.Scaling, budget int64) (WorkerCount, error) {
+	if sc == nil {
+		if workers <= 0 {
+			workers = 1
+		}
+		return WorkerCount{Workers: workers, Scaling: ScalingPlan{Mode: ScaleWorkers}}, nil
+	}
+	plan := ScalingPlan{Mode: sc.Mode, MinWorkers: sc.MinWorkers, MaxWorkers: sc.MaxWorkers, MaxConnectionsPerWorker: sc.MaxConnectionsPerWorker}
+	if sc.MinWorkers < 0 || sc.MaxWorkers < 0 || sc.MaxConnectionsPerWorker < 0 {
+		return WorkerCount{}, fmt.Errorf("scaling limits must not be negative")
+	}
+	if sc.MaxWorkers > 0 && sc.MinWorkers > sc.MaxWorkers {
+		return WorkerCount{}, fmt.Errorf("min_workers (%d) is greater than max_workers (%d)", sc.MinWorkers, sc.MaxWorkers)
+	}
+	perWorker := sc.MaxConnectionsPerWorker
+	if perWorker == 0 {
+		perWorker = DefaultMaxConnectionsPerWorker
+		plan.MaxConnectionsPerWorker = perWorker
+	}
+	minW := max(sc.MinWorkers, 1)
+	switch sc.Mode {
+	case dsl.ScaleFixed:
+		return WorkerCount{Workers: minW, Scaling: plan}, nil
+	case dsl.ScaleAuto, dsl.ScaleBounded:
+		n := max(ceilDiv(budget, perWorker), minW)
+		if sc.MaxWorkers > 0 && n > sc.MaxWorkers {
+			if sc.Mode == dsl.ScaleBounded {
+				return WorkerCount{}, fmt.Errorf("%d connections need %d workers at %d connections per worker, more than max_workers = %d",
+					budget, n, perWorker, sc.MaxWorkers)
+			}
+			n = sc.MaxWorkers
+		}
+		return WorkerCount{Workers: n, Scaling: plan}, nil
+	}
+	return WorkerCount{}, fmt.Errorf("unknown scaling mode %q", sc.Mode)
+}
+
+func ceilDiv(a, b int64) int64 {
+	if a <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
+}
+
+// SplitConnections splits total connections over workers exactly: each
+// worker gets total/workers and the remainder goes one each to the lowest
+// WORKER_GROUP_IDs. The shares sum to total.
+func SplitConnections(total, workers int64) []int64 {
+	if workers <= 0 {
+		return nil
+	}
+	out := make([]int64, workers)
+	base, rem := total/workers, total%workers
+	for i := range out {
+		out[i] = base
+		if int64(i) < rem {
+			out[i]++
+		}
+	}
+	return out
+}
+
+// SplitRate splits a total rate (ops/s) over workers exactly: the integer
+// part of the rate is split like connections (remainder to the lowest group
+// ids) and the fractional rest is added to group 0. Group 0 is computed as
+// rate minus the other (whole) shares, so the shares sum to rate exactly in
+// float64, in any summation order.
+func SplitRate(rate float64, workers int64) []float64 {
+	if workers <= 0 {
+		return nil
+	}
+	out := make([]float64, workers)
+	whole := math.Floor(rate)
+	if whole < 0 || whole > 1<<53 || !finite(rate) {
+		out[0] = rate
+		return out
+	}
+	ints := SplitConnections(int64(whole), workers)
+	var others int64
+	for i := 1; i < len(ints); i++ {
+		out[i] = float64(ints[i])
+		others += ints[i]
+	}
+	out[0] = rate - float64(others) // exact: rate and others are multiples of ulp(rate)
+	return out
+}
+
+// Assignments builds one WorkerAssignment per worker from a connection
+// budget and a rate (0 for closed-model nodes).
+func Assignments(connections int64, rate float64, workers int64) []WorkerAssignment {
+	conns := SplitConnections(connections, workers)
+	var rates []float64
+	if rate > 0 {
+		rates = SplitRate(rate, workers)
+	}
+	out := make([]WorkerAssignment, workers)
+	for i := range out {
+		out[i] = WorkerAssignment{
+			WorkerID:          WorkerID(int64(i)),
+			WorkerGroupID:     int64(i),
+			TargetConnections: conns[i],
+		}
+		if rates != nil {
+			out[i].RateShare = rates[i]
+		}
+	}
+	return out
+}
+
+// WorkerID returns the WORKER_ID of a worker group: "worker-<id>".
+func WorkerID(group int64) string { return "worker-" + strconv.FormatInt(group, 10) }

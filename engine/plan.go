@@ -1,0 +1,318 @@
+package engine
+
+import "encoding/json"
+
+// PlanFormatVersion is the version of the Plan JSON shape (the `-json`
+// output of `fbctl plan` and the "plan" member of a saved plan file). It is
+// incremented for any change that requires a consuming parser to change;
+// adding a field does not.
+const PlanFormatVersion = "1"
+
+// Plan is the compiled, fully evaluated result of `fbctl plan`: what changes
+// in the stored templates (CONFIG) and what each selected scenario's run
+// will do. It is plain data: every value that can be known before a run is
+// resolved, and it carries no secret. A plan is only meaningful together
+// with the source files and CONFIG state it was computed from; the plan
+// file (engine/planfile) records both so a stale plan is refused.
+//
+// Durations are milliseconds (JSON numbers, whole unless the source had a
+// sub-millisecond part) in every field whose name ends in _ms.
+type Plan struct {
+	// FormatVersion is PlanFormatVersion at the time the plan was built.
+	FormatVersion string `json:"format_version"`
+	// ToolVersion is the fbctl version that built the plan.
+	ToolVersion string `json:"tool_version"`
+	// Prune says whether stored templates absent from the files are to be
+	// removed (true) or left alone and reported as not managed (false).
+	Prune bool `json:"prune"`
+	// Templates holds one change per template: those declared in the files,
+	// in file order, then stored templates the files do not declare, by
+	// name.
+	Templates []TemplateChange `json:"templates"`
+	// Runs holds one entry per selected scenario, in file order.
+	Runs []RunPlan `json:"runs"`
+	// Summary counts the above.
+	Summary Summary `json:"summary"`
+}
+
+// HasChanges reports whether applying the plan changes CONFIG (a template
+// created, updated or removed). Runs are not changes: a scenario runs on
+// every apply. `fbctl plan -detailed-exitcode` exits 2 exactly when this is
+// true.
+func (p *Plan) HasChanges() bool { return p.Summary.HasChanges() }
+
+// Summary counts a plan's template changes and runs.
+type Summary struct {
+	ToCreate   int `json:"to_create"`
+	ToUpdate   int `json:"to_update"`
+	ToDelete   int `json:"to_delete"`
+	Unchanged  int `json:"unchanged"`
+	NotManaged int `json:"not_managed"`
+	Runs       int `json:"runs"`
+}
+
+// HasChanges reports whether any template is created, updated or removed.
+func (s Summary) HasChanges() bool { return s.ToCreate+s.ToUpdate+s.ToDelete > 0 }
+
+// Action is what happens to a template in CONFIG.
+type Action string
+
+// Template actions.
+const (
+	ActionCreate     Action = "create"      // +  declared, not stored
+	ActionUpdate     Action = "update"      // ~  declared, stored with another hash
+	ActionNoOp       Action = "no-op"       //    declared, stored with the same hash
+	ActionDelete     Action = "delete"      // -  stored, not declared, and Prune is set
+	ActionNotManaged Action = "not-managed" //    stored, not declared, Prune not set: left alone
+)
+
+// Symbol returns the one-character marker used in human output: "+", "~",
+// "-", or " " for no-op and not-managed.
+func (a Action) Symbol() string {
+	switch a {
+	case ActionCreate:
+		return "+"
+	case ActionUpdate:
+		return "~"
+	case ActionDelete:
+		return "-"
+	}
+	return " "
+}
+
+// IsChange reports whether the action modifies CONFIG.
+func (a Action) IsChange() bool {
+	return a == ActionCreate || a == ActionUpdate || a == ActionDelete
+}
+
+// TemplateChange is the plan for one template in CONFIG.
+type TemplateChange struct {
+	Name   string `json:"name"`
+	Action Action `json:"action"`
+	// Hash is the hash of Config ("sha256:<hex>"); empty for delete and
+	// not-managed.
+	Hash string `json:"hash,omitempty"`
+	// Config is the canonical CONFIG payload the template will hold after
+	// apply (see CanonicalConfig); omitted for delete and not-managed. A
+	// consumer must treat it as a JSON value: re-encoding may change its
+	// bytes, Hash identifies it.
+	Config json.RawMessage `json:"config,omitempty"`
+	// PriorHash and PriorVersion describe the stored row; empty/0 for create.
+	PriorHash    string `json:"prior_hash,omitempty"`
+	PriorVersion int64  `json:"prior_version,omitempty"`
+	// Diff lists attribute-level changes for update, in path order.
+	Diff []AttributeChange `json:"diff,omitempty"`
+}
+
+// AttributeChange is one changed attribute of a CONFIG payload. Path uses
+// dots for object members and [i] for array elements
+// (queries.point_lookup.weight, queries.lookup.args[0].pool); a member name
+// that is not a plain identifier is quoted (tags["team.name"]).
+type AttributeChange struct {
+	Path string `json:"path"`
+	// Action is create (attribute added), update, or delete (removed).
+	Action Action `json:"action"`
+	// Before and After are the JSON values (absent for create/delete
+	// respectively). A whole added or removed object is one change.
+	Before json.RawMessage `json:"before,omitempty"`
+	After  json.RawMessage `json:"after,omitempty"`
+}
+
+// String renders the change as "path: before → after" with "(none)" for a
+// missing side, e.g. "queries.point_lookup.weight: 60 → 70".
+func (c AttributeChange) String() string {
+	b, a := "(none)", "(none)"
+	if c.Before != nil {
+		b = string(c.Before)
+	}
+	if c.After != nil {
+		a = string(c.After)
+	}
+	return c.Path + ": " + b + " → " + a
+}
+
+// NodeKind is the kind of a run DAG node.
+type NodeKind string
+
+// Node kinds, in the order a run goes through them.
+const (
+	NodeSetup    NodeKind = "setup"
+	NodeWarmup   NodeKind = "warmup"
+	NodePhase    NodeKind = "phase"
+	NodeTeardown NodeKind = "teardown"
+)
+
+// RunPlan is the plan of one scenario's run.
+type RunPlan struct {
+	Scenario    string `json:"scenario"`
+	Description string `json:"description,omitempty"`
+	// Seed drives every generator (with WORKER_GROUP_ID and connection
+	// index); the same seed gives the same operations.
+	Seed int64 `json:"seed"`
+	// Template is the scenario's default template ("" when every phase
+	// names its own).
+	Template string `json:"template,omitempty"`
+	// Workers is the number of workers the run starts: the largest worker
+	// count of any node (WORKER_GROUP_ID 0..Workers-1).
+	Workers int64 `json:"workers"`
+	// Nodes is the run DAG in a stable topological order. Node names are
+	// "setup", "warmup", "phase.<name>" and "teardown"; nodes the scenario
+	// does not declare are omitted.
+	Nodes []Node `json:"nodes"`
+	// ExpectedOperations is the sum over the measurement phases, null when
+	// any phase's count depends on latency.
+	ExpectedOperations *int64 `json:"expected_operations"`
+	// Sampling is how measurement operations are stored in
+	// QUERY_EXECUTIONS.
+	Sampling SamplingPlan `json:"sampling"`
+	// Thresholds are the pass/fail rules: the scenario's, then the
+	// templates' SLOs as "slo.<query>.<metric>".
+	Thresholds []ThresholdPlan `json:"thresholds"`
+}
+
+// Node is one step of a run DAG.
+type Node struct {
+	Kind NodeKind `json:"kind"`
+	Name string   `json:"name"`
+	// DependsOn names the nodes that must finish first (empty for the
+	// first node).
+	DependsOn []string `json:"depends_on"`
+	// SQL holds the statements of setup and teardown nodes, in order.
+	SQL []string `json:"sql,omitempty"`
+	// Warmup is set for the warmup node, Phase for phase nodes.
+	Warmup *WarmupPlan `json:"warmup,omitempty"`
+	Phase  *PhasePlan  `json:"phase,omitempty"`
+}
+
+// WarmupPlan is the run-level warmup: closed model, operations excluded
+// from results, run by the workers of the first phase.
+type WarmupPlan struct {
+	DurationMS  float64 `json:"duration_ms"`
+	Connections int64   `json:"connections"`
+	// ConnectionsFrom says where Connections came from: "warmup" (set in
+	// the warmup block) or "phase.<name>" (the first phase's budget).
+	ConnectionsFrom string             `json:"connections_from"`
+	Workers         int64              `json:"workers"`
+	Assignments     []WorkerAssignment `json:"assignments"`
+}
+
+// PhasePlan is one measurement phase, fully resolved.
+type PhasePlan struct {
+	Name         string `json:"name"`
+	Template     string `json:"template"`
+	TemplateHash string `json:"template_hash"`
+	// Model is closed, open, ramp or find_max.
+	Model string `json:"model"`
+	// DurationMS is the phase length; for find_max the longest it can take
+	// (steps × step duration).
+	DurationMS float64 `json:"duration_ms"`
+	// Connections is the connection budget split across workers: the
+	// concurrent sessions of a closed phase, max_connections of an open or
+	// ramp phase, the concurrency ceiling of find_max.
+	Connections int64 `json:"connections"`
+	// ConnectionsDerived is true when an open/ramp phase did not set
+	// max_connections and the budget was derived (see docs).
+	ConnectionsDerived bool `json:"connections_derived,omitempty"`
+	// Rate is the total target ops/s of an open phase, the peak of a ramp.
+	Rate        float64      `json:"rate,omitempty"`
+	Ramp        *RampPlan    `json:"ramp,omitempty"`
+	FindMax     *FindMaxPlan `json:"find_max,omitempty"`
+	ThinkTimeMS float64      `json:"think_time_ms"`
+	Scaling     ScalingPlan  `json:"scaling"`
+	// Workers is the resolved worker count; Assignments has one entry per
+	// worker, by WORKER_GROUP_ID.
+	Workers     int64              `json:"workers"`
+	Assignments []WorkerAssignment `json:"assignments"`
+	// ExpectedOperations is rate × duration for open phases (ramp: the
+	// average rate over the ramp, then the final rate); null for closed and
+	// find_max phases, whose counts depend on latency
+	// (ExpectedOperationsNote says so).
+	ExpectedOperations     *int64 `json:"expected_operations"`
+	ExpectedOperationsNote string `json:"expected_operations_note,omitempty"`
+	// SampleRate is the fraction of measurement operations stored, null
+	// when it is decided at run time (sampling "auto" with a closed-model
+	// phase: at the end of warmup).
+	SampleRate *float64 `json:"sample_rate"`
+	// ExpectedStoredRows is ExpectedOperations × SampleRate when both are
+	// known, else null.
+	ExpectedStoredRows *int64 `json:"expected_stored_rows"`
+}
+
+// RampPlan is a rate moving linearly from From to To over OverMS, then
+// holding To until the phase ends.
+type RampPlan struct {
+	From   float64 `json:"from"`
+	To     float64 `json:"to"`
+	OverMS float64 `json:"over_ms"`
+}
+
+// FindMaxPlan is a step load: concurrency Start, Start+Step, ... up to Max,
+// each step lasting StepDurationMS, stopping early when a limit is crossed.
+type FindMaxPlan struct {
+	Start          int64   `json:"start"`
+	Step           int64   `json:"step"`
+	Max            int64   `json:"max"`
+	StepDurationMS float64 `json:"step_duration_ms"`
+	// Steps is the number of steps if no limit stops the search earlier.
+	Steps          int64   `json:"steps"`
+	MaxErrorRate   float64 `json:"max_error_rate"`
+	MaxP95Increase float64 `json:"max_p95_increase"`
+	MaxQPSDrop     float64 `json:"max_qps_drop"`
+}
+
+// Scaling resolution modes reported in ScalingPlan.Mode besides the dsl's
+// auto, bounded and fixed.
+const ScaleWorkers = "workers" // a fixed `workers = N` (or the default 1)
+
+// ScalingPlan says how the worker count was resolved.
+type ScalingPlan struct {
+	// Mode is "workers" (explicit or default count), "auto", "bounded" or
+	// "fixed".
+	Mode                    string `json:"mode"`
+	MinWorkers              int64  `json:"min_workers,omitempty"`
+	MaxWorkers              int64  `json:"max_workers,omitempty"`
+	MaxConnectionsPerWorker int64  `json:"max_connections_per_worker,omitempty"`
+}
+
+// WorkerAssignment is one worker's share of a node. Shares are exact: the
+// TargetConnections of all workers sum to the node's connections and their
+// RateShares to its rate (see assign.go for the rule).
+type WorkerAssignment struct {
+	WorkerID          string  `json:"worker_id"`       // "worker-<group id>"
+	WorkerGroupID     int64   `json:"worker_group_id"` // 0-based
+	TargetConnections int64   `json:"target_connections"`
+	RateShare         float64 `json:"rate_share"` // ops/s; 0 for closed and find_max
+}
+
+// SamplingPlan is the run's sampling decision.
+type SamplingPlan struct {
+	// Mode is "all" (no sampling block: every operation stored), "fixed"
+	// or "auto".
+	Mode string `json:"mode"`
+	// Rate is the run's sample rate when known at plan time (fixed, all,
+	// or auto with only open phases: the smallest phase rate); null when
+	// decided at the end of warmup.
+	Rate *float64 `json:"rate"`
+	// MaxRowsPerSecond is the auto budget (0 when not auto).
+	MaxRowsPerSecond int64 `json:"max_rows_per_second,omitempty"`
+	// Note explains a null Rate.
+	Note string `json:"note,omitempty"`
+	// ExpectedStoredRows sums the phases' expected stored rows; null when
+	// any is unknown.
+	ExpectedStoredRows *int64 `json:"expected_stored_rows"`
+}
+
+// ThresholdPlan is a pass/fail rule. Exactly one of Below and Above is set;
+// latency metrics are in milliseconds.
+type ThresholdPlan struct {
+	Name   string   `json:"name"`
+	Metric string   `json:"metric"`
+	Query  string   `json:"query,omitempty"` // "": all queries
+	Phase  string   `json:"phase,omitempty"` // "": all measurement phases
+	Below  *float64 `json:"below,omitempty"`
+	Above  *float64 `json:"above,omitempty"`
+	// Source is "scenario" for a threshold block, "slo" for a template SLO
+	// ("template.<name>" is in Template).
+	Source   string `json:"source"`
+	Template string `json:"template,omitempty"`
+}
