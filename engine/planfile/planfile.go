@@ -1,0 +1,297 @@
+package planfile
+
+// This is the only file that knows the on-disk shape of a plan file.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flakebench/fbctl/engine"
+)
+
+// FormatVersion is the version of the plan file layout. Read refuses any
+// other, and any plan whose own format_version is not
+// engine.PlanFormatVersion.
+const FormatVersion = "1"
+
+// File is a saved plan: the plan plus what it was computed from, so apply
+// can refuse it when the world changed.
+type File struct {
+	// FormatVersion is the file layout version (FormatVersion).
+	FormatVersion string `json:"format_version"`
+	// ToolVersion is the fbctl version that wrote the file.
+	ToolVersion string `json:"tool_version"`
+	// CreatedAt is when the plan was made (UTC).
+	CreatedAt time.Time `json:"created_at"`
+	// Sources maps each scenario file the plan was built from to
+	// "sha256:<hex>" of its bytes.
+	Sources map[string]string `json:"sources"`
+	// ConfigState maps every template name the plan considered (declared
+	// in the files or stored in CONFIG) to the hash CONFIG held for it, ""
+	// when it held none.
+	ConfigState map[string]string `json:"config_state"`
+	// Plan is the evaluated plan.
+	Plan *engine.Plan `json:"plan"`
+}
+
+// New records a plan with the sources and CONFIG state it was computed
+// from. now is the creation time (pass time.Now()).
+func New(plan *engine.Plan, sources map[string][]byte, state map[string]engine.StoredTemplate, toolVersion string, now time.Time) *File {
+	f := &File{
+		FormatVersion: FormatVersion,
+		ToolVersion:   toolVersion,
+		CreatedAt:     now.UTC(),
+		Sources:       HashSources(sources),
+		ConfigState:   map[string]string{},
+		Plan:          plan,
+	}
+	for name, st := range state {
+		f.ConfigState[name] = st.EffectiveHash()
+	}
+	if plan != nil {
+		for _, t := range plan.Templates {
+			if _, ok := f.ConfigState[t.Name]; !ok {
+				f.ConfigState[t.Name] = ""
+			}
+		}
+	}
+	return f
+}
+
+// HashSources returns file name → "sha256:<hex>" of its bytes.
+func HashSources(sources map[string][]byte) map[string]string {
+	out := make(map[string]string, len(sources))
+	for name, b := range sources {
+		sum := sha256.Sum256(b)
+		out[name] = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return out
+}
+
+// UnusablePlanError says a file cannot be used as a plan at all: not a plan
+// file, damaged, or written in a format this fbctl does not read. Callers
+// can detect it with errors.As.
+type UnusablePlanError struct {
+	Path   string
+	Reason string
+	Err    error // the underlying error, if any
+}
+
+func (e *UnusablePlanError) Error() string {
+	msg := "not a usable plan file: " + e.Reason
+	if e.Path != "" {
+		msg = e.Path + " is " + msg
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *UnusablePlanError) Unwrap() error { return e.Err }
+
+// StalePlanError says the plan was computed from sources or a CONFIG state
+// that changed since; applying it could do something the reviewer never
+// saw. Callers can detect it with errors.As.
+type StalePlanError struct {
+	// Changes lists each difference, one sentence each, in a stable order:
+	// source files (by name), then templates (by name).
+	Changes []string
+}
+
+func (e *StalePlanError) Error() string {
+	return "the saved plan is stale, run fbctl plan again: " + strings.Join(e.Changes, "; ")
+}
+
+// Write writes f to path atomically (a temporary file in the same
+// directory, synced, then renamed) with mode 0600.
+func Write(path string, f *File) error {
+	if f == nil || f.Plan == nil {
+		return fmt.Errorf("write plan file %s: no plan", path)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(f); err != nil {
+		return fmt.Errorf("write plan file %s: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write plan file %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	cleanup := func(err error) error {
+		_ = tmp.Close()
+		_ = os.Remove(tmpName)
+		return fmt.Errorf("write plan file %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		return cleanup(err)
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		return cleanup(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return cleanup(err)
+	}
+	if err := tmp.Close(); err != nil {
+		return cleanup(err)
+	}
+	if err := os.Rename(tmpName, path); err != nil {
+		_ = os.Remove(tmpName)
+		return fmt.Errorf("write plan file %s: %w", path, err)
+	}
+	return nil
+}
+
+// Read reads a plan file. A file that is not a plan this fbctl can use
+// gives an *UnusablePlanError; a missing file gives an error wrapping
+// fs.ErrNotExist.
+func Read(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	return decode(path, data)
+}
+
+func decode(path string, data []byte) (*File, error) {
+	unusable := func(reason string, err error) error {
+		return &UnusablePlanError{Path: path, Reason: reason, Err: err}
+	}
+	// Check the version before the full decode, so a future layout gives a
+	// version message rather than a field error.
+	var head struct {
+		FormatVersion *string `json:"format_version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, unusable("it is not JSON", err)
+	}
+	if head.FormatVersion == nil {
+		return nil, unusable("it has no format_version (not an fbctl plan file)", nil)
+	}
+	if *head.FormatVersion != FormatVersion {
+		return nil, unusable(fmt.Sprintf("plan file format version %q is not supported; this fbctl reads version %q (make the plan again with this fbctl)",
+			*head.FormatVersion, FormatVersion), nil)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return nil, unusable("it is damaged or was written by another fbctl", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, unusable("it has data after the plan", nil)
+	}
+	if f.Plan == nil {
+		return nil, unusable("it holds no plan", nil)
+	}
+	if f.Plan.FormatVersion != engine.PlanFormatVersion {
+		return nil, unusable(fmt.Sprintf("plan format version %q is not supported; this fbctl reads version %q",
+			f.Plan.FormatVersion, engine.PlanFormatVersion), nil)
+	}
+	// Restore each template's canonical CONFIG bytes (the file is indented)
+	// and check them against their hash.
+	for i := range f.Plan.Templates {
+		t := &f.Plan.Templates[i]
+		if t.Config == nil {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, t.Config); err != nil {
+			return nil, unusable(fmt.Sprintf("the CONFIG of template %q is damaged", t.Name), err)
+		}
+		t.Config = buf.Bytes()
+		if got := engine.HashConfig(t.Config); got != t.Hash {
+			return nil, unusable(fmt.Sprintf("the CONFIG of template %q does not match its hash (%s, expected %s)", t.Name, got, t.Hash), nil)
+		}
+	}
+	if f.Sources == nil {
+		f.Sources = map[string]string{}
+	}
+	if f.ConfigState == nil {
+		f.ConfigState = map[string]string{}
+	}
+	return &f, nil
+}
+
+// CheckToolVersion returns an *UnusablePlanError when the file was written
+// by another fbctl version than current. The CLI calls it unless told to
+// accept plans across versions.
+func (f *File) CheckToolVersion(current string) error {
+	if f.ToolVersion != current {
+		return &UnusablePlanError{Reason: fmt.Sprintf("it was made by fbctl %s and this is fbctl %s; make the plan again", f.ToolVersion, current)}
+	}
+	return nil
+}
+
+// Check compares the plan's recorded sources and CONFIG state with the
+// current ones and returns a *StalePlanError listing every difference, or
+// nil when the plan still applies. currentSources are the bytes of the
+// scenario files as loaded now from the same paths; currentState is
+// CONFIG as the store holds it now.
+func Check(f *File, currentSources map[string][]byte, currentState map[string]engine.StoredTemplate) error {
+	var changes []string
+	now := HashSources(currentSources)
+	for _, name := range unionKeys(f.Sources, now) {
+		was, inPlan := f.Sources[name]
+		is, inNow := now[name]
+		switch {
+		case !inNow:
+			changes = append(changes, fmt.Sprintf("file %s was removed since the plan", name))
+		case !inPlan:
+			changes = append(changes, fmt.Sprintf("file %s was added since the plan", name))
+		case was != is:
+			changes = append(changes, fmt.Sprintf("file %s was edited since the plan", name))
+		}
+	}
+	state := make(map[string]string, len(currentState))
+	for name, st := range currentState {
+		state[name] = st.EffectiveHash()
+	}
+	for _, name := range unionKeys(f.ConfigState, state) {
+		was := f.ConfigState[name]
+		is := state[name]
+		if was == is {
+			continue
+		}
+		switch {
+		case was == "":
+			changes = append(changes, fmt.Sprintf("template %s was created in CONFIG since the plan (hash %s)", name, is))
+		case is == "":
+			changes = append(changes, fmt.Sprintf("template %s was removed from CONFIG since the plan (hash was %s)", name, was))
+		default:
+			changes = append(changes, fmt.Sprintf("template %s changed in CONFIG since the plan: hash %s → %s", name, was, is))
+		}
+	}
+	if len(changes) > 0 {
+		return &StalePlanError{Changes: changes}
+	}
+	return nil
+}
+
+func unionKeys(a, b map[string]string) []string {
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
