@@ -2,6 +2,7 @@ package view
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"sort"
 	"strings"
@@ -9,14 +10,114 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// Diagnostics writes diags for people with source snippets, the way
-// Terraform does, using HCL's own diagnostic writer.
+// Diagnostics writes diags for people: a severity and summary line, the
+// position as FILE:LINE:COLUMN, the source lines with the range underlined,
+// and the full-sentence detail.
 func Diagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
-	if len(diags) == 0 {
-		return nil
+	var b strings.Builder
+	for _, d := range sortDiags(diags) {
+		writeDiagnostic(&b, files, d, color)
 	}
-	dw := hcl.NewDiagnosticTextWriter(w, files, 100, color)
-	return dw.WriteDiagnostics(sortDiags(diags))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+const (
+	ansiRed    = "\x1b[1;31m"
+	ansiYellow = "\x1b[1;33m"
+	ansiBold   = "\x1b[1m"
+	ansiReset  = "\x1b[0m"
+)
+
+func writeDiagnostic(b *strings.Builder, files map[string]*hcl.File, d *hcl.Diagnostic, color bool) {
+	label, paint := "Error", ansiRed
+	if d.Severity == hcl.DiagWarning {
+		label, paint = "Warning", ansiYellow
+	}
+	if color {
+		fmt.Fprintf(b, "%s%s:%s %s%s%s\n", paint, label, ansiReset, ansiBold, d.Summary, ansiReset)
+	} else {
+		fmt.Fprintf(b, "%s: %s\n", label, d.Summary)
+	}
+	if r := d.Subject; r != nil {
+		fmt.Fprintf(b, "\n  on %s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+		b.WriteString(":\n")
+		writeSnippet(b, files[r.Filename], *r, color)
+	}
+	if d.Detail != "" {
+		b.WriteString("\n")
+		b.WriteString(wrap(d.Detail, 100))
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+// writeSnippet prints the source lines a range covers, numbered, with the
+// range underlined by carets on a one-line range.
+func writeSnippet(b *strings.Builder, f *hcl.File, r hcl.Range, color bool) {
+	if f == nil || len(f.Bytes) == 0 {
+		return
+	}
+	lines := strings.Split(string(f.Bytes), "\n")
+	first, last := r.Start.Line, r.End.Line
+	if last < first {
+		last = first
+	}
+	if last-first > 4 {
+		last = first + 4
+	}
+	width := len(fmt.Sprint(last))
+	for n := first; n <= last && n-1 < len(lines); n++ {
+		if n < 1 {
+			continue
+		}
+		fmt.Fprintf(b, "  %*d: %s\n", width, n, strings.TrimRight(lines[n-1], "\r"))
+	}
+	if r.Start.Line == r.End.Line && r.Start.Line >= 1 && r.Start.Line-1 < len(lines) {
+		line := lines[r.Start.Line-1]
+		startCol := max(r.Start.Column, 1)
+		n := max(r.End.Column-r.Start.Column, 1)
+		// Columns count characters; keep tabs so the carets line up.
+		var pad strings.Builder
+		for i, ch := range []rune(line) {
+			if i >= startCol-1 {
+				break
+			}
+			if ch == '\t' {
+				pad.WriteByte('\t')
+			} else {
+				pad.WriteByte(' ')
+			}
+		}
+		carets := strings.Repeat("^", n)
+		if color {
+			carets = ansiRed + carets + ansiReset
+		}
+		fmt.Fprintf(b, "  %*s  %s%s\n", width, "", pad.String(), carets)
+	}
+}
+
+// wrap folds text at word boundaries so no line is longer than width.
+func wrap(text string, width int) string {
+	var out []string
+	for _, para := range strings.Split(text, "\n") {
+		words := strings.Fields(para)
+		if len(words) == 0 {
+			out = append(out, "")
+			continue
+		}
+		line := words[0]
+		for _, w := range words[1:] {
+			if len(line)+1+len(w) > width {
+				out = append(out, line)
+				line = w
+				continue
+			}
+			line += " " + w
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
 }
 
 // sortDiags orders diagnostics by file, line and column so output is stable
