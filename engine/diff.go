@@ -17,12 +17,18 @@ type StoredTemplate struct {
 	Version int64
 }
 
-// EffectiveHash returns Hash, or the hash of Config when Hash is empty.
+// EffectiveHash returns Hash, or, when Hash is empty, the hash of Config
+// with insignificant whitespace removed (the same rule as the store's, and
+// the identity on a canonical payload).
 func (s StoredTemplate) EffectiveHash() string {
 	if s.Hash != "" {
 		return s.Hash
 	}
-	return HashConfig(s.Config)
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, s.Config); err != nil {
+		return HashConfig(s.Config)
+	}
+	return HashConfig(buf.Bytes())
 }
 
 // DiffConfig returns the attribute-level differences between two CONFIG

@@ -76,3 +76,13 @@ func TestDiffTemplates(t *testing.T) {
 		t.Fatalf("prune (-want +got):\n%s", d)
 	}
 }
+
+func TestEffectiveHash(t *testing.T) {
+	canonical := []byte(`{"a":1,"b":[1,2]}`)
+	if got := (StoredTemplate{Config: []byte("{ \"a\": 1,\n \"b\": [1, 2] }")}).EffectiveHash(); got != HashConfig(canonical) {
+		t.Fatalf("whitespace changed the hash: %s", got)
+	}
+	if got := (StoredTemplate{Config: canonical, Hash: "sha256:stored"}).EffectiveHash(); got != "sha256:stored" {
+		t.Fatalf("stored hash ignored: %s", got)
+	}
+}
