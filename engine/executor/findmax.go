@@ -1,0 +1,224 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/flakebench/fbctl/engine/histogram"
+)
+
+// Find-max stop reasons (FindMaxResult.Reason, Step.Reason).
+const (
+	ReasonErrorRate   = "error_rate"
+	ReasonP95Increase = "p95_increase"
+	ReasonQPSDrop     = "qps_drop"
+	ReasonSignal      = "signal"
+	ReasonMaxReached  = "max_reached"
+	ReasonStopped     = "stopped" // ctx cancelled
+)
+
+// DefaultFindMaxCeiling is the concurrency ceiling when FindMax.Max is 0.
+const DefaultFindMaxCeiling = 10_000
+
+// StopSignal lets a backend say "stop" after a step, for signals the
+// executor cannot see (queued queries on a warehouse, say). It returns
+// true and a short reason to stop.
+type StopSignal func(ctx context.Context, step Step) (stop bool, reason string)
+
+// Step is one measured concurrency level of a find-max phase.
+type Step struct {
+	Concurrency int
+	Started     time.Time // UTC
+	Ended       time.Time // UTC
+	Ops         int64
+	Errors      int64
+	QPS         float64
+	P95US       int64
+	ErrorRate   float64 // Errors / Ops
+	P95Increase float64 // over the first step's p95, as a fraction
+	Verify      bool    // the back-off step that re-measures the best level
+	Stable      bool
+	Reason      string // why the step was not stable
+}
+
+// FindMaxResult is what a find-max phase found.
+type FindMaxResult struct {
+	BestConcurrency int // 0 when no step was stable
+	BestQPS         float64
+	Reason          string // why the search stopped
+	Verified        bool   // the back-off step at the best level was stable
+	Steps           []Step
+}
+
+// FindMax steps the concurrency of a closed model — Start, Start+Step, …
+// each for StepDuration — until a step is unstable: its error rate is above
+// MaxErrorRate, its p95 is more than MaxP95Increase above the first step's,
+// its QPS is more than MaxQPSDrop below the best step's, or Signal says
+// stop; or until Max is reached. After an unstable step it backs off once to
+// the best level to verify it. A zero limit disables its condition.
+type FindMax struct {
+	Start, Step, Max int
+	StepDuration     time.Duration
+	MaxErrorRate     float64
+	MaxP95Increase   float64
+	MaxQPSDrop       float64
+	ThinkTime        time.Duration
+	Signal           StopSignal
+}
+
+var _ Executor = (*FindMax)(nil)
+
+type fmConn struct {
+	sess   Session
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Run implements Executor.
+func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
+	if err := env.check(); err != nil {
+		return Result{}, err
+	}
+	if f.Start < 1 || f.Step < 1 || f.StepDuration <= 0 {
+		return Result{}, errors.New("find-max: start and step must be at least 1 and the step duration positive")
+	}
+	ceiling := f.Max
+	if ceiling <= 0 {
+		ceiling = DefaultFindMaxCeiling
+	}
+	if ceiling < f.Start {
+		return Result{}, fmt.Errorf("find-max: max %d is below start %d", ceiling, f.Start)
+	}
+	issue, exec, stop := runContexts(ctx, 0, env.DrainTimeout, env.HardStop)
+	defer stop()
+
+	var conns []*fmConn
+	setLevel := func(n int) error {
+		for len(conns) < n {
+			i := len(conns)
+			ss, srcs, err := openSessions(ctx, &env, i, 1)
+			if err != nil {
+				return err
+			}
+			c, cancel := context.WithCancel(issue)
+			fc := &fmConn{sess: ss[0], cancel: cancel, done: make(chan struct{})}
+			rec := env.Recorder.Session(false)
+			go func() {
+				defer close(fc.done)
+				closedLoop(c.Done(), exec, fc.sess, srcs[0], rec, f.ThinkTime)
+			}()
+			conns = append(conns, fc)
+		}
+		for len(conns) > n {
+			fc := conns[len(conns)-1]
+			conns = conns[:len(conns)-1]
+			fc.cancel()
+			<-fc.done
+			fc.sess.Close()
+		}
+		return nil
+	}
+	defer setLevel(0)
+
+	reg := env.Recorder.r.reg
+	phase := env.Recorder.name
+	latencyOf := func(k histogram.Key) bool { return k.Metric == histogram.MetricLatency && k.Phase == phase }
+	measure := func(level int, verify bool) (Step, bool) {
+		c0, h0 := env.Recorder.Counts(), reg.Merged(latencyOf)
+		t0 := time.Now()
+		timer := newStoppedTimer()
+		full := sleepCtx(timer, f.StepDuration, issue.Done())
+		t1 := time.Now()
+		c1, h1 := env.Recorder.Counts(), reg.Merged(latencyOf)
+		st := Step{Concurrency: level, Started: utc(t0), Ended: utc(t1), Verify: verify,
+			Ops: c1.Ops - c0.Ops, Errors: c1.Errors - c0.Errors}
+		if el := t1.Sub(t0).Seconds(); el > 0 {
+			st.QPS = float64(st.Ops) / el
+		}
+		if st.Ops > 0 {
+			st.ErrorRate = float64(st.Errors) / float64(st.Ops)
+		}
+		if d, err := histogram.Sub(h1, h0); err == nil && d.TotalCount() > 0 {
+			st.P95US = d.ValueAtPercentile(95)
+		}
+		return st, full
+	}
+
+	res := &FindMaxResult{}
+	var baseP95 int64
+	best := -1 // index into res.Steps
+	evaluate := func(st *Step) {
+		if baseP95 > 0 {
+			st.P95Increase = float64(st.P95US-baseP95) / float64(baseP95)
+		}
+		switch {
+		case f.MaxErrorRate > 0 && st.ErrorRate > f.MaxErrorRate:
+			st.Reason = ReasonErrorRate
+		case f.MaxP95Increase > 0 && baseP95 > 0 && st.P95Increase > f.MaxP95Increase:
+			st.Reason = ReasonP95Increase
+		case f.MaxQPSDrop > 0 && best >= 0 && st.QPS < res.Steps[best].QPS*(1-f.MaxQPSDrop):
+			st.Reason = ReasonQPSDrop
+		}
+		if st.Reason == "" && f.Signal != nil {
+			if s, why := f.Signal(ctx, *st); s {
+				st.Reason = ReasonSignal
+				if why != "" {
+					st.Reason += ": " + why
+				}
+			}
+		}
+		st.Stable = st.Reason == ""
+	}
+
+	started := time.Now()
+	level := f.Start
+	for {
+		if err := setLevel(level); err != nil {
+			return Result{}, err
+		}
+		st, full := measure(level, false)
+		if !full {
+			res.Reason = ReasonStopped
+			break
+		}
+		if len(res.Steps) == 0 {
+			baseP95 = st.P95US
+		}
+		evaluate(&st)
+		res.Steps = append(res.Steps, st)
+		env.Logger.Debug("find-max step", "concurrency", level, "qps", st.QPS, "p95_us", st.P95US, "error_rate", st.ErrorRate, "stable", st.Stable, "reason", st.Reason)
+		if !st.Stable {
+			res.Reason = st.Reason
+			if best >= 0 && res.Steps[best].Concurrency != level {
+				if err := setLevel(res.Steps[best].Concurrency); err != nil {
+					return Result{}, err
+				}
+				vs, full := measure(res.Steps[best].Concurrency, true)
+				if full {
+					evaluate(&vs)
+					res.Verified = vs.Stable
+					res.Steps = append(res.Steps, vs)
+				}
+			}
+			break
+		}
+		if best < 0 || st.QPS > res.Steps[best].QPS {
+			best = len(res.Steps) - 1
+		}
+		if level >= ceiling {
+			res.Reason = ReasonMaxReached
+			break
+		}
+		level = min(level+f.Step, ceiling)
+	}
+	if best >= 0 {
+		res.BestConcurrency = res.Steps[best].Concurrency
+		res.BestQPS = res.Steps[best].QPS
+	}
+	if err := setLevel(0); err != nil {
+		return Result{}, err
+	}
+	return Result{Started: utc(started), Ended: utc(time.Now()), Counts: env.Recorder.Counts(), FindMax: res}, nil
+}

@@ -1,0 +1,108 @@
+package executor
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Target hands out sessions, one per connection goroutine.
+type Target interface {
+	// Open opens the session of connection conn (0-based within the worker).
+	Open(ctx context.Context, conn int) (Session, error)
+}
+
+// Session runs queries on one connection. It is used by one goroutine.
+type Session interface {
+	// Exec runs query (an index into the template's queries) with args and
+	// returns the rows read or written and the target's id of the query
+	// when it has one.
+	Exec(ctx context.Context, query int, args []any) (rows int64, targetQueryID string, err error)
+	Close() error
+}
+
+// QuerySpec is one query as SQLTarget runs it.
+type QuerySpec struct {
+	SQL   string
+	Write bool // Exec and RowsAffected; otherwise Query and count the rows
+}
+
+// SQLTarget is a Target over a *sql.DB: each session holds its own
+// *sql.Conn, runs Init on it, and prepares every query once.
+type SQLTarget struct {
+	DB      *sql.DB
+	Queries []QuerySpec
+	Init    []string // session statements run once per connection
+}
+
+var _ Target = (*SQLTarget)(nil)
+
+// Open implements Target.
+func (t *SQLTarget) Open(ctx context.Context, conn int) (Session, error) {
+	c, err := t.DB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connection %d: %w", conn, err)
+	}
+	s := &sqlSession{conn: c, queries: t.Queries, stmts: make([]*sql.Stmt, len(t.Queries))}
+	for _, q := range t.Init {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("connection %d: session setup: %w", conn, err)
+		}
+	}
+	for i, q := range t.Queries {
+		st, err := c.PrepareContext(ctx, q.SQL)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("connection %d: prepare query %d: %w", conn, i, err)
+		}
+		s.stmts[i] = st
+	}
+	return s, nil
+}
+
+type sqlSession struct {
+	conn    *sql.Conn
+	queries []QuerySpec
+	stmts   []*sql.Stmt
+}
+
+func (s *sqlSession) Exec(ctx context.Context, q int, args []any) (int64, string, error) {
+	st := s.stmts[q]
+	if s.queries[q].Write {
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
+			return 0, "", err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			n = -1
+		}
+		return n, "", nil
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return 0, "", err
+	}
+	var n int64
+	for rows.Next() {
+		n++
+	}
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return n, "", err
+}
+
+func (s *sqlSession) Close() error {
+	var errs []error
+	for _, st := range s.stmts {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	errs = append(errs, s.conn.Close())
+	return errors.Join(errs...)
+}
