@@ -1,6 +1,8 @@
 package dsl
 
 import (
+	"bytes"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -20,5 +22,10 @@ func format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	if again := hclwrite.Format(out); string(again) != string(out) {
 		out = again
 	}
-	return out, nil
+	// Exactly one newline at the end of a non-empty file.
+	out = bytes.TrimRight(out, "\n")
+	if len(bytes.TrimSpace(out)) == 0 {
+		return []byte{}, nil
+	}
+	return append(out, '\n'), nil
 }

@@ -1,0 +1,42 @@
+connection "sqlite" "local" {
+  path = "x.db"
+}
+
+template "t" {
+  query "q" {
+    sql = "SELECT 1"
+  }
+}
+
+scenario "s" {
+  phase "both" {
+    duration    = "1s"
+    connections = 4
+    rate        = 100 # ERROR: Conflicting load models
+  }
+  phase "ramped" {
+    duration = "1s"
+    rate     = 10
+    ramp { # ERROR: Conflicting load models
+      from = 1
+      to   = 10
+      over = "5s"
+    }
+  }
+  phase "none" { # ERROR: Missing load model
+    duration = "1s"
+  }
+  phase "workers" {
+    duration    = "1s"
+    connections = 2
+    workers     = 2
+    scaling { # ERROR: Conflicting worker settings
+      mode = "auto"
+    }
+  }
+  phase "capped" {
+    duration        = "1s"
+    connections     = 2
+    max_connections = 4 # ERROR: Unexpected max_connections
+  }
+}

@@ -1,0 +1,172 @@
+# An OLTP mix on PostgreSQL: point lookups, range scans, inserts and
+# updates, first with a fixed number of connections, then at a fixed rate.
+#
+#   PGPASSWORD=... fbctl run scenarios/postgres_oltp.fb.hcl \
+#     -var pg_host=db.example -var rows=1000000
+#
+# Every connection setting is a variable with a default, so FB_VAR_pg_host
+# and friends work too. Behind PgBouncer in transaction mode, set
+# -var simple_protocol=true.
+
+variable "pg_host" {
+  type        = string
+  default     = "localhost"
+  description = "PostgreSQL host."
+}
+
+variable "pg_port" {
+  type    = number
+  default = 5432
+}
+
+variable "pg_user" {
+  type    = string
+  default = "postgres"
+}
+
+variable "pg_database" {
+  type    = string
+  default = "postgres"
+}
+
+variable "pg_sslmode" {
+  type    = string
+  default = "prefer"
+}
+
+variable "simple_protocol" {
+  type        = bool
+  default     = false
+  description = "Use the simple query protocol (needed behind PgBouncer)."
+}
+
+variable "rows" {
+  type        = number
+  default     = 100000
+  description = "Rows loaded by setup."
+  validation {
+    condition     = var.rows >= 1000
+    error_message = "The table needs at least 1000 rows."
+  }
+}
+
+variable "connections" {
+  type    = number
+  default = 16
+}
+
+variable "rate" {
+  type        = number
+  default     = 2000
+  description = "Operations per second in the open phase."
+}
+
+connection "postgres" "oltp" {
+  host                   = var.pg_host
+  port                   = var.pg_port
+  user                   = var.pg_user
+  password               = env("PGPASSWORD")
+  database               = var.pg_database
+  sslmode                = var.pg_sslmode
+  prefer_simple_protocol = var.simple_protocol
+}
+
+template "orders" {
+  description = "A four-query OLTP mix on fb_orders."
+  connection  = connection.postgres.oltp
+  table       = "fb_orders"
+  table_type  = "postgres"
+  tags        = { workload = "oltp" }
+  session     = { statement_timeout = "5s" }
+
+  pool "ids" {
+    column = "id"
+    size   = 10000
+  }
+
+  query "lookup" {
+    kind   = "point_lookup"
+    weight = 60
+    sql    = "SELECT id, customer_id, status, amount, note FROM fb_orders WHERE id = $1"
+    args   = [pool.ids]
+  }
+  query "customer_orders" {
+    kind   = "range_scan"
+    weight = 20
+    sql    = "SELECT id, amount, created_at FROM fb_orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20"
+    args   = [zipf(10000, 1.1)]
+  }
+  query "new_order" {
+    kind   = "insert"
+    weight = 10
+    sql    = "INSERT INTO fb_orders (id, customer_id, status, amount, note, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    args   = [sequence("id"), uniform(1, 10000), choice(["new", "paid"]), uniform(100, 100000), random_string(24), now()]
+  }
+  query "set_status" {
+    kind   = "update"
+    weight = 10
+    sql    = "UPDATE fb_orders SET status = $1 WHERE id = $2"
+    args   = [choice(["paid", "shipped", "returned"]), pool.ids]
+  }
+
+  slo "lookup" {
+    p95 = "5ms"
+    p99 = "20ms"
+  }
+  slo "*" {
+    error_rate = 0.001
+  }
+}
+
+scenario "postgres_oltp" {
+  description = format("OLTP on %d rows: %d connections, then %d ops/s.", var.rows, var.connections, var.rate)
+  template    = template.orders
+
+  setup {
+    sql = [
+      "DROP TABLE IF EXISTS fb_orders",
+      "CREATE TABLE fb_orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL, amount bigint NOT NULL, note text, created_at timestamptz NOT NULL DEFAULT now())",
+      "CREATE INDEX fb_orders_customer ON fb_orders (customer_id, created_at)",
+      format("INSERT INTO fb_orders (id, customer_id, status, amount, note) SELECT i, 1 + (i * 7919) %% 10000, 'new', (i * 104729) %% 100000, md5(i::text) FROM generate_series(1, %d) AS i", var.rows),
+      "ANALYZE fb_orders",
+    ]
+  }
+  teardown {
+    sql = ["DROP TABLE IF EXISTS fb_orders"]
+  }
+
+  warmup {
+    duration = "15s"
+  }
+
+  phase "closed" {
+    duration    = "2m"
+    connections = var.connections
+  }
+
+  phase "open" {
+    duration        = "2m"
+    rate            = var.rate
+    max_connections = var.connections * 4
+  }
+
+  sampling {
+    rate                = "auto"
+    max_rows_per_second = 2000
+  }
+
+  threshold "lookup_p99" {
+    metric = "p99"
+    query  = "lookup"
+    below  = "25ms"
+  }
+  threshold "open_keeps_up" {
+    metric = "dropped"
+    phase  = phase.open
+    below  = 1
+  }
+  threshold "errors" {
+    metric = "error_rate"
+    below  = 0.001
+  }
+}
