@@ -44,6 +44,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			versionCommand(g),
 			validateCommand(g),
 			fmtCommand(g),
+			planCommand(g),
+			applyCommand(g),
+			showCommand(g),
+			templatesCommand(g),
+			schemaCommand(g),
+			forceUnlockCommand(g),
 		},
 	}
 	return app

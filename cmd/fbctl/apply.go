@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/flakebench/fbctl/cmd/fbctl/view"
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/planfile"
+	"github.com/flakebench/fbctl/engine/store"
+	"github.com/urfave/cli/v2"
+)
+
+// applyLock is the name of the control-plane lease every apply holds.
+const applyLock = "apply"
+
+// applyLeaseTTL is how long an apply's lease lives without renewal; a
+// running apply renews it every third of that.
+const applyLeaseTTL = 2 * time.Minute
+
+func applyCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "apply",
+		Usage:     "mirror templates into CONFIG and run the selected scenarios",
+		ArgsUsage: "[PLANFILE | PATH...]",
+		Description: "With a saved plan (from `fbctl plan -out FILE`) applies exactly that plan, refusing\n" +
+			"it when the files or CONFIG changed since. With paths, plans first, shows the plan\n" +
+			"and asks for confirmation unless -auto-approve. Holds the control-plane lock while\n" +
+			"it works.",
+		Flags: append([]cli.Flag{
+			&cli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
+			&cli.BoolFlag{Name: "templates-only", Usage: "mirror templates into CONFIG and run nothing"},
+			&cli.StringSliceFlag{Name: "scenario", Usage: "run only scenario `NAME` (repeatable; default: all)"},
+			&cli.BoolFlag{Name: "prune", Usage: "remove stored templates the files do not declare"},
+			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for another apply's lock (default: fail at once)"},
+			resultsFlag(),
+		}, varFlags()...),
+		Action: func(c *cli.Context) error { return g.runApply(c) },
+	}
+}
+
+func (g *globals) runApply(c *cli.Context) error {
+	ctx := c.Context
+	paths := pathsOrCwd(c)
+	var saved *planfile.File
+	var savedPath string
+	if c.NArg() == 1 && isPlanFile(c.Args().First()) {
+		savedPath = c.Args().First()
+		f, err := planfile.Read(savedPath)
+		if err != nil {
+			return err
+		}
+		if err := f.CheckToolVersion(version); err != nil {
+			return fmt.Errorf("cannot apply %s: %w", savedPath, err)
+		}
+		saved, paths = f, sortedKeys(f.Sources)
+	}
+
+	cfg, diags := dsl.Load(paths, g.loadOptions(c))
+	if diags.HasErrors() {
+		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
+		return silentExit(exitError)
+	}
+	st, err := g.openStore(ctx, c, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	lease, err := g.acquireApplyLock(ctx, st, c.Duration("lock-timeout"))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := lease.Release(context.WithoutCancel(ctx)); err != nil {
+			g.logger.Warn("releasing the apply lock failed", "error", err)
+		}
+	}()
+	stopRenew := renewLease(ctx, lease, g)
+	defer stopRenew()
+
+	state, err := configState(ctx, st)
+	if err != nil {
+		return err
+	}
+	opts := engine.PlanOptions{Scenarios: c.StringSlice("scenario"), Prune: c.Bool("prune"), ToolVersion: version}
+	if saved != nil {
+		if err := planfile.Check(saved, cfg.Sources, state); err != nil {
+			return fmt.Errorf("the saved plan %s is stale and was not applied: %w\nMake a new plan with `fbctl plan -out %s`.", savedPath, err, savedPath)
+		}
+		opts.Prune = saved.Plan.Prune
+		opts.Scenarios = nil
+		for _, r := range saved.Plan.Runs {
+			opts.Scenarios = append(opts.Scenarios, r.Scenario)
+		}
+	}
+	plan, pdiags := engine.BuildPlan(cfg, state, opts)
+	if len(pdiags) > 0 {
+		_ = view.Diagnostics(g.stderr, cfg.Files, pdiags, g.color)
+	}
+	if pdiags.HasErrors() {
+		return silentExit(exitError)
+	}
+
+	if saved != nil {
+		if what := planDifference(saved.Plan, plan); what != "" {
+			return fmt.Errorf("the saved plan %s is stale and was not applied: the files are unchanged but now evaluate differently (%s); variables or the environment differ from when the plan was made.\nMake a new plan with `fbctl plan -out %s`.", savedPath, what, savedPath)
+		}
+	} else {
+		if err := view.Plan(g.stdout, plan, g.color); err != nil {
+			return err
+		}
+		if !c.Bool("auto-approve") {
+			if err := g.confirm(); err != nil {
+				return err
+			}
+		}
+	}
+
+	if err := g.mirrorTemplates(ctx, st, cfg, plan); err != nil {
+		return err
+	}
+	if c.Bool("templates-only") || len(plan.Runs) == 0 {
+		return nil
+	}
+	fmt.Fprintf(g.stdout, "\nThe run engine is not part of this fbctl yet: stopped after mirroring templates; %s not started.\n",
+		plural(len(plan.Runs), "run was", "runs were"))
+	return nil
+}
+
+// isPlanFile tells a saved plan from a scenario file or directory.
+func isPlanFile(path string) bool {
+	if strings.HasSuffix(path, dsl.FileSuffix) {
+		return false
+	}
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// planDifference compares a saved plan with the plan rebuilt now from the
+// same files and CONFIG, and says what differs ("" when nothing does).
+func planDifference(saved, now *engine.Plan) string {
+	hashes := func(p *engine.Plan) map[string]string {
+		m := map[string]string{}
+		for _, t := range p.Templates {
+			m[t.Name] = string(t.Action) + " " + t.Hash
+		}
+		return m
+	}
+	sh, nh := hashes(saved), hashes(now)
+	for _, name := range sortedKeys(nh) {
+		if sh[name] != nh[name] {
+			return fmt.Sprintf("template %q", name)
+		}
+	}
+	for _, name := range sortedKeys(sh) {
+		if _, ok := nh[name]; !ok {
+			return fmt.Sprintf("template %q", name)
+		}
+	}
+	a, _ := json.Marshal(saved.Runs)
+	b, _ := json.Marshal(now.Runs)
+	if !bytes.Equal(a, b) {
+		return "the run plans"
+	}
+	return ""
+}
+
+// confirm asks the person at the terminal to approve; without a terminal
+// it refuses, so a pipeline never applies by accident.
+func (g *globals) confirm() error {
+	f, ok := g.stdin.(*os.File)
+	if !ok || !isTerminal(f) {
+		return errors.New("refusing to apply without confirmation: there is no terminal to ask. Review the plan and run again with -auto-approve, or apply a saved plan")
+	}
+	fmt.Fprint(g.stdout, "\nDo you want to apply this plan?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return &exitErr{code: exitError, msg: "apply cancelled: nothing was changed"}
+	}
+	return nil
+}
+
+// acquireApplyLock takes the control-plane lease, waiting up to timeout for
+// another apply to finish.
+func (g *globals) acquireApplyLock(ctx context.Context, st *store.Store, timeout time.Duration) (*store.Lease, error) {
+	holder := lockHolder()
+	deadline := time.Now().Add(timeout)
+	for {
+		lease, err := st.AcquireLease(ctx, applyLock, holder, applyLeaseTTL)
+		var held *store.LeaseHeldError
+		if err == nil || !errors.As(err, &held) || time.Now().After(deadline) {
+			if held != nil {
+				return nil, fmt.Errorf("another apply is in progress: %w", err)
+			}
+			return lease, err
+		}
+		g.logger.Info("waiting for the apply lock", "holder", held.Holder, "age", held.Age)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// renewLease keeps the lease alive while apply works; the returned func
+// stops the renewal.
+func renewLease(ctx context.Context, lease *store.Lease, g *globals) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(applyLeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := lease.Renew(ctx, applyLeaseTTL); err != nil && ctx.Err() == nil {
+					g.logger.Error("renewing the apply lock failed", "error", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+func lockHolder() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s@%s pid %d", name, host, os.Getpid())
+}
+
+// mirrorTemplates writes the plan's template changes into CONFIG.
+func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan) error {
+	var created, updated, removed int
+	actor := lockHolder()
+	for _, ch := range plan.Templates {
+		switch ch.Action {
+		case engine.ActionCreate, engine.ActionUpdate:
+			t := cfg.Templates[ch.Name]
+			in := store.TemplateInput{Name: ch.Name, Config: ch.Config, Actor: actor}
+			if t != nil {
+				in.Description, in.Tags = t.Description, t.Tags
+			}
+			if _, _, err := st.UpsertTemplate(ctx, in); err != nil {
+				return fmt.Errorf("mirroring template %q into CONFIG: %w", ch.Name, err)
+			}
+			if ch.Action == engine.ActionCreate {
+				created++
+			} else {
+				updated++
+			}
+		case engine.ActionDelete:
+			if err := st.DeleteTemplate(ctx, ch.Name); err != nil {
+				return fmt.Errorf("removing template %q from CONFIG: %w", ch.Name, err)
+			}
+			removed++
+		}
+	}
+	fmt.Fprintf(g.stdout, "\nApply complete! Templates: %d created, %d updated, %d removed.\n", created, updated, removed)
+	return nil
+}

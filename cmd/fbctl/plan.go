@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/flakebench/fbctl/cmd/fbctl/view"
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/planfile"
+	"github.com/flakebench/fbctl/engine/store"
+	"github.com/urfave/cli/v2"
+)
+
+func planCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "plan",
+		Usage:     "show what apply would change in CONFIG and what each run would do",
+		ArgsUsage: "[PATH...]",
+		Description: "Evaluates the scenario files, diffs each template's canonical CONFIG against\n" +
+			"TEST_TEMPLATES in the results store, and prints each selected scenario's run DAG with\n" +
+			"every worker's assignment. Reads the store, never writes it.",
+		Flags: append([]cli.Flag{
+			&cli.StringSliceFlag{Name: "scenario", Usage: "plan only scenario `NAME` (repeatable; default: all)"},
+			&cli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `fbctl apply FILE`"},
+			&cli.BoolFlag{Name: "json", Usage: "print the plan as JSON (see docs/plan-format.md)"},
+			&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 1 on error, 2 with changes"},
+			&cli.BoolFlag{Name: "prune", Usage: "remove stored templates the files do not declare"},
+			resultsFlag(),
+		}, varFlags()...),
+		Action: func(c *cli.Context) error {
+			pr, err := g.makePlan(c.Context, c, pathsOrCwd(c))
+			if err != nil {
+				return err
+			}
+			defer pr.store.Close()
+			if out := c.String("out"); out != "" {
+				f := planfile.New(pr.plan, pr.cfg.Sources, pr.state, version, timeNow())
+				if err := planfile.Write(out, f); err != nil {
+					return err
+				}
+			}
+			if c.Bool("json") {
+				if err := view.JSON(g.stdout, pr.plan); err != nil {
+					return err
+				}
+			} else {
+				if err := view.Plan(g.stdout, pr.plan, g.color); err != nil {
+					return err
+				}
+				if out := c.String("out"); out != "" {
+					fmt.Fprintf(g.stdout, "\nSaved the plan to %s. Apply exactly this plan with:\n  fbctl apply %s\n", out, out)
+				}
+			}
+			if c.Bool("detailed-exitcode") && pr.plan.HasChanges() {
+				return silentExit(exitChanges)
+			}
+			return nil
+		},
+	}
+}
+
+// planResult is a computed plan with what it was computed from.
+type planResult struct {
+	cfg   *dsl.Config
+	plan  *engine.Plan
+	state map[string]engine.StoredTemplate
+	store *store.Store
+}
+
+// makePlan loads the files, opens the results store, reads CONFIG and builds
+// the plan. Problems in the files are rendered as diagnostics. On success
+// the caller owns pr.store.
+func (g *globals) makePlan(ctx context.Context, c *cli.Context, paths []string) (*planResult, error) {
+	cfg, diags := dsl.Load(paths, g.loadOptions(c))
+	if diags.HasErrors() {
+		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
+		return nil, silentExit(exitError)
+	}
+	st, err := g.openStore(ctx, c, cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := g.planAgainst(ctx, c, cfg, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return pr, nil
+}
+
+// planAgainst builds the plan for an already loaded configuration against
+// the store's current CONFIG.
+func (g *globals) planAgainst(ctx context.Context, c *cli.Context, cfg *dsl.Config, st *store.Store) (*planResult, error) {
+	state, err := configState(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	plan, diags := engine.BuildPlan(cfg, state, engine.PlanOptions{
+		Scenarios:   c.StringSlice("scenario"),
+		Prune:       c.Bool("prune"),
+		ToolVersion: version,
+	})
+	if len(diags) > 0 {
+		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
+	}
+	if diags.HasErrors() {
+		return nil, silentExit(exitError)
+	}
+	return &planResult{cfg: cfg, plan: plan, state: state, store: st}, nil
+}
+
+// configState reads TEST_TEMPLATES as the planner's state.
+func configState(ctx context.Context, st *store.Store) (map[string]engine.StoredTemplate, error) {
+	rows, err := st.ListTemplates(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read CONFIG from %s: %w", st, err)
+	}
+	state := make(map[string]engine.StoredTemplate, len(rows))
+	for _, r := range rows {
+		state[r.Name] = engine.StoredTemplate{Name: r.Name, Config: r.Config, Hash: r.ConfigHash, Version: r.Version}
+	}
+	return state, nil
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/flakebench/fbctl/cmd/fbctl/view"
+	"github.com/flakebench/fbctl/engine/planfile"
+	"github.com/urfave/cli/v2"
+)
+
+func showCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "render a saved plan",
+		ArgsUsage: "PLANFILE",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the saved plan file as JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return &exitErr{code: exitError, msg: "show needs exactly one argument: a plan file from `fbctl plan -out FILE`"}
+			}
+			f, err := planfile.Read(c.Args().First())
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				return view.JSON(g.stdout, f)
+			}
+			fmt.Fprintf(g.stdout, "Saved plan made by fbctl %s at %s from %s.\n\n",
+				f.ToolVersion, f.CreatedAt.Format("2006-01-02 15:04:05 UTC"), plural(len(f.Sources), "file", "files"))
+			return view.Plan(g.stdout, f.Plan, g.color)
+		},
+	}
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/flakebench/fbctl/cmd/fbctl/view"
+	"github.com/urfave/cli/v2"
+)
+
+func templatesCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:  "templates",
+		Usage: "list the templates CONFIG holds",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the templates, with their CONFIG payloads, as JSON"},
+			resultsFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			st, err := g.openStore(c.Context, c, nil, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rows, err := st.ListTemplates(c.Context)
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				type jsonTemplate struct {
+					Name        string            `json:"name"`
+					Description string            `json:"description,omitempty"`
+					Version     int64             `json:"version"`
+					Hash        string            `json:"hash"`
+					UpdatedAt   string            `json:"updated_at"`
+					UpdatedBy   string            `json:"updated_by"`
+					Tags        map[string]string `json:"tags,omitempty"`
+					UsageCount  int64             `json:"usage_count"`
+					Config      any               `json:"config"`
+				}
+				out := []jsonTemplate{}
+				for _, r := range rows {
+					out = append(out, jsonTemplate{Name: r.Name, Description: r.Description, Version: r.Version,
+						Hash: r.ConfigHash, UpdatedAt: r.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"),
+						UpdatedBy: r.UpdatedBy, Tags: r.Tags, UsageCount: r.UsageCount, Config: r.Config})
+				}
+				return view.JSON(g.stdout, map[string]any{"format_version": "1", "templates": out})
+			}
+			if len(rows) == 0 {
+				fmt.Fprintf(g.stdout, "CONFIG in %s holds no templates. `fbctl apply -templates-only` mirrors them from your files.\n", st)
+				return nil
+			}
+			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tVERSION\tHASH\tUPDATED (UTC)\tBY\tUSED")
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\n", r.Name, r.Version, shortHash(r.ConfigHash),
+					r.UpdatedAt.UTC().Format("2006-01-02 15:04:05"), r.UpdatedBy, r.UsageCount)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func shortHash(h string) string {
+	if len(h) > 19 {
+		return h[:19]
+	}
+	return h
+}

@@ -1,0 +1,256 @@
+package view
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flakebench/fbctl/engine"
+)
+
+// Plan writes a plan for people, Terraform-style: template changes against
+// CONFIG first, then each run's DAG, then a summary line.
+func Plan(w io.Writer, p *engine.Plan, color bool) error {
+	var b strings.Builder
+	pt := painter{color}
+
+	b.WriteString("Templates (TEST_TEMPLATES.CONFIG):\n")
+	if len(p.Templates) == 0 {
+		b.WriteString("  (none declared)\n")
+	}
+	for _, t := range p.Templates {
+		writeTemplateChange(&b, pt, t)
+	}
+
+	for _, r := range p.Runs {
+		b.WriteString("\n")
+		writeRun(&b, pt, r)
+	}
+
+	s := p.Summary
+	fmt.Fprintf(&b, "\n%s %d to create, %d to update, %d to remove, %d unchanged",
+		pt.bold("Plan:"), s.ToCreate, s.ToUpdate, s.ToDelete, s.Unchanged)
+	if s.NotManaged > 0 {
+		fmt.Fprintf(&b, ", %d not managed (use -prune to remove)", s.NotManaged)
+	}
+	fmt.Fprintf(&b, "; %s.\n", plural(s.Runs, "run", "runs"))
+	if !p.HasChanges() {
+		b.WriteString("No changes to CONFIG: the stored templates match the files.\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeTemplateChange(b *strings.Builder, pt painter, t engine.TemplateChange) {
+	sym := t.Action.Symbol()
+	switch t.Action {
+	case engine.ActionCreate:
+		fmt.Fprintf(b, "  %s template %q will be created (%s)\n", pt.green(sym), t.Name, short(t.Hash))
+	case engine.ActionUpdate:
+		fmt.Fprintf(b, "  %s template %q will be updated in place (version %d → %d, %s → %s)\n",
+			pt.yellow(sym), t.Name, t.PriorVersion, t.PriorVersion+1, short(t.PriorHash), short(t.Hash))
+		for _, d := range t.Diff {
+			fmt.Fprintf(b, "      %s %s\n", pt.action(d.Action), d.String())
+		}
+	case engine.ActionDelete:
+		fmt.Fprintf(b, "  %s template %q will be removed (version %d)\n", pt.red(sym), t.Name, t.PriorVersion)
+	case engine.ActionNoOp:
+		fmt.Fprintf(b, "    template %q is unchanged (version %d)\n", t.Name, t.PriorVersion)
+	case engine.ActionNotManaged:
+		fmt.Fprintf(b, "    template %q is stored but not declared in these files; left alone\n", t.Name)
+	}
+}
+
+func writeRun(b *strings.Builder, pt painter, r engine.RunPlan) {
+	fmt.Fprintf(b, "%s (seed %d, %s)\n", pt.bold(fmt.Sprintf("Run scenario %q", r.Scenario)), r.Seed,
+		plural(int(r.Workers), "worker", "workers"))
+	if r.Description != "" {
+		fmt.Fprintf(b, "  %s\n", r.Description)
+	}
+	for _, n := range r.Nodes {
+		after := ""
+		if len(n.DependsOn) > 0 {
+			after = "  (after " + strings.Join(n.DependsOn, ", ") + ")"
+		}
+		switch n.Kind {
+		case engine.NodeSetup, engine.NodeTeardown:
+			fmt.Fprintf(b, "  %-8s %s on the target%s\n", n.Name, plural(len(n.SQL), "statement", "statements"), after)
+			for _, sql := range n.SQL {
+				fmt.Fprintf(b, "             %s\n", oneLine(sql, 90))
+			}
+		case engine.NodeWarmup:
+			wp := n.Warmup
+			fmt.Fprintf(b, "  %-8s %s closed model, %d connections on %s (excluded from results)%s\n",
+				n.Name, ms(wp.DurationMS), wp.Connections, plural(int(wp.Workers), "worker", "workers"), after)
+		case engine.NodePhase:
+			writePhase(b, n, after)
+		}
+	}
+	writeSampling(b, r.Sampling)
+	if r.ExpectedOperations != nil {
+		fmt.Fprintf(b, "  expected operations: %d\n", *r.ExpectedOperations)
+	}
+	if len(r.Thresholds) > 0 {
+		b.WriteString("  thresholds:\n")
+		for _, t := range r.Thresholds {
+			fmt.Fprintf(b, "    %-24s %s\n", t.Name, ThresholdRule(t))
+		}
+	}
+}
+
+func writePhase(b *strings.Builder, n engine.Node, after string) {
+	ph := n.Phase
+	var load string
+	switch ph.Model {
+	case "closed":
+		load = fmt.Sprintf("closed model, %d connections", ph.Connections)
+	case "open":
+		load = fmt.Sprintf("open model, %s ops/s, at most %d connections", num(ph.Rate), ph.Connections)
+	case "ramp":
+		load = fmt.Sprintf("open model ramping %s → %s ops/s over %s, at most %d connections",
+			num(ph.Ramp.From), num(ph.Ramp.To), ms(ph.Ramp.OverMS), ph.Connections)
+	case "find_max":
+		fm := ph.FindMax
+		load = fmt.Sprintf("find-max from %d by %d up to %d connections, %s per step (at most %d steps)",
+			fm.Start, fm.Step, fm.Max, ms(fm.StepDurationMS), fm.Steps)
+	default:
+		load = ph.Model
+	}
+	fmt.Fprintf(b, "  %s  %s, %s, template %q%s\n", n.Name, ms(ph.DurationMS), load, ph.Template, after)
+	if ph.ThinkTimeMS > 0 {
+		fmt.Fprintf(b, "      think time %s\n", ms(ph.ThinkTimeMS))
+	}
+	fmt.Fprintf(b, "      %s (%s)\n", plural(int(ph.Workers), "worker", "workers"), scalingText(ph.Scaling))
+	for _, a := range ph.Assignments {
+		share := ""
+		if a.RateShare > 0 {
+			share = fmt.Sprintf(", %s ops/s", num(a.RateShare))
+		}
+		fmt.Fprintf(b, "        %-10s group %d: %d connections%s\n", a.WorkerID, a.WorkerGroupID, a.TargetConnections, share)
+	}
+	switch {
+	case ph.ExpectedOperations != nil:
+		fmt.Fprintf(b, "      expected operations: %d", *ph.ExpectedOperations)
+		if ph.ExpectedStoredRows != nil {
+			fmt.Fprintf(b, ", stored rows: %d", *ph.ExpectedStoredRows)
+		}
+		b.WriteString("\n")
+	case ph.ExpectedOperationsNote != "":
+		fmt.Fprintf(b, "      expected operations: %s\n", ph.ExpectedOperationsNote)
+	}
+}
+
+func writeSampling(b *strings.Builder, s engine.SamplingPlan) {
+	switch {
+	case s.Mode == "all":
+		b.WriteString("  sampling: every operation stored in QUERY_EXECUTIONS")
+	case s.Rate != nil:
+		fmt.Fprintf(b, "  sampling: %s, rate %s of measurement operations (errors and warmup always stored)", s.Mode, num(*s.Rate))
+	default:
+		fmt.Fprintf(b, "  sampling: %s, rate %s", s.Mode, s.Note)
+	}
+	if s.ExpectedStoredRows != nil {
+		fmt.Fprintf(b, "; expected stored rows: %d", *s.ExpectedStoredRows)
+	}
+	b.WriteString("\n")
+}
+
+func scalingText(s engine.ScalingPlan) string {
+	if s.Mode == engine.ScaleWorkers {
+		return "fixed worker count"
+	}
+	return fmt.Sprintf("scaling %s: %d–%d workers, at most %d connections each",
+		s.Mode, s.MinWorkers, s.MaxWorkers, s.MaxConnectionsPerWorker)
+}
+
+// ThresholdRule renders a threshold as "p99 below 50ms (query q, phase p)".
+func ThresholdRule(t engine.ThresholdPlan) string {
+	var rule string
+	switch {
+	case t.Below != nil:
+		rule = fmt.Sprintf("%s below %s", t.Metric, MetricValue(t.Metric, *t.Below))
+	case t.Above != nil:
+		rule = fmt.Sprintf("%s above %s", t.Metric, MetricValue(t.Metric, *t.Above))
+	}
+	var scope []string
+	if t.Query != "" {
+		scope = append(scope, "query "+t.Query)
+	}
+	if t.Phase != "" {
+		scope = append(scope, "phase "+t.Phase)
+	}
+	if len(scope) == 0 {
+		scope = append(scope, "all queries")
+	}
+	return rule + " (" + strings.Join(scope, ", ") + ")"
+}
+
+// IsLatencyMetric reports whether a threshold metric is a latency in ms.
+func IsLatencyMetric(metric string) bool {
+	switch metric {
+	case "p50", "p90", "p95", "p99", "p999", "max", "mean":
+		return true
+	}
+	return false
+}
+
+// MetricValue renders a threshold value: latencies as durations, rates as
+// plain numbers.
+func MetricValue(metric string, v float64) string {
+	if IsLatencyMetric(metric) {
+		return ms(v)
+	}
+	return num(v)
+}
+
+func ms(v float64) string {
+	return time.Duration(v * float64(time.Millisecond)).String()
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func short(hash string) string {
+	if i := strings.IndexByte(hash, ':'); i >= 0 && len(hash) > i+13 {
+		return hash[:i+13]
+	}
+	return hash
+}
+
+func oneLine(s string, width int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > width {
+		return s[:width-1] + "…"
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+type painter struct{ on bool }
+
+func (p painter) wrap(code, s string) string {
+	if !p.on {
+		return s
+	}
+	return code + s + ansiReset
+}
+func (p painter) bold(s string) string   { return p.wrap(ansiBold, s) }
+func (p painter) green(s string) string  { return p.wrap("\x1b[32m", s) }
+func (p painter) yellow(s string) string { return p.wrap("\x1b[33m", s) }
+func (p painter) red(s string) string    { return p.wrap("\x1b[31m", s) }
+func (p painter) action(a engine.Action) string {
+	switch a {
+	case engine.ActionCreate:
+		return p.green("+")
+	case engine.ActionDelete:
+		return p.red("-")
+	}
+	return p.yellow("~")
+}

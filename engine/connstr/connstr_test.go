@@ -1,0 +1,57 @@
+package connstr
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/flakebench/fbctl/dsl"
+)
+
+func TestDSN(t *testing.T) {
+	tests := []struct {
+		name string
+		conn dsl.Connection
+		want string
+	}{
+		{"sqlite", dsl.Connection{Type: "sqlite", Name: "l", Fields: map[string]string{"path": "x.db"}}, "sqlite:x.db"},
+		{"postgres fields", dsl.Connection{Type: "postgres", Name: "p",
+			Fields:  map[string]string{"host": "127.0.0.1", "port": "5433", "user": "bench", "database": "oltp", "sslmode": "disable"},
+			Secrets: map[string]string{"password": "s3cr:t"}},
+			"postgres://bench:s3cr%3At@127.0.0.1:5433/oltp?sslmode=disable"},
+		{"postgres dsn secret", dsl.Connection{Type: "postgres", Name: "p",
+			Secrets: map[string]string{"dsn": "postgres://u:pw@h/db"}}, "postgres://u:pw@h/db"},
+		{"snowflake", dsl.Connection{Type: "snowflake", Name: "s",
+			Fields:  map[string]string{"account": "acme", "user": "bench", "database": "DB", "schema": "PUBLIC", "warehouse": "WH", "host": "127.0.0.1", "port": "8080", "protocol": "http"},
+			Secrets: map[string]string{"password": "pw"},
+			Params:  map[string]string{"loginTimeout": "10"}},
+			"snowflake://bench:pw@acme/DB/PUBLIC?host=127.0.0.1&loginTimeout=10&port=8080&protocol=http&warehouse=WH"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DSN(&tt.conn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("DSN = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDSNErrors(t *testing.T) {
+	for _, c := range []dsl.Connection{
+		{Type: "sqlite", Name: "nopath", Fields: map[string]string{}},
+		{Type: "snowflake", Name: "noaccount", Fields: map[string]string{"user": "u"}},
+		{Type: "snowflake", Name: "byname", Fields: map[string]string{"connection_name": "bench"}, Secrets: map[string]string{"password": "hunter2"}},
+		{Type: "mysql", Name: "x"},
+	} {
+		_, err := DSN(&c)
+		if err == nil {
+			t.Fatalf("%s: want an error", c.Key())
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Fatalf("%s: error leaks a secret: %v", c.Key(), err)
+		}
+	}
+}
