@@ -152,7 +152,10 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		budget = wc.Workers // one session per worker at least
 	}
 	pp.Scaling, pp.Workers, pp.Connections = wc.Scaling, wc.Workers, budget
-	info.budget = budget
+	info.budget, info.warmup = budget, budget
+	if p.Model == dsl.ModelFindMax && p.FindMax != nil {
+		info.warmup = p.FindMax.Start // warm up at the first step, not the ceiling
+	}
 
 	if budget > 0 && wc.Workers > budget {
 		errorf("More workers than connections",

@@ -190,7 +190,8 @@ type WarmupPlan struct {
 	DurationMS  float64 `json:"duration_ms"`
 	Connections int64   `json:"connections"`
 	// ConnectionsFrom says where Connections came from: "warmup" (set in
-	// the warmup block) or "phase.<name>" (the first phase's budget).
+	// the warmup block) or "phase.<name>" (the first phase's connection
+	// budget; for a find_max phase its start concurrency).
 	ConnectionsFrom string             `json:"connections_from"`
 	Workers         int64              `json:"workers"`
 	Assignments     []WorkerAssignment `json:"assignments"`

@@ -203,7 +203,8 @@ func PhaseNodeName(phase string) string { return "phase." + phase }
 // phaseInfo is an expanded phase plus what the run needs from it.
 type phaseInfo struct {
 	plan   *PhasePlan
-	budget int64
+	budget int64 // connections split across the workers
+	warmup int64 // connections a warmup borrowing from this phase uses
 	ok     bool
 }
 
@@ -405,7 +406,7 @@ func planWarmup(sc *dsl.Scenario, first *phaseInfo, firstName string) (*WarmupPl
 	if first != nil && first.plan != nil {
 		wp.Workers = first.plan.Workers
 		if w.Connections == 0 {
-			wp.Connections = first.budget
+			wp.Connections = first.warmup
 			wp.ConnectionsFrom = PhaseNodeName(firstName)
 		}
 	}

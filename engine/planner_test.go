@@ -318,3 +318,19 @@ func TestBuildPlanAutoSamplingRampAndFindMax(t *testing.T) {
 		t.Fatalf("sampling: %+v", run.Sampling)
 	}
 }
+
+func TestBuildPlanWarmupBeforeFindMaxUsesStart(t *testing.T) {
+	cfg := newTestConfig(t)
+	sc := cfg.Scenarios["nightly"]
+	sc.Phases = []*dsl.Phase{{Name: "fm", Model: dsl.ModelFindMax, Workers: 2,
+		FindMax: &dsl.FindMax{Start: 6, Step: 4, StepDuration: 10 * time.Second, Max: 30}}}
+	p := mustPlan(t, cfg, nil, PlanOptions{})
+	w := p.Runs[0].Nodes[1].Warmup
+	if w.Connections != 6 || w.ConnectionsFrom != "phase.fm" || w.Workers != 2 {
+		t.Fatalf("warmup: %+v", w)
+	}
+	fm := p.Runs[0].Nodes[2].Phase
+	if fm.Connections != 30 || fm.FindMax.Steps != 7 || fm.DurationMS != 70000 {
+		t.Fatalf("find_max: %+v %+v", fm, fm.FindMax)
+	}
+}
