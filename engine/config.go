@@ -114,17 +114,10 @@ func encodeCanonical(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// millis converts a duration to milliseconds: an int64 when whole (so the
-// JSON has no fraction), else a float64.
-func millis(d time.Duration) any {
-	if d%time.Millisecond == 0 {
-		return d.Milliseconds()
-	}
-	return float64(d) / float64(time.Millisecond)
-}
-
-// millisF is millis for plan fields typed float64.
-func millisF(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// millis converts a duration to milliseconds. A whole number of
+// milliseconds is exact in float64 and encoding/json writes it without a
+// fraction (300000, not 3e+05), so CONFIG and plans need no second type.
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func connectionDoc(c *dsl.Connection) map[string]any {
 	doc := map[string]any{
@@ -203,15 +196,16 @@ func generatorDoc(g dsl.Generator) map[string]any {
 	case dsl.GenRandomString:
 		doc["n"] = g.N
 	case dsl.GenNow:
-	default: // unknown to this version: keep every set member
-		for k, v := range map[string]any{"literal": g.Literal, "pool": g.Pool, "column": g.Column,
-			"start": g.Start, "min": g.Min, "max": g.Max, "n": g.N, "s": g.S, "choices": g.Choices} {
-			if v != nil && v != "" && v != int64(0) && v != 0.0 {
-				if c, ok := v.([]any); ok && c == nil {
-					continue
-				}
-				doc[k] = v
-			}
+	default: // a kind this version does not know: keep every member set
+		b, err := json.Marshal(g)
+		if err != nil {
+			return doc
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var all map[string]any
+		if dec.Decode(&all) == nil {
+			return all
 		}
 	}
 	return doc

@@ -132,10 +132,24 @@ func diffValue(path string, b, a any, out *[]AttributeChange) {
 			return
 		}
 	}
+	if nb, ok := b.(json.Number); ok {
+		if na, ok := a.(json.Number); ok && sameNumber(nb, na) {
+			return // 1e-3 and 0.001: a store's spelling, not a change
+		}
+	}
 	eb, ea := encodeValue(b), encodeValue(a)
 	if !bytes.Equal(eb, ea) {
 		*out = append(*out, AttributeChange{Path: path, Action: ActionUpdate, Before: eb, After: ea})
 	}
+}
+
+func sameNumber(x, y json.Number) bool {
+	if x == y {
+		return true
+	}
+	fx, errX := x.Float64()
+	fy, errY := y.Float64()
+	return errX == nil && errY == nil && fx == fy
 }
 
 // joinPath appends a member name: .name for identifiers, ["name"] otherwise.

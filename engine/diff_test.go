@@ -86,3 +86,12 @@ func TestEffectiveHash(t *testing.T) {
 		t.Fatalf("stored hash ignored: %s", got)
 	}
 }
+
+func TestDiffConfigNumberSpelling(t *testing.T) {
+	if d := DiffConfig([]byte(`{"e":1e-3,"w":60}`), []byte(`{"e":0.001,"w":60.0}`)); len(d) != 0 {
+		t.Fatalf("equal numbers reported as changes: %v", d)
+	}
+	if d := DiffConfig([]byte(`{"w":60}`), []byte(`{"w":61}`)); len(d) != 1 {
+		t.Fatalf("got %v", d)
+	}
+}

@@ -5,7 +5,8 @@ package engine
 // the goroutine doing the work and must return quickly; a slow consumer
 // buffers on its side. Embed NopHook to implement only some methods.
 type Hook interface {
-	// NodeStarted is called when a run DAG node (see Node.Name) starts.
+	// NodeStarted is called when a run DAG node (see Node.Name) of the run
+	// with id run starts.
 	NodeStarted(run, node string)
 	// NodeFinished is called when a node ends; err is nil on success.
 	NodeFinished(run, node string, err error)

@@ -20,7 +20,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		diags = diags.Append(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary,
 			Detail: fmt.Sprintf("Phase %q of scenario %q: ", p.Name, sc.Name) + fmt.Sprintf(format, args...), Subject: rng})
 	}
-	pp := &PhasePlan{Name: p.Name, Model: p.Model, DurationMS: millisF(p.Duration), Assignments: []WorkerAssignment{}}
+	pp := &PhasePlan{Name: p.Name, Model: p.Model, DurationMS: millis(p.Duration), Assignments: []WorkerAssignment{}}
 	info := &phaseInfo{plan: pp}
 
 	tmplName := p.Template
@@ -36,10 +36,10 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		errorf("Unknown template", "template %q is not declared.%s", tmplName, didYouMean(tmplName, cfg.TemplateOrder, mapKeys(cfg.Templates)))
 	default:
 		pp.TemplateHash = hashes[tmplName]
-		pp.ThinkTimeMS = millisF(t.ThinkTime)
+		pp.ThinkTimeMS = millis(t.ThinkTime)
 	}
 	if p.ThinkTime != nil {
-		pp.ThinkTimeMS = millisF(*p.ThinkTime)
+		pp.ThinkTimeMS = millis(*p.ThinkTime)
 	}
 
 	needDuration := func() {
@@ -90,8 +90,8 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		}
 		rate = max(r.From, r.To, 0)
 		pp.Rate = rate
-		pp.DurationMS = millisF(dur)
-		pp.Ramp = &RampPlan{From: r.From, To: r.To, OverMS: millisF(over)}
+		pp.DurationMS = millis(dur)
+		pp.Ramp = &RampPlan{From: r.From, To: r.To, OverMS: millis(over)}
 		ops := int64(math.Round((r.From+r.To)/2*over.Seconds() + r.To*(dur-over).Seconds()))
 		pp.ExpectedOperations = &ops
 	case dsl.ModelFindMax:
@@ -104,7 +104,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		if ceiling == 0 {
 			ceiling = DefaultFindMaxCeiling
 		}
-		fp := &FindMaxPlan{Start: fm.Start, Step: fm.Step, Max: ceiling, StepDurationMS: millisF(fm.StepDuration),
+		fp := &FindMaxPlan{Start: fm.Start, Step: fm.Step, Max: ceiling, StepDurationMS: millis(fm.StepDuration),
 			MaxErrorRate: fm.MaxErrorRate, MaxP95Increase: fm.MaxP95Increase, MaxQPSDrop: fm.MaxQPSDrop}
 		pp.FindMax = fp
 		switch {
@@ -122,7 +122,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 					errorf("Phase shorter than one step", "the phase lasts %s, less than one find_max step of %s.", p.Duration, fm.StepDuration)
 				}
 			}
-			pp.DurationMS = millisF(time.Duration(fp.Steps) * fm.StepDuration)
+			pp.DurationMS = millis(time.Duration(fp.Steps) * fm.StepDuration)
 		}
 		budget = ceiling
 		pp.ExpectedOperationsNote = fmt.Sprintf("depends on latency (find_max: at most %d steps × %s)", fp.Steps, fm.StepDuration)
@@ -249,13 +249,13 @@ func planThresholds(cfg *dsl.Config, sc *dsl.Scenario, names []string, infos map
 				}
 			}
 			if slo.P50 > 0 {
-				add("p50", millisF(slo.P50))
+				add("p50", millis(slo.P50))
 			}
 			if slo.P95 > 0 {
-				add("p95", millisF(slo.P95))
+				add("p95", millis(slo.P95))
 			}
 			if slo.P99 > 0 {
-				add("p99", millisF(slo.P99))
+				add("p99", millis(slo.P99))
 			}
 			if slo.ErrorRate != nil {
 				add("error_rate", *slo.ErrorRate)

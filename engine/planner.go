@@ -397,7 +397,7 @@ func sumKnown(names []string, infos map[string]*phaseInfo) (ops, rows *int64) {
 func planWarmup(sc *dsl.Scenario, first *phaseInfo, firstName string) (*WarmupPlan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	w := sc.Warmup
-	wp := &WarmupPlan{DurationMS: millisF(w.Duration), Connections: w.Connections, ConnectionsFrom: "warmup", Workers: 1}
+	wp := &WarmupPlan{DurationMS: millis(w.Duration), Connections: w.Connections, ConnectionsFrom: "warmup", Workers: 1}
 	rng := rangePtr(w.DeclRange)
 	if w.Duration <= 0 {
 		diags = diags.Append(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid warmup duration",
