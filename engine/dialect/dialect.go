@@ -56,6 +56,9 @@ type Dialect interface {
 type Column struct {
 	Name string
 	JSON bool // the column holds JSON (JSONB on Postgres, VARIANT on Snowflake)
+	// InsertOnly columns are written when an upsert inserts and kept when
+	// it updates (e.g. CREATED_AT).
+	InsertOnly bool
 }
 
 // Cols returns plain columns with the given names.
@@ -143,7 +146,7 @@ func onConflict(d Dialect, table string, cols []Column, keys []string, update bo
 	var set []string
 	if update {
 		for _, c := range cols {
-			if !contains(keys, c.Name) {
+			if !contains(keys, c.Name) && !c.InsertOnly {
 				set = append(set, c.Name+" = excluded."+c.Name)
 			}
 		}

@@ -46,6 +46,7 @@ func TestQuoteAndFold(t *testing.T) {
 
 func TestStatementBuilders(t *testing.T) {
 	cols := []Column{{Name: "K"}, JSONCol("J"), {Name: "V"}}
+	withCreated := append(cols[:3:3], Column{Name: "C", InsertOnly: true})
 	cases := []struct {
 		name, got, want string
 	}{
@@ -56,6 +57,10 @@ func TestStatementBuilders(t *testing.T) {
 		{"snowflake insert plain", Snowflake{}.Insert("T", Cols("A", "B"), 1), "INSERT INTO T (A, B) VALUES (?, ?)"},
 		{"sqlite upsert", SQLite{}.Upsert("T", cols, []string{"K"}),
 			"INSERT INTO T (K, J, V) VALUES (?, ?, ?) ON CONFLICT (K) DO UPDATE SET J = excluded.J, V = excluded.V"},
+		{"postgres upsert keeps insert-only", Postgres{}.Upsert("T", withCreated, []string{"K"}),
+			"INSERT INTO T (K, J, V, C) VALUES (?, ?, ?, ?) ON CONFLICT (K) DO UPDATE SET J = excluded.J, V = excluded.V"},
+		{"snowflake upsert keeps insert-only", Snowflake{}.Upsert("T", withCreated, []string{"K"}),
+			"MERGE INTO T T USING (SELECT ? AS K, PARSE_JSON(?) AS J, ? AS V, ? AS C) S ON T.K = S.K WHEN MATCHED THEN UPDATE SET T.J = S.J, T.V = S.V WHEN NOT MATCHED THEN INSERT (K, J, V, C) VALUES (S.K, S.J, S.V, S.C)"},
 		{"postgres ignore", Postgres{}.InsertIgnore("T", cols, []string{"K"}),
 			"INSERT INTO T (K, J, V) VALUES (?, ?, ?) ON CONFLICT (K) DO NOTHING"},
 		{"snowflake upsert", Snowflake{}.Upsert("T", cols, []string{"K"}),

@@ -83,7 +83,7 @@ func (d Snowflake) merge(table string, cols []Column, keys []string, update bool
 	for i, c := range cols {
 		src[i] = d.Param(c) + " AS " + c.Name
 		ins[i] = "S." + c.Name
-		if !contains(keys, c.Name) {
+		if !contains(keys, c.Name) && !c.InsertOnly {
 			set = append(set, "T."+c.Name+" = S."+c.Name)
 		}
 	}

@@ -1,0 +1,32 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/flakebench/fbctl/internal/pgtest"
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// The Postgres path must really use COPY through the pgx connection under
+// database/sql, not fall back to multi-row INSERTs.
+func TestPostgresInsertUsesCopy(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, pgtest.FreshDatabase(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.ApplySchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	batch := []QueryExecution{{ExecutionID: "e1", RunID: "r", TestID: "r-w0", WorkerID: "worker-0", Phase: "p",
+		QueryName: "q", QueryKind: "READ", ActualStart: time.Now(), Success: true}}
+	if err := s.copyExecutions(ctx, batch); err != nil {
+		t.Fatalf("copyExecutions: %v", err)
+	}
+	if n, err := s.CountQueryExecutions(ctx, QueryExecutionFilter{RunID: "r"}); err != nil || n != 1 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+}

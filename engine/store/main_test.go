@@ -1,0 +1,12 @@
+package store_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/flakebench/fbctl/internal/pgtest"
+	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	_ "modernc.org/sqlite"             // driver "sqlite"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

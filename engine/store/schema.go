@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/flakebench/fbctl/engine/dialect"
+	"github.com/flakebench/fbctl/sql/schema"
+)
+
+// SchemaStatus reports the schema version in the store (0 when there is
+// none), the latest version this fbctl knows, and the migrations not applied.
+func (s *Store) SchemaStatus(ctx context.Context) (current, latest int, pending []schema.Migration, err error) {
+	ms, err := schema.Migrations(s.d.Name())
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].Version
+	}
+	current, err = s.currentVersion(ctx)
+	if err != nil {
+		return 0, latest, nil, err
+	}
+	for _, m := range ms {
+		if m.Version > current {
+			pending = append(pending, m)
+		}
+	}
+	return current, latest, pending, nil
+}
+
+func (s *Store) currentVersion(ctx context.Context) (int, error) {
+	q, args := s.d.TableExists("SCHEMA_VERSION")
+	var n int
+	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("results store %s: read schema version: %w", s.dsn, err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT MAX(VERSION) FROM SCHEMA_VERSION").Scan(&v); err != nil {
+		return 0, fmt.Errorf("results store %s: read schema version: %w", s.dsn, err)
+	}
+	return int(v.Int64), nil
+}
+
+// CheckSchema returns a *SchemaError when the schema is missing or older than
+// this fbctl needs. It never changes the store.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	current, latest, _, err := s.SchemaStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if current < latest {
+		return &SchemaError{DSN: s.dsn, Current: current, Latest: latest}
+	}
+	return nil
+}
+
+// ApplySchema applies the pending migrations in order and records each in
+// SCHEMA_VERSION. It is idempotent: a second call applies nothing.
+func (s *Store) ApplySchema(ctx context.Context) (applied []int, err error) {
+	_, _, pending, err := s.SchemaStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range pending {
+		if err := s.applyMigration(ctx, m); err != nil {
+			return applied, fmt.Errorf("results store %s: apply %s: %w", s.dsn, m.Description(), err)
+		}
+		s.log.Info("applied schema migration", "version", m.Version, "name", m.Name)
+		applied = append(applied, m.Version)
+	}
+	return applied, nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, m schema.Migration) error {
+	record := func(q querier) error {
+		_, err := s.exec(ctx, q, s.d.InsertIgnore("SCHEMA_VERSION", colsSchemaVersion, []string{"VERSION"}),
+			int64(m.Version), s.d.Time(s.nowUTC()), m.Description())
+		return err
+	}
+	if !s.d.TransactionalDDL() {
+		for _, st := range m.Statements() {
+			if _, err := s.db.ExecContext(ctx, st); err != nil {
+				return fmt.Errorf("%.80s: %w", st, err)
+			}
+		}
+		return record(s.db)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, st := range m.Statements() {
+			if _, err := tx.ExecContext(ctx, st); err != nil {
+				return fmt.Errorf("%.80s: %w", st, err)
+			}
+		}
+		return record(tx)
+	})
+}
+
+// IsSchemaError reports whether err is (or wraps) a *SchemaError.
+func IsSchemaError(err error) bool {
+	var se *SchemaError
+	return errors.As(err, &se)
+}
+
+var colsSchemaVersion = dialect.Cols("VERSION", "APPLIED_AT", "DESCRIPTION")

@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/flakebench/fbctl/engine/dialect"
+	"github.com/hashicorp/go-hclog"
+)
+
+// DefaultSQLitePath is the embedded store used when no DSN is given.
+const DefaultSQLitePath = ".flakebench/flakebench.db"
+
+// Options configure Open.
+type Options struct {
+	Logger hclog.Logger // nil: no logging
+	// MaxOpenConns caps the connection pool (0: driver default; SQLite: 8).
+	MaxOpenConns int
+}
+
+// Store is the control plane and results store. It is safe for concurrent use.
+type Store struct {
+	db     *sql.DB
+	d      dialect.Dialect
+	dsn    string // redacted, for messages
+	log    hclog.Logger
+	now    func() time.Time
+	closer bool // Close closes db
+}
+
+// Open connects to the store named by dsn:
+//
+//	""                          the embedded default, DefaultSQLitePath
+//	sqlite:PATH or PATH         SQLite file (directory created), WAL mode
+//	postgres://… postgresql://… Postgres via driver "pgx"
+//	snowflake://user@account/db/schema?warehouse=…   via driver "snowflake"
+//
+// The drivers must be registered by the caller. SQLite stores are created or
+// migrated on Open; Postgres and Snowflake are only pinged (see CheckSchema).
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	log := opts.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	kind, target, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	d, err := dialect.For(kind)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{d: d, dsn: Redact(dsn), log: log.Named("store"), now: time.Now, closer: true}
+	if kind == "sqlite" {
+		if s.dsn == "" {
+			s.dsn = "sqlite:" + target
+		}
+		if dir := filepath.Dir(target); dir != "" && target != ":memory:" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("results store %s: create directory: %w", s.dsn, err)
+			}
+		}
+		target = sqliteDSN(target)
+	}
+	db, err := sql.Open(d.DriverName(), target)
+	if err != nil {
+		return nil, fmt.Errorf("results store %s: %w", s.dsn, err)
+	}
+	s.db = db
+	switch {
+	case opts.MaxOpenConns > 0:
+		db.SetMaxOpenConns(opts.MaxOpenConns)
+	case kind == "sqlite":
+		db.SetMaxOpenConns(8)
+	}
+	if kind == "sqlite" {
+		db.SetMaxIdleConns(8)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("results store %s: connect: %w", s.dsn, err)
+	}
+	if kind == "sqlite" {
+		if _, err := s.ApplySchema(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// NewFromDB wraps an open database handle (for tests and tools that manage
+// their own pools). The caller keeps ownership of db.
+func NewFromDB(db *sql.DB, d dialect.Dialect, redactedDSN string, log hclog.Logger) *Store {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	return &Store{db: db, d: d, dsn: redactedDSN, log: log.Named("store"), now: time.Now}
+}
+
+// WithClock returns a Store sharing the same connections that reads the
+// current time from now (for tests of lease expiry and timestamps).
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = now
+	c.closer = false
+	return &c
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	if !s.closer {
+		return nil
+	}
+	return s.db.Close()
+}
+
+// String returns the redacted DSN: never a password or token.
+func (s *Store) String() string { return s.dsn }
+
+// DSN returns the redacted DSN (same as String).
+func (s *Store) DSN() string { return s.dsn }
+
+// Dialect returns the store's SQL dialect.
+func (s *Store) Dialect() dialect.Dialect { return s.d }
+
+// DB returns the underlying pool, for read-only reporting queries.
+func (s *Store) DB() *sql.DB { return s.db }
+
+func (s *Store) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// parseDSN returns the dialect name and the driver DSN.
+func parseDSN(dsn string) (kind, target string, err error) {
+	switch {
+	case dsn == "":
+		return "sqlite", DefaultSQLitePath, nil
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return "postgres", dsn, nil
+	case strings.HasPrefix(dsn, "snowflake://"):
+		return "snowflake", strings.TrimPrefix(dsn, "snowflake://"), nil
+	case strings.HasPrefix(dsn, "sqlite://"):
+		return "sqlite", strings.TrimPrefix(dsn, "sqlite://"), nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		p := strings.TrimPrefix(dsn, "sqlite:")
+		if p == "" {
+			return "", "", errors.New("results store: sqlite: DSN needs a path, e.g. sqlite:.flakebench/flakebench.db")
+		}
+		return "sqlite", p, nil
+	case strings.Contains(dsn, "://"):
+		scheme, _, _ := strings.Cut(dsn, "://")
+		return "", "", fmt.Errorf("results store: unsupported DSN scheme %q (want sqlite:PATH, postgres:// or snowflake://)", scheme)
+	}
+	return "sqlite", dsn, nil
+}
+
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(15000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+var secretParams = []string{"password", "passcode", "token", "secret", "private_key", "privatekey", "key"}
+
+// Redact removes passwords and secret query parameters from a DSN.
+func Redact(dsn string) string {
+	if !strings.Contains(dsn, "://") {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "<unparseable DSN>"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		lk := strings.ToLower(k)
+		for _, s := range secretParams {
+			if strings.Contains(lk, s) {
+				q.Set(k, "xxxxx")
+				changed = true
+			}
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// exec runs a `?` statement, rebound for the dialect.
+func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
+	return q.ExecContext(ctx, s.d.Rebind(query), args...)
+}
+
+func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+	return q.QueryContext(ctx, s.d.Rebind(query), args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+	return q.QueryRowContext(ctx, s.d.Rebind(query), args...)
+}
+
+// querier is *sql.DB or *sql.Tx.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// NewID returns a random 128-bit identifier in UUID text form (version 4).
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// cut on a rune boundary
+	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+func affected(res sql.Result) int64 {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return -1
+	}
+	return n
+}
