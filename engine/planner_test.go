@@ -334,3 +334,12 @@ func TestBuildPlanWarmupBeforeFindMaxUsesStart(t *testing.T) {
 		t.Fatalf("find_max: %+v %+v", fm, fm.FindMax)
 	}
 }
+
+func BenchmarkBuildPlan(b *testing.B) {
+	cfg := newTestConfig(b)
+	for b.Loop() {
+		if _, diags := BuildPlan(cfg, nil, PlanOptions{}); diags.HasErrors() {
+			b.Fatal(diags.Error())
+		}
+	}
+}
