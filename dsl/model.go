@@ -56,9 +56,12 @@ const (
 
 // Connection says how to reach a database. Fields holds the non-secret
 // attributes (account, user, role, warehouse, database, schema, host, port,
-// protocol, sslmode, path, connection_name, authenticator, params.*);
-// Secrets holds password, token, private_key_file passphrase and any value
-// that came from a sensitive variable or env(). Secrets is never
+// protocol, sslmode, path, connection_name, authenticator,
+// private_key_file, prefer_simple_protocol, a dsn without a password);
+// Params holds params = {...}. Secrets holds password, token,
+// private_key_passphrase, a dsn with a password, and any attribute whose
+// value came from a sensitive variable (Get looks in both). env() values
+// are secret in the secret attributes and plain elsewhere. Secrets is never
 // serialised: CONFIG, plan files and logs carry only Fields and the names of
 // the secret attributes that were set.
 type Connection struct {
@@ -252,7 +255,7 @@ type FindMax struct {
 	MaxErrorRate   float64 // fraction, e.g. 0.01
 	MaxP95Increase float64 // fraction over the first step, e.g. 0.2
 	MaxQPSDrop     float64 // fraction below the best step
-	Max            int64   // concurrency ceiling
+	Max            int64   // concurrency ceiling; 0: the planner's default (10000)
 }
 
 // Scaling modes.
@@ -262,7 +265,8 @@ const (
 	ScaleFixed   = "fixed"
 )
 
-// Scaling resolves a phase's worker count from its connections.
+// Scaling resolves a phase's worker count from its connections. Counts
+// left unset in the source are 0; the planner applies the defaults.
 type Scaling struct {
 	Mode                    string
 	MinWorkers              int64

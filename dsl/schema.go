@@ -139,7 +139,7 @@ var findMaxSchema = &hcl.BodySchema{
 		{Name: "max_error_rate"},
 		{Name: "max_p95_increase"},
 		{Name: "max_qps_drop"},
-		{Name: "max", Required: true},
+		{Name: "max"},
 	},
 }
 

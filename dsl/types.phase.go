@@ -14,7 +14,6 @@ const (
 	DefaultFindMaxErrorRate      = 0.01
 	DefaultFindMaxP95Increase    = 0.5
 	DefaultFindMaxQPSDrop        = 0.1
-	DefaultScalingMaxConnsPerWkr = 64
 )
 
 // ScalingModes lists the scaling modes.
@@ -130,12 +129,6 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		d, _, dd := getDuration(a, ctx, true)
 		l.diags = append(l.diags, dd...)
 		p.Duration = d
-		if p.Model == ModelFindMax && len(models) == 1 {
-			l.diags = append(l.diags, warnDiag("Ignored duration",
-				fmt.Sprintf("The phase %q uses find_max, whose length follows from its steps; the duration is ignored.", name),
-				rangePtr(a.NameRange)))
-			p.Duration = 0
-		}
 	} else if p.Model == ModelClosed || p.Model == ModelOpen {
 		l.diags = append(l.diags, errorDiag("Missing required argument",
 			fmt.Sprintf("The phase %q needs a duration, such as duration = \"30s\".", name),
@@ -258,7 +251,9 @@ func (l *loader) decodeFindMax(b *hcl.Block, ctx *hcl.EvalContext) *FindMax {
 }
 
 func (l *loader) decodeScaling(b *hcl.Block, ctx *hcl.EvalContext) *Scaling {
-	s := &Scaling{Mode: ScaleAuto, MinWorkers: 1, MaxConnectionsPerWorker: DefaultScalingMaxConnsPerWkr}
+	// Unset counts stay 0: the planner applies its defaults (min_workers 1,
+	// max_workers unbounded, max_connections_per_worker 200).
+	s := &Scaling{Mode: ScaleAuto}
 	content, diags := b.Body.Content(scalingSchema)
 	l.diags = append(l.diags, diags...)
 	attrs := content.Attributes
@@ -279,7 +274,7 @@ func (l *loader) decodeScaling(b *hcl.Block, ctx *hcl.EvalContext) *Scaling {
 			*ints[n] = v
 		}
 	}
-	if a := attrs["max_workers"]; a != nil && s.MaxWorkers > 0 && s.MaxWorkers < s.MinWorkers {
+	if a := attrs["max_workers"]; a != nil && s.MaxWorkers > 0 && s.MaxWorkers < max(s.MinWorkers, 1) {
 		l.diags = append(l.diags, errorDiag("Invalid max_workers",
 			fmt.Sprintf("max_workers (%d) is below min_workers (%d).", s.MaxWorkers, s.MinWorkers),
 			rangePtr(a.Expr.Range()), rangePtr(a.Range)))

@@ -5,7 +5,7 @@
 #
 #   fbctl run scenarios/find_max.fb.hcl
 
-connection "sqlite" "local" {
+connection "sqlite" "find_max" {
   path = ".flakebench/find_max.db"
 }
 
@@ -22,7 +22,7 @@ locals {
 
 template "kv" {
   description = "A read-mostly key-value mix."
-  connection  = connection.sqlite.local
+  connection  = connection.sqlite.find_max
   table       = "KV"
 
   pool "keys" {

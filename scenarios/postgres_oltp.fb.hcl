@@ -2,11 +2,11 @@
 # updates, first with a fixed number of connections, then at a fixed rate.
 #
 #   PGPASSWORD=... fbctl run scenarios/postgres_oltp.fb.hcl \
-#     -var pg_host=db.example -var rows=1000000
+#     -var pg_host=db.example -var pg_rows=1000000
 #
 # Every connection setting is a variable with a default, so FB_VAR_pg_host
 # and friends work too. Behind PgBouncer in transaction mode, set
-# -var simple_protocol=true.
+# -var pg_simple_protocol=true.
 
 variable "pg_host" {
   type        = string
@@ -34,28 +34,28 @@ variable "pg_sslmode" {
   default = "prefer"
 }
 
-variable "simple_protocol" {
+variable "pg_simple_protocol" {
   type        = bool
   default     = false
   description = "Use the simple query protocol (needed behind PgBouncer)."
 }
 
-variable "rows" {
+variable "pg_rows" {
   type        = number
   default     = 100000
   description = "Rows loaded by setup."
   validation {
-    condition     = var.rows >= 1000
+    condition     = var.pg_rows >= 1000
     error_message = "The table needs at least 1000 rows."
   }
 }
 
-variable "connections" {
+variable "pg_connections" {
   type    = number
   default = 16
 }
 
-variable "rate" {
+variable "pg_rate" {
   type        = number
   default     = 2000
   description = "Operations per second in the open phase."
@@ -68,10 +68,10 @@ connection "postgres" "oltp" {
   password               = env("PGPASSWORD")
   database               = var.pg_database
   sslmode                = var.pg_sslmode
-  prefer_simple_protocol = var.simple_protocol
+  prefer_simple_protocol = var.pg_simple_protocol
 }
 
-template "orders" {
+template "pg_orders" {
   description = "A four-query OLTP mix on fb_orders."
   connection  = connection.postgres.oltp
   table       = "fb_orders"
@@ -119,15 +119,15 @@ template "orders" {
 }
 
 scenario "postgres_oltp" {
-  description = format("OLTP on %d rows: %d connections, then %d ops/s.", var.rows, var.connections, var.rate)
-  template    = template.orders
+  description = format("OLTP on %d rows: %d connections, then %d ops/s.", var.pg_rows, var.pg_connections, var.pg_rate)
+  template    = template.pg_orders
 
   setup {
     sql = [
       "DROP TABLE IF EXISTS fb_orders",
       "CREATE TABLE fb_orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL, amount bigint NOT NULL, note text, created_at timestamptz NOT NULL DEFAULT now())",
       "CREATE INDEX fb_orders_customer ON fb_orders (customer_id, created_at)",
-      format("INSERT INTO fb_orders (id, customer_id, status, amount, note) SELECT i, 1 + (i * 7919) %% 10000, 'new', (i * 104729) %% 100000, md5(i::text) FROM generate_series(1, %d) AS i", var.rows),
+      format("INSERT INTO fb_orders (id, customer_id, status, amount, note) SELECT i, 1 + (i * 7919) %% 10000, 'new', (i * 104729) %% 100000, md5(i::text) FROM generate_series(1, %d) AS i", var.pg_rows),
       "ANALYZE fb_orders",
     ]
   }
@@ -141,13 +141,13 @@ scenario "postgres_oltp" {
 
   phase "closed" {
     duration    = "2m"
-    connections = var.connections
+    connections = var.pg_connections
   }
 
   phase "open" {
     duration        = "2m"
-    rate            = var.rate
-    max_connections = var.connections * 4
+    rate            = var.pg_rate
+    max_connections = var.pg_connections * 4
   }
 
   sampling {

@@ -59,3 +59,17 @@ func TestQuickstartShape(t *testing.T) {
 		t.Errorf("connection = %+v", c)
 	}
 }
+
+// TestShippedScenariosTogether loads the directory as one configuration, as
+// `fbctl validate scenarios/` does: names must not clash across files.
+func TestShippedScenariosTogether(t *testing.T) {
+	cfg, diags := dsl.Load([]string{"."}, dsl.LoadOptions{
+		LookupEnv: func(string) (string, bool) { return "", false },
+	})
+	for _, d := range diags {
+		t.Errorf("%s", d.Error())
+	}
+	if len(cfg.Scenarios) < 5 {
+		t.Errorf("got %d scenarios, want at least 5", len(cfg.Scenarios))
+	}
+}

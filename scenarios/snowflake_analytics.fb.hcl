@@ -2,38 +2,38 @@
 # every account has in SNOWFLAKE_SAMPLE_DATA, with the result cache off so
 # each query runs on the warehouse.
 #
-#   fbctl run scenarios/snowflake_analytics.fb.hcl -var connection_name=bench
+#   fbctl run scenarios/snowflake_analytics.fb.hcl -var analytics_connection_name=bench
 
-variable "connection_name" {
+variable "analytics_connection_name" {
   type        = string
   default     = "default"
   description = "Entry of ~/.snowflake/connections.toml to connect with."
 }
 
-variable "warehouse" {
+variable "analytics_warehouse" {
   type    = string
   default = "COMPUTE_WH"
 }
 
-variable "scale" {
+variable "analytics_scale" {
   type        = string
   default     = "TPCH_SF1"
   description = "Schema of SNOWFLAKE_SAMPLE_DATA: TPCH_SF1, TPCH_SF10, TPCH_SF100 or TPCH_SF1000."
   validation {
-    condition     = contains(["TPCH_SF1", "TPCH_SF10", "TPCH_SF100", "TPCH_SF1000"], var.scale)
+    condition     = contains(["TPCH_SF1", "TPCH_SF10", "TPCH_SF100", "TPCH_SF1000"], var.analytics_scale)
     error_message = "The scale must be TPCH_SF1, TPCH_SF10, TPCH_SF100 or TPCH_SF1000."
   }
 }
 
 locals {
-  db = "SNOWFLAKE_SAMPLE_DATA.${var.scale}"
+  db = "SNOWFLAKE_SAMPLE_DATA.${var.analytics_scale}"
 }
 
 connection "snowflake" "analytics" {
-  connection_name = var.connection_name
-  warehouse       = var.warehouse
+  connection_name = var.analytics_connection_name
+  warehouse       = var.analytics_warehouse
   database        = "SNOWFLAKE_SAMPLE_DATA"
-  schema          = var.scale
+  schema          = var.analytics_scale
   params = {
     QUERY_TAG = "flakebench-analytics"
   }

@@ -2,32 +2,32 @@
 # table at run start.
 #
 #   SNOWFLAKE_ACCOUNT=xy12345 SNOWFLAKE_USER=BENCH SNOWFLAKE_PASSWORD=... \
-#     fbctl run scenarios/snowflake_hybrid.fb.hcl -var warehouse=BENCH_WH
+#     fbctl run scenarios/snowflake_hybrid.fb.hcl -var hybrid_warehouse=BENCH_WH
 #
 # To use an entry of ~/.snowflake/connections.toml instead, replace the
 # account, user and password lines with: connection_name = "bench"
 
-variable "warehouse" {
+variable "hybrid_warehouse" {
   type    = string
   default = "COMPUTE_WH"
 }
 
-variable "database" {
+variable "hybrid_database" {
   type    = string
   default = "FLAKEBENCH"
 }
 
-variable "schema" {
+variable "hybrid_schema" {
   type    = string
   default = "PUBLIC"
 }
 
-variable "rows" {
+variable "hybrid_rows" {
   type    = number
   default = 1000000
 }
 
-variable "connections" {
+variable "hybrid_connections" {
   type    = number
   default = 32
 }
@@ -37,9 +37,9 @@ connection "snowflake" "bench" {
   user      = env("SNOWFLAKE_USER")
   password  = env("SNOWFLAKE_PASSWORD")
   role      = env("SNOWFLAKE_ROLE", "SYSADMIN")
-  warehouse = var.warehouse
-  database  = var.database
-  schema    = var.schema
+  warehouse = var.hybrid_warehouse
+  database  = var.hybrid_database
+  schema    = var.hybrid_schema
   params = {
     QUERY_TAG = "flakebench-hybrid"
   }
@@ -102,7 +102,7 @@ scenario "snowflake_hybrid" {
   setup {
     sql = [
       "CREATE OR REPLACE HYBRID TABLE FB_ORDERS (ID NUMBER PRIMARY KEY, CUSTOMER_ID NUMBER NOT NULL, STATUS VARCHAR NOT NULL, AMOUNT NUMBER NOT NULL, NOTE VARCHAR, INDEX FB_ORDERS_CUSTOMER (CUSTOMER_ID))",
-      format("INSERT INTO FB_ORDERS SELECT SEQ8() + 1, UNIFORM(1, 50000, RANDOM()), 'NEW', UNIFORM(100, 100000, RANDOM()), RANDSTR(20, RANDOM()) FROM TABLE(GENERATOR(ROWCOUNT => %d))", var.rows),
+      format("INSERT INTO FB_ORDERS SELECT SEQ8() + 1, UNIFORM(1, 50000, RANDOM()), 'NEW', UNIFORM(100, 100000, RANDOM()), RANDSTR(20, RANDOM()) FROM TABLE(GENERATOR(ROWCOUNT => %d))", var.hybrid_rows),
     ]
   }
 
@@ -113,7 +113,7 @@ scenario "snowflake_hybrid" {
 
   phase "closed" {
     duration    = "3m"
-    connections = var.connections
+    connections = var.hybrid_connections
     scaling {
       mode                       = "auto"
       max_connections_per_worker = 64
@@ -126,7 +126,7 @@ scenario "snowflake_hybrid" {
       to   = 2000
       over = "5m"
     }
-    max_connections = var.connections * 4
+    max_connections = var.hybrid_connections * 4
   }
 
   sampling {
