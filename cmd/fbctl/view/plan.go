@@ -82,8 +82,8 @@ func writeRun(b *strings.Builder, pt painter, r engine.RunPlan) {
 			}
 		case engine.NodeWarmup:
 			wp := n.Warmup
-			fmt.Fprintf(b, "  %-8s %s closed model, %d connections on %s (excluded from results)%s\n",
-				n.Name, ms(wp.DurationMS), wp.Connections, plural(int(wp.Workers), "worker", "workers"), after)
+			fmt.Fprintf(b, "  %-8s %s closed model, %s on %s (excluded from results)%s\n",
+				n.Name, ms(wp.DurationMS), plural(int(wp.Connections), "connection", "connections"), plural(int(wp.Workers), "worker", "workers"), after)
 		case engine.NodePhase:
 			writePhase(b, n, after)
 		}
@@ -105,7 +105,7 @@ func writePhase(b *strings.Builder, n engine.Node, after string) {
 	var load string
 	switch ph.Model {
 	case "closed":
-		load = fmt.Sprintf("closed model, %d connections", ph.Connections)
+		load = "closed model, " + plural(int(ph.Connections), "connection", "connections")
 	case "open":
 		load = fmt.Sprintf("open model, %s ops/s, at most %d connections", num(ph.Rate), ph.Connections)
 	case "ramp":
@@ -128,7 +128,7 @@ func writePhase(b *strings.Builder, n engine.Node, after string) {
 		if a.RateShare > 0 {
 			share = fmt.Sprintf(", %s ops/s", num(a.RateShare))
 		}
-		fmt.Fprintf(b, "        %-10s group %d: %d connections%s\n", a.WorkerID, a.WorkerGroupID, a.TargetConnections, share)
+		fmt.Fprintf(b, "        %-10s group %d: %s%s\n", a.WorkerID, a.WorkerGroupID, plural(int(a.TargetConnections), "connection", "connections"), share)
 	}
 	switch {
 	case ph.ExpectedOperations != nil:
