@@ -146,13 +146,14 @@ func (s *Store) copyExecutions(ctx context.Context, batch []QueryExecution) erro
 // insertRows writes n rows as chunked multi-row INSERTs in one transaction.
 func (s *Store) insertRows(ctx context.Context, table string, cols []dialect.Column, n int, args func(dst []any, i int) []any) error {
 	per := dialect.RowsPerStatement(s.d, len(cols), maxRowsPerInsert)
+	var full *sql.Stmt
+	if n >= per {
+		var err error
+		if full, err = s.stmts.get(ctx, s.db, s.d.Rebind(s.d.Insert(table, cols, per))); err != nil {
+			return fmt.Errorf("insert %d rows into %s: prepare: %w", n, table, err)
+		}
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var full *sql.Stmt
-		defer func() {
-			if full != nil {
-				full.Close()
-			}
-		}()
 		buf := make([]any, 0, per*len(cols))
 		for start := 0; start < n; start += per {
 			end := min(start+per, n)
@@ -161,13 +162,7 @@ func (s *Store) insertRows(ctx context.Context, table string, cols []dialect.Col
 				buf = args(buf, i)
 			}
 			if end-start == per {
-				if full == nil {
-					var err error
-					if full, err = tx.PrepareContext(ctx, s.d.Rebind(s.d.Insert(table, cols, per))); err != nil {
-						return err
-					}
-				}
-				if _, err := full.ExecContext(ctx, buf...); err != nil {
+				if _, err := tx.StmtContext(ctx, full).ExecContext(ctx, buf...); err != nil {
 					return err
 				}
 				continue

@@ -12,7 +12,9 @@ import (
 
 // openPostgres opens a store on a fresh database of the shared test server
 // and applies the schema the way `fbctl schema apply` does.
-func openPostgres(t *testing.T) *store.Store {
+func openPostgres(t *testing.T) *store.Store { return openPostgresTB(t) }
+
+func openPostgresTB(t testing.TB) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	s, err := store.Open(ctx, pgtest.FreshDatabase(t), store.Options{})

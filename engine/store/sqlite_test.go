@@ -11,7 +11,9 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-func openSQLite(t *testing.T) *store.Store {
+func openSQLite(t *testing.T) *store.Store { return openSQLiteTB(t) }
+
+func openSQLiteTB(t testing.TB) *store.Store {
 	t.Helper()
 	s, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "fb.db"), store.Options{Logger: hclog.NewNullLogger()})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flakebench/fbctl/engine/dialect"
@@ -35,6 +36,7 @@ type Store struct {
 	log    hclog.Logger
 	now    func() time.Time
 	closer bool // Close closes db
+	stmts  *stmtCache
 }
 
 // Open connects to the store named by dsn:
@@ -59,7 +61,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{d: d, dsn: Redact(dsn), log: log.Named("store"), now: time.Now, closer: true}
+	s := &Store{d: d, dsn: Redact(dsn), log: log.Named("store"), now: time.Now, closer: true, stmts: &stmtCache{}}
 	if kind == "sqlite" {
 		if s.dsn == "" {
 			s.dsn = "sqlite:" + target
@@ -104,7 +106,7 @@ func NewFromDB(db *sql.DB, d dialect.Dialect, redactedDSN string, log hclog.Logg
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	return &Store{db: db, d: d, dsn: redactedDSN, log: log.Named("store"), now: time.Now}
+	return &Store{db: db, d: d, dsn: redactedDSN, log: log.Named("store"), now: time.Now, stmts: &stmtCache{}}
 }
 
 // WithClock returns a Store sharing the same connections that reads the
@@ -121,6 +123,7 @@ func (s *Store) Close() error {
 	if !s.closer {
 		return nil
 	}
+	s.stmts.close()
 	return s.db.Close()
 }
 
@@ -214,6 +217,39 @@ func (s *Store) query(ctx context.Context, q querier, query string, args ...any)
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
 	return q.QueryRowContext(ctx, s.d.Rebind(query), args...)
+}
+
+// stmtCache keeps prepared bulk-insert statements for the life of the pool;
+// database/sql re-prepares them per connection as needed.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
 }
 
 // querier is *sql.DB or *sql.Tx.
