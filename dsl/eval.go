@@ -137,8 +137,9 @@ func (l *loader) readVarFile(path string, given map[string]rawValue) {
 	if f == nil || diags.HasErrors() {
 		return
 	}
+	// Kept in Files so diagnostics in it render with source; not in
+	// Sources, which lists the scenario files only.
 	l.cfg.Files[path] = f
-	l.cfg.Sources[path] = src
 	attrs, diags := f.Body.JustAttributes()
 	l.diags = append(l.diags, diags...)
 	names := make([]string, 0, len(attrs))

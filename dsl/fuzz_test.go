@@ -5,7 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
+
+// slowInput fails the fuzzer on an input that takes this long: a hang or a
+// runaway allocation is a bug too.
+const slowInput = 2 * time.Second
 
 // FuzzLoad runs parse, decode and validation over arbitrary single files
 // (in memory, through LoadSources) and Format over the same bytes. Neither
@@ -22,6 +27,12 @@ func FuzzLoad(f *testing.F) {
 	}
 	opts := LoadOptions{LookupEnv: func(string) (string, bool) { return "", false }}
 	f.Fuzz(func(t *testing.T, src []byte) {
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > slowInput {
+				t.Fatalf("one input took %v (over %v):\n%s", d, slowInput, src)
+			}
+		}()
 		cfg, _ := LoadSources(map[string][]byte{"fuzz.fb.hcl": src}, opts)
 		if cfg == nil {
 			t.Fatal("nil Config")

@@ -20,3 +20,11 @@ variable "count" {
   type    = number
   default = "many" # ERROR["many"]: Invalid value for variable
 }
+
+variable "1bad" { # ERROR["1bad"]: Invalid variable name
+  default = 1
+}
+
+locals {
+  shout = upperr("x") # ERROR[upperr]: Call to unknown function
+}
