@@ -10,10 +10,10 @@ import (
 
 // Default find_max settings.
 const (
-	DefaultFindMaxStepDuration   = 30 * time.Second
-	DefaultFindMaxErrorRate      = 0.01
-	DefaultFindMaxP95Increase    = 0.5
-	DefaultFindMaxQPSDrop        = 0.1
+	DefaultFindMaxStepDuration = 30 * time.Second
+	DefaultFindMaxErrorRate    = 0.01
+	DefaultFindMaxP95Increase  = 0.5
+	DefaultFindMaxQPSDrop      = 0.1
 )
 
 // ScalingModes lists the scaling modes.
