@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -202,7 +203,7 @@ func contractLease(t *testing.T, s *store.Store) {
 	if held.Holder != "alice@ci pid 1" || held.LockID != a.LockID || held.Age != 30*time.Second || held.ExpiresIn != 30*time.Second {
 		t.Fatalf("LeaseHeldError = %+v", held)
 	}
-	if msg := held.Error(); !contains(msg, "alice@ci pid 1") || !contains(msg, "fbctl force-unlock "+a.LockID) {
+	if msg := held.Error(); !strings.Contains(msg, "alice@ci pid 1") || !strings.Contains(msg, "fbctl force-unlock "+a.LockID) {
 		t.Fatalf("message %q lacks holder or force-unlock hint", msg)
 	}
 	// A different lock name is independent.
@@ -250,19 +251,6 @@ func contractLease(t *testing.T, s *store.Store) {
 	if err := c.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func contains(s, sub string) bool {
-	return len(sub) == 0 || len(s) >= len(sub) && (indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 func newRun(t *testing.T, s *store.Store, workers int) store.Run {

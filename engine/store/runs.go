@@ -231,10 +231,13 @@ func (s *Store) setClause(u RunUpdate) ([]string, []any) {
 	if u.PhaseKind != nil {
 		add("PHASE_KIND", nullString(string(*u.PhaseKind)))
 	}
-	for col, v := range map[string]*int{"TOTAL_WORKERS_EXPECTED": u.WorkersExpected, "WORKERS_REGISTERED": u.WorkersRegistered,
-		"WORKERS_ACTIVE": u.WorkersActive, "WORKERS_COMPLETED": u.WorkersCompleted} {
-		if v != nil {
-			add(col, int64(*v))
+	for _, c := range []struct {
+		col string
+		v   *int
+	}{{"TOTAL_WORKERS_EXPECTED", u.WorkersExpected}, {"WORKERS_REGISTERED", u.WorkersRegistered},
+		{"WORKERS_ACTIVE", u.WorkersActive}, {"WORKERS_COMPLETED", u.WorkersCompleted}} {
+		if c.v != nil {
+			add(c.col, int64(*c.v))
 		}
 	}
 	addTime("START_TIME", u.StartTime)

@@ -66,7 +66,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		if s.dsn == "" {
 			s.dsn = "sqlite:" + target
 		}
-		if dir := filepath.Dir(target); dir != "" && target != ":memory:" {
+		if dir := filepath.Dir(target); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return nil, fmt.Errorf("results store %s: create directory: %w", s.dsn, err)
 			}

@@ -73,8 +73,19 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "fbctl-pgtest-")
+	base := os.TempDir()
+	if os.Geteuid() == 0 && !traversable(base) {
+		base = "/tmp" // the postgres user must reach the data directory
+	}
+	reapOrphans(ctx, base, bin)
+	dir, err := os.MkdirTemp(base, dirPrefix)
 	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	// The owner file lets a later Start stop this server if the test
+	// process dies without calling Stop.
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
 	s := &Server{dir: dir, bin: bin}
@@ -119,6 +130,55 @@ func Start(ctx context.Context) (*Server, error) {
 			return nil, fmt.Errorf("%w\nserver log:\n%s", err, tail(log, 2000))
 		}
 	}
+}
+
+const (
+	dirPrefix = "fbctl-pgtest-"
+	ownerFile = "owner.pid"
+)
+
+// traversable reports whether every directory on the path is world-executable.
+func traversable(dir string) bool {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil || st.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
+}
+
+// reapOrphans stops servers whose owning test process is gone (it was
+// killed before Stop) and removes their directories.
+func reapOrphans(ctx context.Context, base, bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, dirPrefix+"*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || processAlive(pid) {
+			continue
+		}
+		orphan := &Server{dir: dir, bin: bin}
+		if st, err := os.Stat(dir); err == nil {
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 && sys.Uid != 0 {
+				orphan.cred = &syscall.Credential{Uid: sys.Uid, Gid: sys.Gid}
+			}
+		}
+		if fileExists(filepath.Join(orphan.dataDir(), "postmaster.pid")) {
+			_ = orphan.run(ctx, "pg_ctl", "stop", "-w", "-m", "immediate", "-D", orphan.dataDir())
+		}
+		orphan.cleanup()
+	}
+}
+
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }

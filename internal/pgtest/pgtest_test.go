@@ -65,3 +65,37 @@ func TestStartStop(t *testing.T) {
 		t.Fatal("server still accepts connections after Stop")
 	}
 }
+
+// A server whose test process died without Stop is stopped and removed by
+// the next Start.
+func TestStartReapsOrphans(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	orphan, err := Start(ctx)
+	if err != nil {
+		if Required() {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	// Pretend the owner died: a pid that cannot exist.
+	if err := os.WriteFile(orphan.dir+"/"+ownerFile, []byte("2147483646"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	next, err := Start(ctx)
+	if err != nil {
+		orphan.Stop()
+		t.Fatal(err)
+	}
+	defer next.Stop()
+	if _, err := os.Stat(orphan.dir); !os.IsNotExist(err) {
+		orphan.Stop()
+		t.Fatalf("orphan directory %s still there", orphan.dir)
+	}
+	if _, err := pgx.Connect(ctx, orphan.DSN("postgres")); err == nil {
+		t.Fatal("orphaned server still accepts connections")
+	}
+}
