@@ -7,18 +7,14 @@ import (
 	"time"
 )
 
-// SnowflakeTimeFormat is how timestamps are bound on Snowflake: UTC wall
-// clock text, implicitly cast into TIMESTAMP_NTZ columns. Binding text rather
-// than time.Time keeps the stored value independent of session and driver
-// timestamp-type settings.
-const SnowflakeTimeFormat = "2006-01-02 15:04:05.000000"
-
 // Snowflake is the Snowflake results store and target (driver "snowflake",
 // gosnowflake, registered by cmd/fbctl). Placeholders stay `?`; unquoted
 // identifiers fold to upper case; JSON goes into VARIANT through PARSE_JSON,
 // which Snowflake does not allow in a VALUES list, so inserts with JSON
-// columns select FROM VALUES and upserts are MERGE statements. Floats are
-// bound as decimal text (never float64) into NUMBER columns.
+// columns select FROM VALUES and upserts are MERGE statements. Timestamps are
+// bound as time.Time in UTC (TIMESTAMP_NTZ). Floats are bound as decimal text
+// (never float64: the driver sends it with float32 precision) into NUMBER
+// columns.
 type Snowflake struct{}
 
 var _ Dialect = Snowflake{}
@@ -105,11 +101,13 @@ func (Snowflake) JSON(raw []byte) any {
 	return string(raw)
 }
 
+// Time binds a time.Time in UTC: gosnowflake sends it as TIMESTAMP_NTZ
+// (epoch nanoseconds, zone dropped), so the column holds the UTC wall clock.
 func (Snowflake) Time(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UTC().Format(SnowflakeTimeFormat)
+	return t.UTC()
 }
 
 func (Snowflake) Bool(b bool) any { return b }

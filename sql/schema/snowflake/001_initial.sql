@@ -8,7 +8,8 @@
 -- Results tables are standard tables clustered by run.
 --
 -- Timestamps are TIMESTAMP_NTZ holding UTC wall-clock time (the store binds
--- them as 'YYYY-MM-DD HH24:MI:SS.FF6' text in UTC). JSON payloads are VARIANT.
+-- time.Time in UTC, which the driver sends as TIMESTAMP_NTZ). JSON payloads
+-- are VARIANT.
 -- QPS, ERROR_RATE, SAMPLE_RATE and SAMPLE_WEIGHT are exact NUMBERs bound as
 -- decimal text, never float64; latencies and timings are integer microseconds.
 
