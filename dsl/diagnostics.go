@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
@@ -50,8 +51,13 @@ func didYouMean(given string, candidates []string) string {
 
 // unknownName reports a reference to something not declared, listing the
 // suggestion when one is close.
+// what may carry a location after "|": "query|in template \"oltp\"".
 func unknownName(summary, what, given string, candidates []string, subject hcl.Range) *hcl.Diagnostic {
-	detail := fmt.Sprintf("There is no %s named %q.", what, given)
+	kind, where, _ := strings.Cut(what, "|")
+	if where != "" {
+		where = " " + where
+	}
+	detail := fmt.Sprintf("There is no %s named %q%s.", kind, given, where)
 	if s := didYouMean(given, candidates); s != "" {
 		detail += s
 	} else if len(candidates) > 0 && len(candidates) <= 8 {

@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -13,7 +14,7 @@ import (
 var refSummaries = map[string][2]string{
 	"var":   {"Reference to undeclared input variable", "input variable"},
 	"local": {"Reference to undeclared local value", "local value"},
-	"pool":  {"Unknown pool", "pool in this template"},
+	"pool":  {"Unknown pool", "pool|in this template"},
 }
 
 // checkRefs reports references like var.NAME, local.NAME or pool.NAME whose
@@ -43,7 +44,11 @@ func checkRefs(expr hcl.Expression, ctx *hcl.EvalContext) hcl.Diagnostics {
 			sum, what = s[0], s[1]
 		}
 		rng := hcl.RangeBetween(tr[0].SourceRange(), step.SrcRange)
-		detail := fmt.Sprintf("There is no %s named %q.", what, step.Name)
+		kind, where, _ := strings.Cut(what, "|")
+		if where != "" {
+			where = " " + where
+		}
+		detail := fmt.Sprintf("There is no %s named %q%s.", kind, step.Name, where)
 		if s := didYouMean(step.Name, names); s != "" {
 			detail += s
 		} else if root == "pool" {

@@ -296,7 +296,7 @@ func (l *loader) resolvePhaseDeps(st *scenarioState, order []*phaseState) {
 		var kept []string
 		for _, n := range ps.p.DependsOn {
 			if _, ok := st.phases[n]; !ok {
-				l.diags = append(l.diags, unknownName("Unknown phase", fmt.Sprintf("phase in scenario %q", st.s.Name), n, phaseNames(st.s), ps.depRange[n]))
+				l.diags = append(l.diags, unknownName("Unknown phase", fmt.Sprintf("phase|in scenario %q", st.s.Name), n, phaseNames(st.s), ps.depRange[n]))
 				continue
 			}
 			kept = append(kept, n)

@@ -240,7 +240,7 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 		if n, good := l.nameRef(a.Expr, ctx, "phase"); !good {
 			ok = false
 		} else if ps, found := st.phases[n]; !found {
-			l.diags = append(l.diags, unknownName("Unknown phase", "phase in scenario "+fmt.Sprintf("%q", st.s.Name), n, phaseNames(st.s), a.Expr.Range()))
+			l.diags = append(l.diags, unknownName("Unknown phase", "phase|in scenario "+fmt.Sprintf("%q", st.s.Name), n, phaseNames(st.s), a.Expr.Range()))
 			ok = false
 		} else {
 			t.Phase = n
@@ -265,7 +265,7 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 				}
 			}
 			if !found && len(known) > 0 {
-				l.diags = append(l.diags, unknownName("Unknown query", "query in the templates this threshold covers", n, known, a.Expr.Range()))
+				l.diags = append(l.diags, unknownName("Unknown query", "query|in the templates this threshold covers", n, known, a.Expr.Range()))
 				ok = false
 			}
 			t.Query = n

@@ -231,7 +231,7 @@ func (l *loader) decodeQuery(t *Template, b *hcl.Block, ctx, argsCtx *hcl.EvalCo
 		q.Args, argsOK = l.decodeArgs(a, argsCtx)
 		for _, g := range q.Args {
 			if g.Kind == GenPool && t.Pools[g.Pool] == nil {
-				l.diags = append(l.diags, unknownName("Unknown pool", "pool in this template", g.Pool, t.PoolOrder, g.Range))
+				l.diags = append(l.diags, unknownName("Unknown pool", "pool|in this template", g.Pool, t.PoolOrder, g.Range))
 				argsOK = false
 			}
 		}
@@ -311,7 +311,7 @@ func (l *loader) decodeSLO(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 	q := b.Labels[0]
 	if q != "*" {
 		if _, ok := t.Queries[q]; !ok {
-			l.diags = append(l.diags, unknownName("Unknown query", "query in template "+fmt.Sprintf("%q", t.Name), q, t.QueryOrder, b.LabelRanges[0]))
+			l.diags = append(l.diags, unknownName("Unknown query", "query|in template "+fmt.Sprintf("%q", t.Name), q, t.QueryOrder, b.LabelRanges[0]))
 			return
 		}
 	}
