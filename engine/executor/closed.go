@@ -3,7 +3,6 @@ package executor
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 )
 
@@ -30,16 +29,17 @@ func (c *Closed) Run(ctx context.Context, env Env) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer closeAll(sessions)
-	issue, exec, stop := runContexts(ctx, c.Duration, env.DrainTimeout, env.HardStop)
-	defer stop()
+	run := newRunCtl(ctx, c.Duration, &env)
+	defer run.stop()
 	res := Result{Started: utc(time.Now())}
-	var wg sync.WaitGroup
 	for i := range sessions {
 		rec := env.Recorder.Session(false)
-		wg.Go(func() { closedLoop(issue.Done(), exec, sessions[i], srcs[i], rec, c.ThinkTime) })
+		run.goSession(func() {
+			defer sessions[i].Close()
+			closedLoop(run.issue.Done(), run.exec, sessions[i], srcs[i], rec, c.ThinkTime)
+		})
 	}
-	wg.Wait()
+	res.Abandoned = run.wait()
 	res.Ended = utc(time.Now())
 	res.Counts = env.Recorder.Counts()
 	return res, nil
@@ -58,9 +58,9 @@ func closedLoop(done <-chan struct{}, exec context.Context, s Session, src OpSou
 		default:
 		}
 		q, args := src.Next()
-		start := time.Now()
+		start := rec.p.Now()
 		rows, qid, err := s.Exec(exec, q, args)
-		end := time.Now()
+		end := rec.p.Now()
 		rec.Record(q, start, start, end, rows, qid, err)
 		if think > 0 && !sleepCtx(timer, think, done) {
 			return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -41,9 +42,16 @@ type Env struct {
 	// DrainTimeout bounds how long in-flight operations may run after the
 	// phase stops issuing (0: DefaultDrainTimeout).
 	DrainTimeout time.Duration
-	// HardStop, when set and done, cancels in-flight operations at once
-	// (a second Ctrl-C).
+	// HardStop, when set and done, ends the drain at once (a second
+	// Ctrl-C).
 	HardStop context.Context
+	// CancelInFlight cancels the context of operations still running when
+	// the drain ends, and waits for them to return. Without it they are
+	// left running (their sessions close when they return) and counted in
+	// Result.Abandoned: database/sql starts a goroutine per query for a
+	// cancellable context, which costs more than the whole harness against
+	// a fast target.
+	CancelInFlight bool
 	Logger   hclog.Logger // nil: no logging
 }
 
@@ -67,46 +75,89 @@ type Result struct {
 	Counts  Counts
 	Started time.Time // UTC
 	Ended   time.Time // UTC
-	FindMax *FindMaxResult
+	// Abandoned is the number of operations still running when the drain
+	// timeout ended the phase (never counted in Counts).
+	Abandoned int
+	FindMax   *FindMaxResult
 }
 
-// runContexts derives the two deadlines of a phase, the k6 way: issue ends
-// when the duration is over or ctx is cancelled (no new operations after
-// it); exec, which in-flight operations run under, ends drain after issue
-// ends, or at once when hard is done.
-func runContexts(ctx context.Context, duration, drain time.Duration, hard context.Context) (issue, exec context.Context, stop func()) {
-	if drain <= 0 {
-		drain = DefaultDrainTimeout
+// runCtl holds the two deadlines of a phase, the k6 way: issue ends when
+// the duration is over or ctx is cancelled, and no operation starts after
+// it; in-flight operations then get the drain timeout (cut short by
+// Env.HardStop) to finish. Operations run under exec, which is never
+// cancelled unless Env.CancelInFlight is set, in which case it is
+// cancelled when the drain timeout expires.
+type runCtl struct {
+	issue       context.Context
+	exec        context.Context
+	cancelIssue context.CancelFunc
+	cancelExec  context.CancelFunc
+	drain       time.Duration
+	hard        <-chan struct{}
+	cancelIn    bool
+	wg          sync.WaitGroup
+	running     atomic.Int64
+}
+
+func newRunCtl(ctx context.Context, duration time.Duration, env *Env) *runCtl {
+	r := &runCtl{drain: env.DrainTimeout, cancelIn: env.CancelInFlight}
+	if r.drain <= 0 {
+		r.drain = DefaultDrainTimeout
 	}
-	var cancelIssue context.CancelFunc
 	if duration > 0 {
-		issue, cancelIssue = context.WithTimeout(ctx, duration)
+		r.issue, r.cancelIssue = context.WithTimeout(ctx, duration)
 	} else {
-		issue, cancelIssue = context.WithCancel(ctx)
+		r.issue, r.cancelIssue = context.WithCancel(ctx)
 	}
-	exec, cancelExec := context.WithCancel(context.WithoutCancel(ctx))
-	var mu sync.Mutex
-	var timer *time.Timer
-	stopIssue := context.AfterFunc(issue, func() {
-		mu.Lock()
-		timer = time.AfterFunc(drain, cancelExec)
-		mu.Unlock()
+	r.exec, r.cancelExec = context.Background(), func() {}
+	if r.cancelIn {
+		r.exec, r.cancelExec = context.WithCancel(context.WithoutCancel(ctx))
+	}
+	if env.HardStop != nil {
+		r.hard = env.HardStop.Done()
+	}
+	return r
+}
+
+// goSession runs fn on its own goroutine, tracked for the drain.
+func (r *runCtl) goSession(fn func()) {
+	r.running.Add(1)
+	r.wg.Go(func() {
+		defer r.running.Add(-1)
+		fn()
 	})
-	stopHard := func() bool { return false }
-	if hard != nil {
-		stopHard = context.AfterFunc(hard, cancelExec)
+}
+
+// wait waits for every session goroutine, up to the drain timeout after
+// issue ends (or HardStop), and returns how many it left running.
+func (r *runCtl) wait() (abandoned int) {
+	all := make(chan struct{})
+	go func() { r.wg.Wait(); close(all) }()
+	select {
+	case <-all:
+		return 0
+	case <-r.issue.Done():
+	case <-r.hard:
 	}
-	return issue, exec, func() {
-		stopIssue()
-		stopHard()
-		cancelIssue()
-		mu.Lock()
-		if timer != nil {
-			timer.Stop()
-		}
-		mu.Unlock()
-		cancelExec()
+	t := time.NewTimer(r.drain)
+	defer t.Stop()
+	select {
+	case <-all:
+		return 0
+	case <-t.C:
+	case <-r.hard:
 	}
+	if r.cancelIn {
+		r.cancelExec()
+		<-all
+		return 0
+	}
+	return int(r.running.Load())
+}
+
+func (r *runCtl) stop() {
+	r.cancelIssue()
+	r.cancelExec()
 }
 
 // openSessions opens sessions first..first+n-1 and their op sources.

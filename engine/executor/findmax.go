@@ -71,7 +71,6 @@ type FindMax struct {
 var _ Executor = (*FindMax)(nil)
 
 type fmConn struct {
-	sess   Session
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -91,8 +90,8 @@ func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
 	if ceiling < f.Start {
 		return Result{}, fmt.Errorf("find-max: max %d is below start %d", ceiling, f.Start)
 	}
-	issue, exec, stop := runContexts(ctx, 0, env.DrainTimeout, env.HardStop)
-	defer stop()
+	run := newRunCtl(ctx, 0, &env)
+	defer run.stop()
 
 	var conns []*fmConn
 	setLevel := func(n int) error {
@@ -102,13 +101,15 @@ func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
 			if err != nil {
 				return err
 			}
-			c, cancel := context.WithCancel(issue)
-			fc := &fmConn{sess: ss[0], cancel: cancel, done: make(chan struct{})}
+			c, cancel := context.WithCancel(run.issue)
+			fc := &fmConn{cancel: cancel, done: make(chan struct{})}
 			rec := env.Recorder.Session(false)
-			go func() {
+			sess := ss[0]
+			run.goSession(func() {
 				defer close(fc.done)
-				closedLoop(c.Done(), exec, fc.sess, srcs[0], rec, f.ThinkTime)
-			}()
+				defer sess.Close()
+				closedLoop(c.Done(), run.exec, sess, srcs[0], rec, f.ThinkTime)
+			})
 			conns = append(conns, fc)
 		}
 		for len(conns) > n {
@@ -116,11 +117,24 @@ func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
 			conns = conns[:len(conns)-1]
 			fc.cancel()
 			<-fc.done
-			fc.sess.Close()
 		}
 		return nil
 	}
-	defer setLevel(0)
+	// stopAll stops every session and drains them like the other models.
+	stopped := false
+	stopAll := func() int {
+		if stopped {
+			return 0
+		}
+		stopped = true
+		for _, fc := range conns {
+			fc.cancel()
+		}
+		conns = nil
+		run.cancelIssue()
+		return run.wait()
+	}
+	defer stopAll()
 
 	reg := env.Recorder.r.reg
 	phase := env.Recorder.name
@@ -129,7 +143,7 @@ func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
 		c0, h0 := env.Recorder.Counts(), reg.Merged(latencyOf)
 		t0 := time.Now()
 		timer := newStoppedTimer()
-		full := sleepCtx(timer, f.StepDuration, issue.Done())
+		full := sleepCtx(timer, f.StepDuration, run.issue.Done())
 		t1 := time.Now()
 		c1, h1 := env.Recorder.Counts(), reg.Merged(latencyOf)
 		st := Step{Concurrency: level, Started: utc(t0), Ended: utc(t1), Verify: verify,
@@ -217,8 +231,6 @@ func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
 		res.BestConcurrency = res.Steps[best].Concurrency
 		res.BestQPS = res.Steps[best].QPS
 	}
-	if err := setLevel(0); err != nil {
-		return Result{}, err
-	}
-	return Result{Started: utc(started), Ended: utc(time.Now()), Counts: env.Recorder.Counts(), FindMax: res}, nil
+	abandoned := stopAll()
+	return Result{Started: utc(started), Ended: utc(time.Now()), Counts: env.Recorder.Counts(), Abandoned: abandoned, FindMax: res}, nil
 }

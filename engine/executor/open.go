@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
-	"sync"
-	"time"
+		"time"
 )
 
 // Schedule gives the arrival times of an open model: At(i) is the offset
@@ -44,7 +43,18 @@ type Open struct {
 	MaxConnections int
 	// Duration bounds the phase (0: the schedule's end or ctx).
 	Duration time.Duration
+	// SpinWindow makes the pacer sleep on a runtime timer only until
+	// SpinWindow before each due time and sleep the rest in the kernel
+	// (nanosleep on a locked thread with a 1 µs timer slack, on Linux),
+	// for sub-millisecond precision: the runtime wakes idle threads for
+	// timers with millisecond granularity. 0: runtime timers only. Never
+	// set it under testing/synctest, whose virtual clock the kernel does
+	// not follow.
+	SpinWindow time.Duration
 }
+
+// DefaultSpinWindow is the SpinWindow New gives open and ramp phases.
+const DefaultSpinWindow = 2 * time.Millisecond
 
 var _ Executor = (*Open)(nil)
 
@@ -69,27 +79,26 @@ func (o *Open) Run(ctx context.Context, env Env) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer closeAll(sessions)
-	issue, exec, stop := runContexts(ctx, o.Duration, env.DrainTimeout, env.HardStop)
-	defer stop()
+	run := newRunCtl(ctx, o.Duration, &env)
+	defer run.stop()
 
 	// free holds one token per idle session: the pacer takes a token to
 	// hand an arrival over (arrivals never blocks, it has room for every
 	// session), or counts the arrival as dropped when there is none. A
 	// session returns its token as soon as its operation ends.
 	free := make(chan struct{}, len(sessions))
-	arrivals := make(chan time.Time, len(sessions))
-	var wg sync.WaitGroup
+	arrivals := make(chan time.Duration, len(sessions)) // intended starts on the recorder's clock
 	for i := range sessions {
 		free <- struct{}{}
 		rec := env.Recorder.Session(true)
 		s, src := sessions[i], srcs[i]
-		wg.Go(func() {
+		run.goSession(func() {
+			defer s.Close()
 			for intended := range arrivals {
 				q, args := src.Next()
-				start := time.Now()
-				rows, qid, err := s.Exec(exec, q, args)
-				end := time.Now()
+				start := rec.p.Now()
+				rows, qid, err := s.Exec(run.exec, q, args)
+				end := rec.p.Now()
 				free <- struct{}{}
 				rec.Record(q, intended, start, end, rows, qid, err)
 			}
@@ -98,9 +107,10 @@ func (o *Open) Run(ctx context.Context, env Env) (Result, error) {
 
 	t0 := time.Now()
 	res := Result{Started: utc(t0)}
-	pace(issue.Done(), t0, o.Schedule, free, arrivals, env.Recorder)
+	pace(run.issue.Done(), t0, o.Schedule, o.SpinWindow, free, arrivals, env.Recorder)
 	close(arrivals)
-	wg.Wait()
+	run.cancelIssue() // the schedule is over: start the drain
+	res.Abandoned = run.wait()
 	res.Ended = utc(time.Now())
 	res.Counts = env.Recorder.Counts()
 	return res, nil
@@ -109,7 +119,11 @@ func (o *Open) Run(ctx context.Context, env Env) (Result, error) {
 // pace hands arrival i of sched to a free session at t0+sched.At(i), until
 // the schedule ends or done closes; arrivals with no free session are
 // counted as dropped.
-func pace(done <-chan struct{}, t0 time.Time, sched Schedule, free <-chan struct{}, arrivals chan<- time.Time, rec *PhaseRecorder) {
+func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration, free <-chan struct{}, arrivals chan<- time.Duration, rec *PhaseRecorder) {
+	t0off := t0.Sub(rec.base)
+	if spin > 0 {
+		defer preciseSleepSetup()()
+	}
 	timer := newStoppedTimer()
 	for i := int64(0); ; i++ {
 		off, ok := sched.At(i)
@@ -117,9 +131,17 @@ func pace(done <-chan struct{}, t0 time.Time, sched Schedule, free <-chan struct
 			return
 		}
 		due := t0.Add(off)
-		if d := time.Until(due); d > 0 {
-			if !sleepCtx(timer, d, done) {
+		if d := time.Until(due); d > spin {
+			if !sleepCtx(timer, d-spin, done) {
 				return
+			}
+		}
+		if spin > 0 {
+			preciseSleepUntil(due)
+			select {
+			case <-done:
+				return
+			default:
 			}
 		} else {
 			select {
@@ -130,7 +152,7 @@ func pace(done <-chan struct{}, t0 time.Time, sched Schedule, free <-chan struct
 		}
 		select {
 		case <-free:
-			arrivals <- due
+			arrivals <- t0off + off
 		default:
 			rec.Drop()
 		}

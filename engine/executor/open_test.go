@@ -103,18 +103,21 @@ func (p pastSchedule) At(i int64) (time.Duration, bool) {
 
 func TestGracefulStopDrainsInFlight(t *testing.T) {
 	for _, tc := range []struct {
-		name         string
-		drain        time.Duration
-		ok, canceled int64
-		took         time.Duration
+		name                    string
+		drain                   time.Duration
+		cancelInFlight          bool
+		ok, canceled, abandoned int64
+		took                    time.Duration
 	}{
-		{"in-flight finish", 10 * time.Second, 3, 0, 5 * time.Second},
-		{"drain timeout cancels", time.Second, 0, 3, 2 * time.Second},
+		{"in-flight finish", 10 * time.Second, false, 3, 0, 0, 5 * time.Second},
+		{"drain timeout abandons", time.Second, false, 0, 0, 3, 2 * time.Second},
+		{"drain timeout cancels", time.Second, true, 0, 3, 0, 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				env, _ := noopEnv(t, noopdb.Options{Latency: 5 * time.Second})
 				env.DrainTimeout = tc.drain
+				env.CancelInFlight = tc.cancelInFlight
 				ctx, cancel := context.WithCancel(context.Background())
 				time.AfterFunc(time.Second, cancel)
 				start := time.Now()
@@ -122,15 +125,20 @@ func TestGracefulStopDrainsInFlight(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				errs := env.Recorder.Errors()
 				var canceled int64
-				for _, e := range errs {
+				for _, e := range env.Recorder.Errors() {
 					if e.Code == "canceled" {
 						canceled = e.Count
 					}
 				}
-				if res.Counts.OK != tc.ok || canceled != tc.canceled || time.Since(start) != tc.took {
-					t.Fatalf("counts %+v, canceled %d, took %v; want ok %d canceled %d in %v", res.Counts, canceled, time.Since(start), tc.ok, tc.canceled, tc.took)
+				if res.Counts.OK != tc.ok || canceled != tc.canceled || int64(res.Abandoned) != tc.abandoned || time.Since(start) != tc.took {
+					t.Fatalf("counts %+v, canceled %d, abandoned %d, took %v; want ok %d canceled %d abandoned %d in %v",
+						res.Counts, canceled, res.Abandoned, time.Since(start), tc.ok, tc.canceled, tc.abandoned, tc.took)
+				}
+				// Abandoned operations still end, and their sessions close.
+				time.Sleep(10 * time.Second)
+				if c := env.Recorder.Counts(); !tc.cancelInFlight && c.OK != 3 {
+					t.Fatalf("after the abandoned operations ended: %+v", c)
 				}
 			})
 		})

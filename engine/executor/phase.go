@@ -60,7 +60,9 @@ func New(p *dsl.Phase, think time.Duration, share Share) (Executor, error) {
 			return nil, fmt.Errorf("phase %q: rate must be positive", p.Name)
 		}
 		rate := share.Rate(p.Rate)
-		return NewConstant(rate, maxConns(rate), p.Duration), nil
+		o := NewConstant(rate, maxConns(rate), p.Duration)
+		o.SpinWindow = DefaultSpinWindow
+		return o, nil
 	case dsl.ModelRamp:
 		if p.Ramp == nil {
 			return nil, fmt.Errorf("phase %q: ramp model without a ramp", p.Name)
@@ -70,7 +72,9 @@ func New(p *dsl.Phase, think time.Duration, share Share) (Executor, error) {
 		if over <= 0 {
 			over = p.Duration
 		}
-		return NewRamp(from, to, over, p.Duration, maxConns(max(from, to))), nil
+		o := NewRamp(from, to, over, p.Duration, maxConns(max(from, to)))
+		o.SpinWindow = DefaultSpinWindow
+		return o, nil
 	case dsl.ModelFindMax:
 		fm := p.FindMax
 		if fm == nil {

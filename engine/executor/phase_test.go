@@ -22,11 +22,11 @@ func TestNewFromPhaseSplitsAcrossWorkers(t *testing.T) {
 		{"closed think override", dsl.Phase{Model: dsl.ModelClosed, Connections: 10, Duration: time.Minute, ThinkTime: &override}, Share{Worker: 0, Workers: 3},
 			&Closed{Connections: 4, Duration: time.Minute}},
 		{"open share", dsl.Phase{Model: dsl.ModelOpen, Rate: 1000, MaxConnections: 40, Duration: time.Minute}, Share{Worker: 0, Workers: 4},
-			NewConstant(250, 10, time.Minute)},
+			spin(NewConstant(250, 10, time.Minute))},
 		{"open derived max connections", dsl.Phase{Model: dsl.ModelOpen, Rate: 300, Duration: time.Minute}, Share{Workers: 1},
-			NewConstant(300, 30, time.Minute)},
+			spin(NewConstant(300, 30, time.Minute))},
 		{"ramp", dsl.Phase{Model: dsl.ModelRamp, Ramp: &dsl.Ramp{From: 100, To: 500, Over: time.Minute}, Duration: 2 * time.Minute, MaxConnections: 8}, Share{Workers: 2},
-			NewRamp(50, 250, time.Minute, 2*time.Minute, 4)},
+			spin(NewRamp(50, 250, time.Minute, 2*time.Minute, 4))},
 		{"find max", dsl.Phase{Model: dsl.ModelFindMax, FindMax: &dsl.FindMax{Start: 4, Step: 2, Max: 40, StepDuration: time.Second, MaxErrorRate: 0.01}}, Share{Workers: 2},
 			&FindMax{Start: 2, Step: 1, Max: 20, StepDuration: time.Second, MaxErrorRate: 0.01, ThinkTime: think}},
 	} {
@@ -46,4 +46,9 @@ func TestNewFromPhaseSplitsAcrossWorkers(t *testing.T) {
 	if _, err := New(&dsl.Phase{Model: "bogus"}, 0, Share{}); err == nil {
 		t.Fatal("unknown model accepted")
 	}
+}
+
+func spin(o *Open) *Open {
+	o.SpinWindow = DefaultSpinWindow
+	return o
 }

@@ -78,7 +78,7 @@ func (r *Recorder) Queries() []QueryInfo { return r.queries }
 // Phase returns the recorder of one phase (or of the warmup, with warmup
 // true) of this worker.
 func (r *Recorder) Phase(name string, warmup bool) *PhaseRecorder {
-	return &PhaseRecorder{r: r, name: name, warmup: warmup, errs: map[string]*ErrorGroup{}}
+	return &PhaseRecorder{r: r, name: name, warmup: warmup, base: time.Now(), errs: map[string]*ErrorGroup{}}
 }
 
 // Counts are a phase's operation counters.
@@ -107,12 +107,21 @@ type PhaseRecorder struct {
 	r       *Recorder
 	name    string
 	warmup  bool
+	base    time.Time // operation times are offsets from it (monotonic)
 	dropped atomic.Int64
 
 	mu       sync.Mutex
 	sessions []*SessionRecorder
 	errs     map[string]*ErrorGroup
 }
+
+// Now returns the time since the phase recorder was made, the clock
+// Record takes. It reads only the monotonic clock, which is cheaper than
+// time.Now.
+func (p *PhaseRecorder) Now() time.Duration { return time.Since(p.base) }
+
+// Time converts an offset of Now to a wall-clock time.
+func (p *PhaseRecorder) Time(d time.Duration) time.Time { return p.base.Add(d) }
 
 // Name returns the phase name.
 func (p *PhaseRecorder) Name() string { return p.name }
@@ -207,10 +216,10 @@ type SessionRecorder struct {
 
 // Record records one operation of query q: intended is when it should
 // have started (the schedule, in an open model), actual when it was sent,
-// end when it completed.
-func (s *SessionRecorder) Record(q int, intended, actual, end time.Time, rows int64, targetQueryID string, err error) {
-	lat := end.Sub(intended)
-	svc := end.Sub(actual)
+// end when it completed, all offsets on the phase recorder's clock (Now).
+func (s *SessionRecorder) Record(q int, intended, actual, end time.Duration, rows int64, targetQueryID string, err error) {
+	lat := end - intended
+	svc := end - actual
 	ok := 1
 	if err != nil {
 		ok = 0
@@ -218,7 +227,7 @@ func (s *SessionRecorder) Record(q int, intended, actual, end time.Time, rows in
 	s.lat[q][ok].RecordDuration(lat)
 	if s.open {
 		s.svc[q][ok].RecordDuration(svc)
-		s.lag.RecordDuration(actual.Sub(intended))
+		s.lag.RecordDuration(actual - intended)
 	}
 	s.ops.Add(1)
 	info := s.p.r.queries[q]
@@ -238,8 +247,8 @@ func (s *SessionRecorder) Record(q int, intended, actual, end time.Time, rows in
 			Warmup:        s.p.warmup,
 			Query:         info.Name,
 			Kind:          info.Kind,
-			IntendedStart: intended.UnixMicro(),
-			ActualStart:   actual.UnixMicro(),
+			IntendedStart: s.p.base.Add(intended).UnixMicro(),
+			ActualStart:   s.p.base.Add(actual).UnixMicro(),
 			LatencyUS:     histogram.Micros(lat),
 			ServiceUS:     histogram.Micros(svc),
 			Success:       err == nil,

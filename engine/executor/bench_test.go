@@ -1,0 +1,161 @@
+package executor
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/internal/noopdb"
+)
+
+// benchConns is the number of connections both the harness and the bare
+// loop use.
+const benchConns = 4
+
+// countedOps sends query 0 and cancels the phase once limit operations
+// have been handed out.
+type countedOps struct {
+	n      *atomic.Int64
+	limit  int64
+	cancel context.CancelFunc
+}
+
+func (c countedOps) Next() (int, []any) {
+	if c.n.Add(1) == c.limit {
+		c.cancel()
+	}
+	return 0, nil
+}
+
+// harnessRun runs the closed executor against db until ops operations.
+func harnessRun(tb testing.TB, db *sql.DB, ops int64) time.Duration {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var n atomic.Int64
+	rec := NewRecorder(histogram.NewRegistry(), readQuery, RecorderOptions{})
+	env := Env{
+		Target:   &SQLTarget{DB: db, Queries: []QuerySpec{{SQL: "SELECT 1"}}},
+		Ops:      func(int) (OpSource, error) { return countedOps{&n, ops, cancel}, nil },
+		Recorder: rec.Phase("bench", false),
+	}
+	start := time.Now()
+	if _, err := (&Closed{Connections: benchConns}).Run(ctx, env); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// bareRun is the bare minimum: benchConns goroutines, each with its own
+// connection and prepared statement, querying and draining rows.
+func bareRun(tb testing.TB, db *sql.DB, ops int64) time.Duration {
+	ctx := context.Background()
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range benchConns {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		st, err := c.PrepareContext(ctx, "SELECT 1")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		wg.Go(func() {
+			defer c.Close()
+			defer st.Close()
+			for n.Add(1) <= ops {
+				rows, err := st.QueryContext(ctx)
+				if err != nil {
+					panic(err)
+				}
+				for rows.Next() {
+				}
+				rows.Close()
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+func BenchmarkBareLoop(b *testing.B) {
+	db := noopdb.Open(noopdb.Options{})
+	defer db.Close()
+	db.SetMaxIdleConns(benchConns)
+	b.ReportAllocs()
+	b.ResetTimer()
+	d := bareRun(b, db, int64(b.N))
+	b.ReportMetric(float64(b.N)/d.Seconds(), "ops/s")
+}
+
+func BenchmarkClosedHarness(b *testing.B) {
+	db := noopdb.Open(noopdb.Options{})
+	defer db.Close()
+	db.SetMaxIdleConns(benchConns)
+	b.ReportAllocs()
+	b.ResetTimer()
+	d := harnessRun(b, db, int64(b.N))
+	b.ReportMetric(float64(b.N)/d.Seconds(), "ops/s")
+}
+
+// BenchmarkHarnessRatio measures the harness and the bare loop side by
+// side, alternating, and reports the median ops/s ratio harness ÷ bare
+// (target ≥ 0.9).
+func BenchmarkHarnessRatio(b *testing.B) {
+	db := noopdb.Open(noopdb.Options{})
+	defer db.Close()
+	db.SetMaxIdleConns(benchConns)
+	const ops, rounds = 200_000, 9
+	for range b.N {
+		var ratios []float64
+		for range rounds {
+			bare := bareRun(b, db, ops)
+			harness := harnessRun(b, db, ops)
+			ratios = append(ratios, bare.Seconds()/harness.Seconds())
+		}
+		sort.Float64s(ratios)
+		b.ReportMetric(ratios[rounds/2], "ratio")
+		b.ReportMetric(ratios[0], "ratio_min")
+		b.ReportMetric(ratios[rounds-1], "ratio_max")
+	}
+}
+
+// BenchmarkPacer runs the open model at 10,000 ops/s against the no-op
+// target for FBCTL_BENCH_PACER_SECONDS (default 3) and reports the achieved
+// rate and the schedule lag. FBCTL_BENCH_PACER_SPIN sets the spin window
+// (default DefaultSpinWindow; 0 for timer-only pacing).
+func BenchmarkPacer(b *testing.B) {
+	secs := 3.0
+	if s, err := strconv.ParseFloat(os.Getenv("FBCTL_BENCH_PACER_SECONDS"), 64); err == nil && s > 0 {
+		secs = s
+	}
+	const rate = 10_000
+	spinWindow := DefaultSpinWindow
+	if s, err := time.ParseDuration(os.Getenv("FBCTL_BENCH_PACER_SPIN")); err == nil {
+		spinWindow = s
+	}
+	for range b.N {
+		env, _ := noopEnv(b, noopdb.Options{})
+		o := NewConstant(rate, 64, time.Duration(secs*float64(time.Second)))
+		o.SpinWindow = spinWindow
+		res, err := o.Run(context.Background(), env)
+		if err != nil {
+			b.Fatal(err)
+		}
+		achieved := float64(res.Counts.Ops) / secs
+		lag := merged(env, histogram.MetricLag)
+		b.ReportMetric(achieved, "achieved_ops/s")
+		b.ReportMetric(100*(achieved-rate)/rate, "rate_err_%")
+		b.ReportMetric(float64(lag.ValueAtPercentile(50)), "lag_p50_us")
+		b.ReportMetric(float64(lag.ValueAtPercentile(99)), "lag_p99_us")
+		b.ReportMetric(float64(res.Counts.Dropped), "dropped")
+	}
+}

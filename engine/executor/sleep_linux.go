@@ -1,0 +1,28 @@
+package executor
+
+import (
+	"runtime"
+	"syscall"
+	"time"
+)
+
+const prSetTimerSlack = 29 // PR_SET_TIMERSLACK
+
+// preciseSleepSetup locks the pacer to its thread and lowers the thread's
+// timer slack to 1 µs; the returned func restores both.
+func preciseSleepSetup() func() {
+	runtime.LockOSThread()
+	syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1000, 0)
+	return func() {
+		syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 0, 0) // 0: back to the default
+		runtime.UnlockOSThread()
+	}
+}
+
+// preciseSleepUntil sleeps in the kernel until t.
+func preciseSleepUntil(t time.Time) {
+	if d := time.Until(t); d > 0 {
+		ts := syscall.NsecToTimespec(int64(d))
+		syscall.Nanosleep(&ts, nil)
+	}
+}
