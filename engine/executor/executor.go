@@ -52,7 +52,7 @@ type Env struct {
 	// cancellable context, which costs more than the whole harness against
 	// a fast target.
 	CancelInFlight bool
-	Logger   hclog.Logger // nil: no logging
+	Logger         hclog.Logger // nil: no logging
 }
 
 func (e *Env) check() error {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
-		"time"
+	"time"
 )
 
 // Schedule gives the arrival times of an open model: At(i) is the offset
