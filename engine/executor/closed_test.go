@@ -95,12 +95,9 @@ func TestSQLTargetOnSQLite(t *testing.T) {
 				Args: []dsl.Generator{{Kind: dsl.GenSequence, Column: "id"}, {Kind: dsl.GenRandomString, N: 8}}},
 		},
 	}
-	var specs []QuerySpec
-	var infos []QueryInfo
-	for _, n := range tmpl.QueryOrder {
-		q := tmpl.Queries[n]
-		specs = append(specs, QuerySpec{SQL: q.SQL, Write: q.IsWrite()})
-		infos = append(infos, QueryInfo{Name: q.Name, Kind: q.Kind, Write: q.IsWrite()})
+	specs, infos, err := TemplateQueries(tmpl, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	sink := &sliceSink{}
 	rec := NewRecorder(histogram.NewRegistry(), infos, RecorderOptions{Sink: sink})
@@ -157,6 +154,27 @@ func TestClassifyError(t *testing.T) {
 		got := ClassifyError(tc.err)
 		if got.Code != tc.code || got.SQLState != tc.sqls || got.Message != tc.err.Error() {
 			t.Errorf("%v: %+v", tc.err, got)
+		}
+	}
+}
+
+// TestRecordDoesNotAllocate checks the hot path of a recorded operation,
+// without a sink, once its histogram buckets exist.
+func TestRecordDoesNotAllocate(t *testing.T) {
+	rec := NewRecorder(histogram.NewRegistry(), readQuery, RecorderOptions{})
+	for _, open := range []bool{false, true} {
+		s := rec.Phase("p", false).Session(open)
+		for i := range 1000 {
+			s.Record(0, 0, time.Duration(i)*time.Microsecond, time.Duration(i)*time.Millisecond, 1, "", nil)
+		}
+		rec.Registry().Flush()
+		i := 0
+		allocs := testing.AllocsPerRun(1000, func() {
+			s.Record(0, 0, time.Duration(i%1000)*time.Microsecond, time.Duration(i%1000)*time.Millisecond, 1, "", nil)
+			i++
+		})
+		if allocs != 0 {
+			t.Fatalf("open=%v: Record allocates %.2f times per operation", open, allocs)
 		}
 	}
 }

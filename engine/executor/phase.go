@@ -88,3 +88,24 @@ func New(p *dsl.Phase, think time.Duration, share Share) (Executor, error) {
 	}
 	return nil, fmt.Errorf("phase %q: unknown load model %q", p.Name, p.Model)
 }
+
+// TemplateQueries returns the queries of t in QueryOrder, as SQLTarget
+// runs them and as the Recorder names them; rebind (nil: none) rewrites
+// each statement's placeholders for the target's dialect.
+func TemplateQueries(t *dsl.Template, rebind func(string) string) ([]QuerySpec, []QueryInfo, error) {
+	specs := make([]QuerySpec, 0, len(t.QueryOrder))
+	infos := make([]QueryInfo, 0, len(t.QueryOrder))
+	for _, name := range t.QueryOrder {
+		q := t.Queries[name]
+		if q == nil {
+			return nil, nil, fmt.Errorf("template %q: query %q is not defined", t.Name, name)
+		}
+		sql := q.SQL
+		if rebind != nil {
+			sql = rebind(sql)
+		}
+		specs = append(specs, QuerySpec{SQL: sql, Write: q.IsWrite()})
+		infos = append(infos, QueryInfo{Name: q.Name, Kind: q.Kind, Write: q.IsWrite()})
+	}
+	return specs, infos, nil
+}

@@ -19,9 +19,10 @@ func preciseSleepSetup() func() {
 	}
 }
 
-// preciseSleepUntil sleeps in the kernel until t.
+// preciseSleepUntil sleeps in the kernel until t (again after a signal,
+// such as the runtime's preemption signal, cuts a sleep short).
 func preciseSleepUntil(t time.Time) {
-	if d := time.Until(t); d > 0 {
+	for d := time.Until(t); d > 0; d = time.Until(t) {
 		ts := syscall.NsecToTimespec(int64(d))
 		syscall.Nanosleep(&ts, nil)
 	}

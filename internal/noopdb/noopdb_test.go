@@ -2,6 +2,7 @@ package noopdb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -115,4 +116,30 @@ func TestStallAtTimeHonoursContext(t *testing.T) {
 			t.Fatalf("stalled op: err %v after %v", err, time.Since(start))
 		}
 	})
+}
+
+func TestRegisterByName(t *testing.T) {
+	name := "noopdb-" + t.Name()
+	if err := Register(name, Options{Rows: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(name, Options{}); err == nil {
+		t.Fatal("registering a name twice gave no error")
+	}
+	db, err := sql.Open(name, "anything")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	rows, err := db.Query("SELECT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("%d rows, want 2", n)
+	}
 }
