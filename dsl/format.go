@@ -10,22 +10,30 @@ import (
 
 // format checks src for syntax errors, then returns hclwrite's canonical
 // layout: aligned equals signs, two-space indentation, normalised spacing
-// around operators and braces. The result is idempotent.
+// around operators and braces, and exactly one newline at the end of a
+// non-empty file. The result is idempotent: formatting is repeated until it
+// reaches a fixed point (hclwrite settles a few constructs, such as trailing
+// blanks before the end of the file, only on a second pass).
 func format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	_, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	out := hclwrite.Format(src)
-	// A second pass settles the rare constructs that hclwrite aligns
-	// differently once its own first pass has run.
-	if again := hclwrite.Format(out); string(again) != string(out) {
-		out = again
+	out := formatOnce(src)
+	for i := 0; i < 4; i++ {
+		next := formatOnce(out)
+		if bytes.Equal(next, out) {
+			break
+		}
+		out = next
 	}
-	// Exactly one newline at the end of a non-empty file.
-	out = bytes.TrimRight(out, "\n")
+	return out, nil
+}
+
+func formatOnce(src []byte) []byte {
+	out := bytes.TrimRight(hclwrite.Format(src), "\n")
 	if len(bytes.TrimSpace(out)) == 0 {
-		return []byte{}, nil
+		return []byte{}
 	}
-	return append(out, '\n'), nil
+	return append(out, '\n')
 }
