@@ -159,3 +159,31 @@ func BenchmarkPacer(b *testing.B) {
 		b.ReportMetric(float64(res.Counts.Dropped), "dropped")
 	}
 }
+
+// BenchmarkCoordinatedOmission runs the open model (1,000 ops/s, 200
+// connections) and the closed model (4 connections) for 5 s each against a
+// target that stalls 1 s once, 2 s in, and reports both models' p99 and
+// max latency: the open model shows the stall, the closed one hides most
+// of it.
+func BenchmarkCoordinatedOmission(b *testing.B) {
+	opts := noopdb.Options{Latency: 200 * time.Microsecond, StallAt: 2 * time.Second, StallFor: time.Second}
+	for range b.N {
+		openEnv, _ := noopEnv(b, opts)
+		o := NewConstant(1000, 200, 5*time.Second)
+		o.SpinWindow = DefaultSpinWindow
+		res, err := o.Run(context.Background(), openEnv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		closedEnv, _ := noopEnv(b, opts)
+		if _, err := (&Closed{Connections: 4, Duration: 5 * time.Second}).Run(context.Background(), closedEnv); err != nil {
+			b.Fatal(err)
+		}
+		ol, cl := merged(openEnv, histogram.MetricLatency), merged(closedEnv, histogram.MetricLatency)
+		b.ReportMetric(float64(ol.ValueAtPercentile(99))/1000, "open_p99_ms")
+		b.ReportMetric(float64(ol.Max())/1000, "open_max_ms")
+		b.ReportMetric(float64(res.Counts.Dropped), "open_dropped")
+		b.ReportMetric(float64(cl.ValueAtPercentile(99))/1000, "closed_p99_ms")
+		b.ReportMetric(float64(cl.Max())/1000, "closed_max_ms")
+	}
+}
