@@ -46,6 +46,10 @@ type Dialect interface {
 	// TableExists returns a query and arguments that yield one integer row:
 	// the number of tables named table in the current schema.
 	TableExists(table string) (string, []any)
+	// IsUndefinedTable reports whether err says a table does not exist
+	// (SQLite "no such table", Postgres SQLSTATE 42P01, Snowflake 002003 /
+	// SQLSTATE 42S02). Drivers are not imported, so it reads the message.
+	IsUndefinedTable(err error) bool
 	// TransactionalDDL reports whether DDL can run inside a transaction.
 	TransactionalDDL() bool
 	// MaxBindVars is the number of bind variables a statement may carry.
@@ -160,6 +164,19 @@ func onConflict(d Dialect, table string, cols []Column, keys []string, update bo
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
 		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func errContains(err error, subs ...string) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	for _, s := range subs {
+		if strings.Contains(msg, s) {
 			return true
 		}
 	}

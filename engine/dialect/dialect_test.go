@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -53,7 +54,7 @@ func TestStatementBuilders(t *testing.T) {
 		{"sqlite insert", SQLite{}.Insert("T", cols, 2), "INSERT INTO T (K, J, V) VALUES (?, ?, ?), (?, ?, ?)"},
 		{"postgres insert", Postgres{}.Rebind(Postgres{}.Insert("T", cols, 2)), "INSERT INTO T (K, J, V) VALUES ($1, $2, $3), ($4, $5, $6)"},
 		{"snowflake insert json", Snowflake{}.Insert("T", cols, 2),
-			"INSERT INTO T (K, J, V) SELECT COLUMN1, PARSE_JSON(COLUMN2), COLUMN3 FROM VALUES (?, ?, ?), (?, ?, ?)"},
+			"INSERT INTO T (K, J, V) SELECT ?, PARSE_JSON(?), ? UNION ALL SELECT ?, PARSE_JSON(?), ?"},
 		{"snowflake insert plain", Snowflake{}.Insert("T", Cols("A", "B"), 1), "INSERT INTO T (A, B) VALUES (?, ?)"},
 		{"sqlite upsert", SQLite{}.Upsert("T", cols, []string{"K"}),
 			"INSERT INTO T (K, J, V) VALUES (?, ?, ?) ON CONFLICT (K) DO UPDATE SET J = excluded.J, V = excluded.V"},
@@ -159,5 +160,27 @@ func TestFor(t *testing.T) {
 	}
 	if diff := cmp.Diff(1213, RowsPerStatement(SQLite{}, 27, 0)); diff != "" {
 		t.Error(diff)
+	}
+}
+
+func TestIsUndefinedTable(t *testing.T) {
+	cases := []struct {
+		d    Dialect
+		msg  string
+		want bool
+	}{
+		{SQLite{}, "SQL logic error: no such table: SCHEMA_VERSION (1)", true},
+		{Postgres{}, `ERROR: relation "schema_version" does not exist (SQLSTATE 42P01)`, true},
+		{Snowflake{}, "002003 (42S02): SQL compilation error:\nObject 'SCHEMA_VERSION' does not exist or not authorized.", true},
+		{Postgres{}, "ERROR: permission denied for table schema_version (SQLSTATE 42501)", false},
+		{Snowflake{}, "390100 (08004): Incorrect username or password was specified.", false},
+	}
+	for _, c := range cases {
+		if got := c.d.IsUndefinedTable(errors.New(c.msg)); got != c.want {
+			t.Errorf("%s IsUndefinedTable(%q) = %v", c.d.Name(), c.msg, got)
+		}
+	}
+	if (SQLite{}).IsUndefinedTable(nil) {
+		t.Error("nil error is an undefined table")
 	}
 }

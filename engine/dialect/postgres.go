@@ -57,3 +57,5 @@ func (Postgres) TableExists(table string) (string, []any) {
 	return "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
 		[]any{strings.ToLower(table)}
 }
+
+func (Postgres) IsUndefinedTable(err error) bool { return errContains(err, "SQLSTATE 42P01") }

@@ -66,3 +66,5 @@ func (SQLite) TableExists(table string) (string, []any) {
 	return "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE",
 		[]any{strings.ToUpper(table)}
 }
+
+func (SQLite) IsUndefinedTable(err error) bool { return errContains(err, "no such table") }

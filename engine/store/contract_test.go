@@ -15,6 +15,7 @@ import (
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/sql/schema"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // runContract is the behaviour every results-store backend must have. open
@@ -57,6 +58,10 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
+
+// numberOpt compares floats as a fixed-scale NUMBER column keeps them:
+// Snowflake stores rates with 12 decimals and QPS with 6.
+var numberOpt = cmpopts.EquateApprox(1e-6, 1e-12)
 
 func jsonEqual(t *testing.T, what string, want, got []byte) {
 	t.Helper()
@@ -522,7 +527,7 @@ func contractResults(t *testing.T, s *store.Store) {
 		w.QueryResults, w.PhaseResults, w.ErrorsJSON, w.Histograms, w.ScenarioSnapshot = nil, nil, nil, nil, nil
 		g.QueryResults, g.PhaseResults, g.ErrorsJSON, g.Histograms, g.ScenarioSnapshot = nil, nil, nil, nil, nil
 		w.CreatedAt, w.UpdatedAt, g.CreatedAt, g.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-		if diff := cmp.Diff(w, g); diff != "" {
+		if diff := cmp.Diff(w, g, numberOpt); diff != "" {
 			t.Errorf("result row %d (-want +got):\n%s", i, diff)
 		}
 	}
@@ -608,7 +613,7 @@ func contractExecutions(t *testing.T, s *store.Store) {
 		t.Fatalf("ListQueryExecutions = %d, %v", len(got), err)
 	}
 	rows[100].ErrorMessage = rows[100].ErrorMessage[:store.MaxErrorMessage]
-	if diff := cmp.Diff(rows[:101], got); diff != "" {
+	if diff := cmp.Diff(rows[:101], got, numberOpt); diff != "" {
 		t.Fatalf("query execution round trip (-want +got):\n%s", diff)
 	}
 	// A batch with a duplicate id fails as a whole and leaves nothing behind.
@@ -652,7 +657,7 @@ func contractSnapshots(t *testing.T, s *store.Store) {
 		jsonEqual(t, "EXTRA", batch[i].Extra, got[i].Extra)
 		got[i].Extra, batch[i].Extra = nil, nil
 	}
-	if diff := cmp.Diff(batch, got); diff != "" {
+	if diff := cmp.Diff(batch, got, numberOpt); diff != "" {
 		t.Fatalf("snapshots (-want +got):\n%s", diff)
 	}
 }
