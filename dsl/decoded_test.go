@@ -167,3 +167,41 @@ func TestRangesPointAtSource(t *testing.T) {
 		t.Errorf("generator range = %v", g.Range)
 	}
 }
+
+func TestLoadDirectoryAcrossFiles(t *testing.T) {
+	cfg, diags := Load([]string{"testdata/multi"}, LoadOptions{Vars: []string{"db_path=other.db"}})
+	if len(diags) > 0 {
+		t.Fatal(dump(diags))
+	}
+	if got := cfg.Connections["sqlite.main"].Fields["path"]; got != "other.db" {
+		t.Errorf("path = %q", got)
+	}
+	if len(cfg.Sources) != 2 || len(cfg.Files) != 2 {
+		t.Errorf("sources = %d, files = %d, want 2 each", len(cfg.Sources), len(cfg.Files))
+	}
+	s := cfg.Scenarios["kv"]
+	if s.Template != "kv" || s.Phases[0].Template != "kv" {
+		t.Errorf("scenario template = %q", s.Template)
+	}
+	if g := cfg.Templates["kv"].Queries["get"].Args[0]; g.Max != 100 {
+		t.Errorf("uniform max = %d", g.Max)
+	}
+}
+
+func TestLoadMissingPath(t *testing.T) {
+	cfg, diags := Load([]string{"testdata/does-not-exist"}, LoadOptions{})
+	if !diags.HasErrors() || cfg == nil {
+		t.Fatalf("want an error and a Config, got %v", diags)
+	}
+}
+
+func TestLoadKeepsFilesOnError(t *testing.T) {
+	path := "testdata/invalid/syntax_error.fb.hcl"
+	cfg, diags := Load([]string{path}, LoadOptions{})
+	if !diags.HasErrors() {
+		t.Fatal("want errors")
+	}
+	if cfg.Files[path] == nil || cfg.Sources[path] == nil {
+		t.Error("Files and Sources must be set even when loading fails")
+	}
+}

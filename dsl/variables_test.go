@@ -173,3 +173,36 @@ func TestCountPlaceholders(t *testing.T) {
 		}
 	}
 }
+
+func TestVarFileUndeclaredIsWarning(t *testing.T) {
+	dir := t.TempDir()
+	vf := filepath.Join(dir, "v.hcl")
+	if err := os.WriteFile(vf, []byte("aa = \"x\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, diags := LoadSources(map[string][]byte{"v.fb.hcl": []byte(varsSrc)}, LoadOptions{VarFiles: []string{vf}})
+	if diags.HasErrors() || len(diags) != 1 || !strings.Contains(diags[0].Detail, `Did you mean "a"?`) {
+		t.Fatalf("want one warning with a suggestion, got:\n%s", dump(diags))
+	}
+}
+
+func TestEnvFunctionFallback(t *testing.T) {
+	src := `
+locals {
+  a = env("FB_TEST_SET")
+  b = env("FB_TEST_UNSET", "fallback")
+  c = env("FB_TEST_UNSET")
+}
+connection "sqlite" "l" {
+  path = "${local.a}-${local.b}-${local.c}"
+}
+`
+	opts := LoadOptions{LookupEnv: func(k string) (string, bool) { return "set", k == "FB_TEST_SET" }}
+	cfg, diags := LoadSources(map[string][]byte{"e.fb.hcl": []byte(src)}, opts)
+	if diags.HasErrors() {
+		t.Fatal(dump(diags))
+	}
+	if got := cfg.Connections["sqlite.l"].Fields["path"]; got != "set-fallback-" {
+		t.Errorf("path = %q", got)
+	}
+}
