@@ -46,7 +46,7 @@ var (
 var connectionSchemas = map[string]*hcl.BodySchema{
 	ConnSnowflake: attrSchema(append(append([]string{"params"}, snowflakeFields...), snowflakeSecrets...), nil),
 	ConnPostgres:  attrSchema(append(append([]string{"dsn", "params"}, postgresFields...), postgresSecrets...), nil),
-	ConnSQLite:    attrSchema([]string{"params"}, []string{"path"}),
+	ConnSQLite:    attrSchema(nil, []string{"path"}),
 }
 
 var connectionTypes = []string{ConnSnowflake, ConnPostgres, ConnSQLite}
