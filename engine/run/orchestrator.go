@@ -1,0 +1,525 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/executor"
+	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/target"
+	"github.com/flakebench/fbctl/engine/workload"
+)
+
+// Options configure Apply.
+type Options struct {
+	Store  *store.Store // the control plane and results store (required)
+	Logger hclog.Logger // nil: no logging
+	Hook   Hook         // nil: NopHook
+	// Launch is LaunchInProcess (default: one goroutine group per worker,
+	// each with its own target pool) or LaunchExternal (`fbctl worker -run
+	// RUN_ID` processes join; Apply waits JoinTimeout for them).
+	Launch         string
+	JoinTimeout    time.Duration // 0: DefaultJoinTimeout
+	HeartbeatEvery time.Duration // 0: DefaultHeartbeatEvery
+	StaleAfter     time.Duration // 0: DefaultStaleAfter
+	DeadAfter      time.Duration // 0: DefaultDeadAfter
+	PollEvery      time.Duration // 0: DefaultPollEvery (control plane polling)
+	DrainTimeout   time.Duration // 0: DefaultDrainTimeout
+	// HardStop, when done, stops at once (a second Ctrl-C): in-flight
+	// operations are not waited for, teardown is skipped, and the run is
+	// still recorded CANCELLED with what was measured.
+	HardStop       context.Context
+	CancelInFlight bool   // see WorkerOptions.CancelInFlight
+	ToolVersion    string // recorded in the log
+	RunID          string // "": a new id
+	Sink           SinkFactory
+
+	// workerCtx lets tests derive a worker's context (to kill it).
+	workerCtx func(group int, ctx context.Context) context.Context
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.Hook == nil {
+		o.Hook = NopHook{}
+	}
+	if o.Launch == "" {
+		o.Launch = LaunchInProcess
+	}
+	set := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	set(&o.JoinTimeout, DefaultJoinTimeout)
+	set(&o.HeartbeatEvery, DefaultHeartbeatEvery)
+	set(&o.StaleAfter, DefaultStaleAfter)
+	set(&o.DeadAfter, DefaultDeadAfter)
+	set(&o.PollEvery, DefaultPollEvery)
+	set(&o.DrainTimeout, DefaultDrainTimeout)
+	if o.HardStop == nil {
+		o.HardStop = context.Background()
+	}
+}
+
+// Outcome is what a run did.
+type Outcome struct {
+	RunID         string
+	Status        store.RunStatus // COMPLETED, FAILED or CANCELLED
+	FailureReason string
+	Parent        store.TestResult   // TEST_ID = RUN_ID, merged over workers
+	Children      []store.TestResult // one per worker, by WORKER_GROUP_ID
+	Phases        []PhaseSummary     // merged, per measurement phase, with per-query summaries
+	Queries       QueryResults       // merged, per query over the measurement phases
+	Thresholds    []ThresholdResult
+	FindMax       []FindMaxOutcome
+}
+
+// ThresholdsFailed reports whether any threshold failed (`apply` exits 3).
+func (o *Outcome) ThresholdsFailed() bool {
+	for _, t := range o.Thresholds {
+		if !t.Passed {
+			return true
+		}
+	}
+	return false
+}
+
+// FindMaxOutcome is a find_max phase's result: every worker searched its
+// share of the concurrency; the totals sum the workers' best levels.
+type FindMaxOutcome struct {
+	Phase           string
+	BestConcurrency int     // sum over workers
+	BestQPS         float64 // sum over workers
+	Workers         []executor.FindMaxResult
+}
+
+// errCancelled marks a run stopped by its context.
+var errCancelled = errors.New("cancelled")
+
+// orch is one Apply.
+type orch struct {
+	opts   Options
+	plan   engine.RunPlan
+	cfg    *dsl.Config
+	st     *store.Store
+	log    hclog.Logger
+	hook   Hook
+	runID  string
+	bg     context.Context // never cancelled: store writes after a Ctrl-C
+	dbs    map[string]*target.DB
+	hard   bool
+	phase  string
+	pstart time.Time
+}
+
+// Apply runs the scenario p (from `fbctl plan`) with the scenario files
+// cfg, through the control plane in opts.Store, and returns its outcome.
+// It returns an error only when the run could not be recorded (the store
+// failed, the plan is unusable); a run that failed or was cancelled is an
+// Outcome with that Status and FailureReason, its results kept.
+func Apply(ctx context.Context, p engine.RunPlan, cfg *dsl.Config, opts Options) (*Outcome, error) {
+	opts.defaults()
+	switch {
+	case opts.Store == nil:
+		return nil, errors.New("run: no results store")
+	case cfg == nil:
+		return nil, errors.New("run: no scenario configuration")
+	case p.Workers < 1:
+		return nil, fmt.Errorf("run %s: the plan has no workers", p.Scenario)
+	case opts.Launch != LaunchInProcess && opts.Launch != LaunchExternal:
+		return nil, fmt.Errorf("run: unknown launch mode %q (want %s or %s)", opts.Launch, LaunchInProcess, LaunchExternal)
+	}
+	planJSON, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: encode plan: %w", p.Scenario, err)
+	}
+	o := &orch{opts: opts, plan: p, cfg: cfg, st: opts.Store, hook: opts.Hook, bg: context.WithoutCancel(ctx),
+		dbs: map[string]*target.DB{}}
+	rate := 1.0
+	if p.Sampling.Rate != nil {
+		rate = *p.Sampling.Rate
+	}
+	r, err := o.st.CreateRun(o.bg, store.Run{ID: opts.RunID, ScenarioName: p.Scenario, TemplateName: p.Template,
+		WorkersExpected: int(p.Workers), Plan: planJSON, Seed: p.Seed, SampleRate: rate})
+	if err != nil {
+		return nil, err
+	}
+	o.runID = r.ID
+	o.log = opts.Logger.Named("run").With("run", o.runID, "scenario", p.Scenario)
+	o.log.Info("run created", "workers", p.Workers, "launch", opts.Launch, "tool_version", opts.ToolVersion)
+	defer o.closeTargets()
+	if err := o.transition(store.RunStarting, store.RunUpdate{}); err != nil {
+		return nil, err
+	}
+	var stopWorkers func()
+	if opts.Launch == LaunchInProcess {
+		stopWorkers = o.launchInProcess(ctx)
+	}
+	cause := o.execute(ctx)
+	return o.finish(ctx, cause, stopWorkers)
+}
+
+func (o *orch) transition(to store.RunStatus, u store.RunUpdate) error {
+	r, err := o.st.TransitionRun(o.bg, o.runID, to, u)
+	if err != nil {
+		return err
+	}
+	o.hook.StateChanged(StateChange{RunID: o.runID, Status: r.Status, Phase: r.Phase, PhaseKind: r.PhaseKind,
+		Reason: r.FailureReason, At: time.Now().UTC()})
+	return nil
+}
+
+// execute runs setup, waits for the workers, and walks the load nodes.
+func (o *orch) execute(ctx context.Context) error {
+	for _, n := range o.plan.Nodes {
+		if n.Kind == engine.NodeSetup {
+			if err := o.runSQLNode(ctx, n); err != nil {
+				return err
+			}
+		}
+	}
+	pools, err := o.samplePools(ctx)
+	if err != nil {
+		return err
+	}
+	if err := o.waitWorkers(ctx, "join", o.joinedAll); err != nil {
+		return err
+	}
+	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventStart, mustJSON(startPayload{Pools: pools})); err != nil {
+		return err
+	}
+	if err := o.transition(store.RunRunning, store.RunUpdate{}); err != nil {
+		return err
+	}
+	for i, n := range o.plan.Nodes {
+		if n.Kind != engine.NodeWarmup && n.Kind != engine.NodePhase {
+			continue
+		}
+		if err := o.runLoadNode(ctx, n); err != nil {
+			for _, rest := range o.plan.Nodes[i+1:] {
+				if rest.Kind != engine.NodeTeardown {
+					o.hook.NodeSkipped(o.runID, rest.Name, "the run stopped at "+n.Name)
+				}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// runLoadNode tells the workers to run node n and waits until each has.
+func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
+	p := phasePayload{Node: n.Name}
+	kind := store.PhaseMeasurement
+	var tmplName string
+	now := time.Now().UTC()
+	u := store.RunUpdate{}
+	if n.Warmup != nil {
+		p.Phase, p.Warmup, kind = NodeWarmupPhase, true, store.PhaseWarmup
+		tmplName = o.firstPhase().Template
+		u.WarmupStart = &now
+	} else {
+		p.Phase, tmplName = n.Phase.Name, n.Phase.Template
+		if !o.measuring() {
+			u.MeasurementStart = &now
+		}
+	}
+	seq, err := o.sequenceMax(ctx, tmplName)
+	if err != nil {
+		return fmt.Errorf("%s: %w", n.Name, err)
+	}
+	p.SequenceMax = map[string]map[string]int64{tmplName: seq}
+	u.Phase, u.PhaseKind = &p.Phase, &kind
+	if err := o.st.UpdateRun(o.bg, o.runID, u); err != nil {
+		return err
+	}
+	o.phase, o.pstart = p.Phase, time.Now()
+	o.hook.NodeStarted(o.runID, n.Name)
+	o.hook.StateChanged(StateChange{RunID: o.runID, Status: store.RunRunning, Phase: p.Phase, PhaseKind: kind, At: now})
+	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventSetPhase, mustJSON(p)); err != nil {
+		return err
+	}
+	err = o.waitWorkers(ctx, n.Name, func(hbs []store.Heartbeat) bool { return o.nodeDone(hbs, n.Name) })
+	end := time.Now().UTC()
+	if n.Warmup != nil {
+		o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{WarmupEnd: &end})
+	} else {
+		o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{MeasurementEnd: &end})
+	}
+	o.hook.NodeFinished(o.runID, n.Name, err)
+	return err
+}
+
+func (o *orch) firstPhase() *engine.PhasePlan {
+	for _, n := range o.plan.Nodes {
+		if n.Phase != nil {
+			return n.Phase
+		}
+	}
+	return &engine.PhasePlan{Template: o.plan.Template}
+}
+
+func (o *orch) measuring() bool {
+	r, err := o.st.GetRun(o.bg, o.runID)
+	return err == nil && r.MeasurementStart != nil
+}
+
+func (o *orch) joinedAll(hbs []store.Heartbeat) bool {
+	ready := 0
+	for _, hb := range hbs {
+		if hb.Status == store.WorkerReady {
+			ready++
+		}
+	}
+	return ready >= int(o.plan.Workers)
+}
+
+// nodeDone reports whether every worker finished node: READY (or already
+// COMPLETED) with the node's name.
+func (o *orch) nodeDone(hbs []store.Heartbeat, node string) bool {
+	if len(hbs) < int(o.plan.Workers) {
+		return false
+	}
+	for _, hb := range hbs {
+		if hb.Status == store.WorkerCompleted {
+			continue
+		}
+		if hb.Status != store.WorkerReady || hb.Phase != node {
+			return false
+		}
+	}
+	return true
+}
+
+// waitWorkers polls the heartbeats until done says so, failing on a dead
+// worker, a join timeout (stage "join") or a cancelled ctx.
+func (o *orch) waitWorkers(ctx context.Context, stage string, done func([]store.Heartbeat) bool) error {
+	poll := time.NewTicker(o.opts.PollEvery)
+	defer poll.Stop()
+	deadline := time.Now().Add(o.opts.JoinTimeout)
+	lastProgress := time.Now()
+	for {
+		hbs, err := o.st.ListHeartbeats(o.bg, o.runID)
+		if err != nil {
+			o.log.Warn("reading heartbeats failed", "error", err)
+		} else {
+			if done(hbs) {
+				return nil
+			}
+			h := checkHealth(hbs, time.Now(), o.opts.StaleAfter, o.opts.DeadAfter)
+			if err := o.failDead(h); err != nil {
+				return err
+			}
+			if stage == "join" && time.Now().After(deadline) {
+				return fmt.Errorf("only %d of %d planned workers joined and got ready within %s (joined: %s); start them with `fbctl worker -run %s`",
+					h.ready, o.plan.Workers, o.opts.JoinTimeout, joinedNames(hbs), o.runID)
+			}
+			if stage != "join" && time.Since(lastProgress) >= o.opts.HeartbeatEvery {
+				lastProgress = time.Now()
+				o.progress(h)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return errCancelled
+		case <-o.opts.HardStop.Done():
+			o.hard = true
+			return errCancelled
+		case <-poll.C:
+		}
+	}
+}
+
+func joinedNames(hbs []store.Heartbeat) string {
+	if len(hbs) == 0 {
+		return "none"
+	}
+	var s []string
+	for _, hb := range hbs {
+		s = append(s, fmt.Sprintf("%s %s", hb.WorkerID, hb.Status))
+	}
+	return strings.Join(s, ", ")
+}
+
+// failDead marks workers DEAD whose heartbeat is older than DeadAfter and
+// returns the run's failure for the first dead or failed worker.
+func (o *orch) failDead(h health) error {
+	for _, hb := range h.dead {
+		age := time.Since(hb.LastHeartbeat).Round(time.Millisecond)
+		reason := fmt.Sprintf("no heartbeat for %s (dead after %s)", age, o.opts.DeadAfter)
+		if err := o.st.SetWorkerStatus(o.bg, o.runID, hb.WorkerID, store.WorkerDead, ""); err != nil {
+			o.log.Warn("marking worker dead failed", "worker", hb.WorkerID, "error", err)
+		}
+		return fmt.Errorf("worker %s (group %d, host %s, pid %d) is dead: %s; last status %s in %q%s",
+			hb.WorkerID, hb.WorkerGroupID, hb.Host, hb.PID, reason, hb.Status, hb.Phase, lastErr(hb))
+	}
+	for _, hb := range h.failed {
+		return fmt.Errorf("worker %s (group %d, host %s, pid %d) failed%s", hb.WorkerID, hb.WorkerGroupID, hb.Host, hb.PID, lastErr(hb))
+	}
+	return nil
+}
+
+func lastErr(hb store.Heartbeat) string {
+	if hb.LastError == "" {
+		return ""
+	}
+	return ": " + hb.LastError
+}
+
+// health is the workers' liveness at one moment.
+type health struct {
+	ready, alive, stale int
+	dead                []store.Heartbeat // heartbeat older than DeadAfter
+	failed              []store.Heartbeat // reported DEAD themselves
+}
+
+// checkHealth classifies heartbeats: COMPLETED workers are done and never
+// stale; a worker that reported DEAD failed.
+func checkHealth(hbs []store.Heartbeat, now time.Time, staleAfter, deadAfter time.Duration) health {
+	var h health
+	for _, hb := range hbs {
+		switch {
+		case hb.Status == store.WorkerCompleted:
+			continue
+		case hb.Status == store.WorkerDead:
+			h.failed = append(h.failed, hb)
+			continue
+		case hb.Status == store.WorkerReady:
+			h.ready++
+		}
+		switch age := now.Sub(hb.LastHeartbeat); {
+		case age > deadAfter:
+			h.dead = append(h.dead, hb)
+		case age > staleAfter:
+			h.stale++
+		default:
+			h.alive++
+		}
+	}
+	return h
+}
+
+// runSQLNode runs a setup or teardown node on the scenario's target.
+func (o *orch) runSQLNode(ctx context.Context, n engine.Node) error {
+	o.hook.NodeStarted(o.runID, n.Name)
+	db, err := o.target(o.scenarioTemplate())
+	if err == nil {
+		err = target.RunSQL(ctx, db.DB, string(n.Kind), n.SQL)
+	}
+	if err != nil && ctx.Err() != nil {
+		err = errCancelled
+	}
+	o.hook.NodeFinished(o.runID, n.Name, err)
+	return err
+}
+
+func (o *orch) scenarioTemplate() string {
+	if o.plan.Template != "" {
+		return o.plan.Template
+	}
+	return o.firstPhase().Template
+}
+
+// target opens (once) the orchestrator's own pool on t's connection.
+func (o *orch) target(tmplName string) (*target.DB, error) {
+	t := o.cfg.Templates[tmplName]
+	if t == nil {
+		return nil, fmt.Errorf("template %q is not in the scenario files", tmplName)
+	}
+	if db := o.dbs[t.Connection]; db != nil {
+		return db, nil
+	}
+	db, err := target.Open(o.cfg.Connections[t.Connection])
+	if err != nil {
+		return nil, err
+	}
+	o.dbs[t.Connection] = db
+	return db, nil
+}
+
+func (o *orch) closeTargets() {
+	for _, db := range o.dbs {
+		db.Close()
+	}
+}
+
+// samplePools samples every pool with a column of every template the
+// phases use, once, after setup.
+func (o *orch) samplePools(ctx context.Context) (map[string]map[string][]any, error) {
+	out := map[string]map[string][]any{}
+	for _, n := range o.plan.Nodes {
+		if n.Phase == nil || out[n.Phase.Template] != nil {
+			continue
+		}
+		t := o.cfg.Templates[n.Phase.Template]
+		if t == nil {
+			return nil, fmt.Errorf("template %q is not in the scenario files", n.Phase.Template)
+		}
+		out[t.Name] = map[string][]any{}
+		for _, name := range t.PoolOrder {
+			p := t.Pools[name]
+			if p == nil || p.Column == "" {
+				continue
+			}
+			db, err := o.target(t.Name)
+			if err != nil {
+				return nil, err
+			}
+			vals, err := workload.SamplePool(ctx, db.DB, db.Rebind(workload.PoolQuery(p, t.Table)))
+			if err != nil {
+				return nil, fmt.Errorf("template %q pool %q: %w", t.Name, name, err)
+			}
+			if len(vals) == 0 {
+				return nil, fmt.Errorf("template %q pool %q: the target returned no values for %s", t.Name, name, workload.PoolQuery(p, t.Table))
+			}
+			out[t.Name][name] = vals
+		}
+	}
+	return out, nil
+}
+
+// sequenceMax reads the current maximum of every sequence column of the
+// template, just before a node, so its inserts start after every key that
+// exists (warmup and earlier phases included).
+func (o *orch) sequenceMax(ctx context.Context, tmplName string) (map[string]int64, error) {
+	t := o.cfg.Templates[tmplName]
+	if t == nil {
+		return nil, fmt.Errorf("template %q is not in the scenario files", tmplName)
+	}
+	out := map[string]int64{}
+	for _, q := range t.Queries {
+		for _, g := range q.Args {
+			if g.Kind != dsl.GenSequence || g.Column == "" {
+				continue
+			}
+			if _, ok := out[g.Column]; ok {
+				continue
+			}
+			db, err := o.target(tmplName)
+			if err != nil {
+				return nil, err
+			}
+			var m *int64
+			if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT MAX(%s) FROM %s", g.Column, t.Table)).Scan(&m); err != nil {
+				return nil, fmt.Errorf("sequence on %s.%s: read its maximum: %w", t.Table, g.Column, err)
+			}
+			if m != nil {
+				out[g.Column] = *m
+			} else {
+				out[g.Column] = 0
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,146 @@
+package run
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/flakebench/fbctl/engine/store"
+)
+
+// Defaults of Options and WorkerOptions.
+const (
+	DefaultHeartbeatEvery = time.Second
+	DefaultStaleAfter     = 30 * time.Second
+	DefaultDeadAfter      = 60 * time.Second
+	DefaultJoinTimeout    = 2 * time.Minute
+	DefaultPollEvery      = 100 * time.Millisecond
+	DefaultDrainTimeout   = 30 * time.Second
+)
+
+// Launch modes (Options.Launch).
+const (
+	LaunchInProcess = "in-process"
+	LaunchExternal  = "external"
+)
+
+// NodeWarmupPhase is the phase name warmup operations are recorded under
+// (with warmup=true); it is excluded from every result.
+const NodeWarmupPhase = "warmup"
+
+// startPayload is the START event: what every worker needs beyond the
+// stored plan. Pools holds the values sampled from the target after setup,
+// by template then pool name.
+type startPayload struct {
+	Pools map[string]map[string][]any `json:"pools,omitempty"`
+}
+
+// phasePayload is a SET_PHASE event: run node Node now.
+type phasePayload struct {
+	Node   string `json:"node"`             // "warmup" or "phase.<name>"
+	Phase  string `json:"phase"`            // the phase name results are recorded under
+	Warmup bool   `json:"warmup,omitempty"` // operations excluded from results
+	// SequenceMax holds, by template then column, the column's maximum
+	// read just before the node: sequences start after it.
+	SequenceMax map[string]map[string]int64 `json:"sequence_max,omitempty"`
+}
+
+// STOP reasons.
+const (
+	stopDone      = "done"
+	stopCancelled = "cancelled"
+	stopFailed    = "failed"
+)
+
+// stopPayload is a STOP event.
+type stopPayload struct {
+	Reason string `json:"reason"`         // "done", "cancelled" or "failed"
+	Hard   bool   `json:"hard,omitempty"` // stop now, no drain
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("run: encode %T: %v", v, err)) // only plain structs are encoded
+	}
+	return b
+}
+
+// decodeValues turns JSON numbers back into int64 where they are whole
+// (pool keys must keep their type: a float64 key never equals an integer
+// column on some backends).
+func decodeValues(in []any) []any {
+	out := make([]any, len(in))
+	for i, v := range in {
+		if n, ok := v.(json.Number); ok {
+			if x, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+				out[i] = x
+				continue
+			}
+			if f, err := n.Float64(); err == nil {
+				out[i] = f
+				continue
+			}
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// StateChange is a run status or phase change, as the hook sees it.
+type StateChange struct {
+	RunID     string
+	Status    store.RunStatus
+	Phase     string          // current phase ("" outside phases)
+	PhaseKind store.PhaseKind // WARMUP or MEASUREMENT while a phase runs
+	Reason    string          // failure or cancel reason, when terminal
+	At        time.Time       // UTC
+}
+
+// Progress is the run's view once a second while a phase runs, summed over
+// workers. Operations, Errors and Dropped are cumulative within the phase;
+// OpsPerSec is over the last second. P50US and P99US are the interval
+// values of the busiest worker's latest snapshot weighted over workers
+// (approximate: the exact merge is done once, for results).
+type Progress struct {
+	RunID           string
+	Phase           string
+	PhaseKind       store.PhaseKind
+	Elapsed         time.Duration // since the phase started
+	Planned         time.Duration // planned phase length (0: unknown)
+	Operations      int64
+	Errors          int64
+	Dropped         int64
+	OpsPerSec       float64
+	P50US, P99US    int64
+	WorkersAlive    int // heartbeat younger than StaleAfter
+	WorkersStale    int // older than StaleAfter, not yet dead
+	WorkersExpected int
+}
+
+// Hook receives progress from Apply. Methods are called from the
+// orchestrator's goroutine and must return quickly. Embed NopHook to
+// implement only some of them.
+type Hook interface {
+	// NodeStarted, NodeFinished and NodeSkipped follow the run DAG nodes
+	// ("setup", "warmup", "phase.<name>", "teardown").
+	NodeStarted(run, node string)
+	NodeFinished(run, node string, err error)
+	NodeSkipped(run, node, reason string)
+	// StateChanged reports every RUN_STATUS transition and phase change.
+	StateChanged(StateChange)
+	// Progress is called about once a second while a node runs.
+	Progress(Progress)
+}
+
+// NopHook implements Hook by doing nothing.
+type NopHook struct{}
+
+var _ Hook = NopHook{}
+
+func (NopHook) NodeStarted(string, string)         {}
+func (NopHook) NodeFinished(string, string, error) {}
+func (NopHook) NodeSkipped(string, string, string) {}
+func (NopHook) StateChanged(StateChange)           {}
+func (NopHook) Progress(Progress)                  {}

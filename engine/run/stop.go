@@ -1,0 +1,233 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/executor"
+	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/store"
+)
+
+// finish stops the workers, runs teardown, merges and writes the results,
+// evaluates the thresholds and records the final status.
+func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Outcome, error) {
+	status, reason, stopReason := store.RunCompleted, "", stopDone
+	switch {
+	case cause == nil:
+	case errors.Is(cause, errCancelled):
+		status, reason, stopReason = store.RunCancelled, "cancelled by the user", stopCancelled
+	default:
+		status, reason, stopReason = store.RunFailed, cause.Error(), stopFailed
+	}
+	if cause != nil {
+		o.log.Info("run stopping", "status", status, "reason", reason)
+	}
+	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventStop, mustJSON(stopPayload{Reason: stopReason, Hard: o.hard})); err != nil {
+		o.log.Error("STOP event not written; workers will reconcile from RUN_STATUS", "error", err)
+	}
+	if err := o.transition(store.RunStopping, store.RunUpdate{}); err != nil {
+		o.log.Warn("run not moved to STOPPING", "error", err)
+	}
+	o.waitStopped()
+	if stopWorkers != nil {
+		stopWorkers()
+	}
+	if o.hard {
+		reason = "cancelled by the user (hard stop: in-flight operations abandoned, teardown skipped)"
+	}
+	for _, n := range o.plan.Nodes {
+		if n.Kind != engine.NodeTeardown {
+			continue
+		}
+		if o.hard {
+			o.hook.NodeSkipped(o.runID, n.Name, "hard stop")
+			continue
+		}
+		if err := o.runSQLNode(o.bg, n); err != nil {
+			o.log.Error("teardown failed", "error", err)
+			if status == store.RunCompleted {
+				status, reason = store.RunFailed, err.Error()
+			} else {
+				reason += "; " + err.Error()
+			}
+		}
+	}
+	out := &Outcome{RunID: o.runID}
+	if err := o.mergeResults(out, status, reason); err != nil {
+		o.log.Error("results not merged", "error", err)
+		if status == store.RunCompleted {
+			status, reason = store.RunFailed, err.Error()
+		}
+		out.Parent.Status, out.Parent.FailureReason = string(status), reason
+		if werr := o.st.WriteTestResult(o.bg, out.Parent); werr != nil {
+			o.log.Error("parent result not written", "error", werr)
+		}
+	}
+	out.Status, out.FailureReason = status, reason
+	if err := o.transition(status, store.RunUpdate{FailureReason: &reason}); err != nil {
+		return out, err
+	}
+	o.log.Info("run finished", "status", status, "reason", reason)
+	return out, nil
+}
+
+// waitStopped waits until every worker reported COMPLETED (or is dead),
+// up to DrainTimeout + DeadAfter; a hard stop shortens the wait.
+func (o *orch) waitStopped() {
+	deadline := time.Now().Add(o.opts.DrainTimeout + o.opts.DeadAfter)
+	hardSent := o.hard
+	poll := time.NewTicker(o.opts.PollEvery)
+	defer poll.Stop()
+	for {
+		hbs, err := o.st.ListHeartbeats(o.bg, o.runID)
+		if err == nil {
+			h := checkHealth(hbs, time.Now(), o.opts.StaleAfter, o.opts.DeadAfter)
+			for _, hb := range h.dead {
+				o.st.SetWorkerStatus(o.bg, o.runID, hb.WorkerID, store.WorkerDead, "")
+			}
+			if h.alive+h.stale == 0 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			o.log.Warn("workers did not finish in time; results hold what they wrote", "waited", o.opts.DrainTimeout+o.opts.DeadAfter)
+			return
+		}
+		select {
+		case <-o.opts.HardStop.Done():
+			if !hardSent {
+				hardSent, o.hard = true, true
+				o.st.AppendEvent(o.bg, o.runID, store.EventStop, mustJSON(stopPayload{Reason: stopCancelled, Hard: true}))
+				deadline = time.Now().Add(max(2*time.Second, 3*o.opts.HeartbeatEvery))
+			}
+		case <-poll.C:
+		}
+	}
+}
+
+// mergeResults merges the workers' rows exactly (histograms summed bucket
+// by bucket) into the parent row, writes it, and fills out.
+func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string) error {
+	run, err := o.st.GetRun(o.bg, o.runID)
+	if err != nil {
+		return err
+	}
+	rows, err := o.st.ListResults(o.bg, o.runID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if !r.IsParent() {
+			out.Children = append(out.Children, r)
+		}
+	}
+	end := time.Now().UTC()
+	p := store.TestResult{TestID: o.runID, RunID: o.runID, ScenarioName: o.plan.Scenario, TemplateName: o.plan.Template,
+		Status: string(status), FailureReason: reason, StartTime: run.StartTime, EndTime: &end, SampleRate: run.SampleRate,
+		ScenarioSnapshot: run.Plan}
+	out.Parent = p
+	rs, findMax, workers, err := mergeRows(out.Children, o.phaseOrder())
+	if err != nil {
+		return err
+	}
+	phases, err := rs.fill(&p, queryInfos(o.cfg), findMax, workers)
+	if err != nil {
+		return err
+	}
+	out.Parent, out.Phases = p, phases
+	if err := json.Unmarshal(p.QueryResults, &out.Queries); err != nil {
+		return err
+	}
+	for _, ph := range phases {
+		if len(ph.FindMax) == 0 {
+			continue
+		}
+		fm := FindMaxOutcome{Phase: ph.Name, Workers: ph.FindMax}
+		for _, w := range ph.FindMax {
+			fm.BestConcurrency += w.BestConcurrency
+			fm.BestQPS += w.BestQPS
+		}
+		out.FindMax = append(out.FindMax, fm)
+	}
+	out.Thresholds = evaluate(o.plan.Thresholds, rs)
+	return o.st.WriteTestResult(o.bg, p)
+}
+
+func (o *orch) phaseOrder() []string {
+	var names []string
+	for _, n := range o.plan.Nodes {
+		if n.Phase != nil {
+			names = append(names, n.Phase.Name)
+		}
+	}
+	return names
+}
+
+// mergeRows merges result rows (the workers' child rows, or a parent row
+// alone): histograms by key with histogram.MergeAll, phases by name in
+// order (earliest start, latest end, counts summed, errors merged).
+func mergeRows(rows []store.TestResult, order []string) (*resultSet, map[string][]executor.FindMaxResult, map[string]int, error) {
+	lists := map[histogram.Key][]*hdr.Histogram{}
+	byPhase := map[string]*phaseResult{}
+	errsByPhase := map[string][][]executor.ErrorGroup{}
+	findMax := map[string][]executor.FindMaxResult{}
+	workers := map[string]int{}
+	for _, r := range rows {
+		hs, err := DecodeHistograms(r.Histograms)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("result %s: %w", r.TestID, err)
+		}
+		for k, h := range hs {
+			lists[k] = append(lists[k], h)
+		}
+		var phases []PhaseSummary
+		if len(r.PhaseResults) > 0 {
+			if err := json.Unmarshal(r.PhaseResults, &phases); err != nil {
+				return nil, nil, nil, fmt.Errorf("result %s: phase results: %w", r.TestID, err)
+			}
+		}
+		for _, ps := range phases {
+			workers[ps.Name] += max(ps.Workers, 1)
+			findMax[ps.Name] = append(findMax[ps.Name], ps.FindMax...)
+			errsByPhase[ps.Name] = append(errsByPhase[ps.Name], ps.Errors)
+			m := byPhase[ps.Name]
+			if m == nil {
+				m = &phaseResult{Phase: ps.Name, Model: ps.Model, Started: ps.Started, Ended: ps.Ended}
+				byPhase[ps.Name] = m
+			}
+			if ps.Started.Before(m.Started) {
+				m.Started = ps.Started
+			}
+			if ps.Ended.After(m.Ended) {
+				m.Ended = ps.Ended
+			}
+			m.Counts.add(ps.Counts)
+			m.Abandoned += ps.Abandoned
+		}
+	}
+	rs := &resultSet{hists: map[histogram.Key]*hdr.Histogram{}}
+	for k, hs := range lists {
+		h, err := histogram.MergeAll(hs...)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		rs.hists[k] = h
+	}
+	var all [][]executor.ErrorGroup
+	for _, name := range order {
+		if m := byPhase[name]; m != nil {
+			m.Errors = mergeErrors(errsByPhase[name]...)
+			all = append(all, m.Errors)
+			rs.phases = append(rs.phases, *m)
+		}
+	}
+	rs.errs = mergeErrors(all...)
+	return rs, findMax, workers, nil
+}

@@ -1,0 +1,298 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/executor"
+	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/target"
+)
+
+// SinkFactory returns the per-operation sink of one worker (nil: none).
+type SinkFactory func(runID, workerID string, group int, testID string) executor.Sink
+
+// WorkerOptions configure a worker (JoinWorker, and the in-process
+// launcher, which runs the same code).
+type WorkerOptions struct {
+	Store *store.Store
+	// Config is the scenario as this host loaded it: connections with
+	// their secrets and the templates. Every template the run uses must
+	// have the hash the plan recorded, else the worker refuses to run.
+	Config *dsl.Config
+	Logger hclog.Logger
+	// WorkerID names the worker in WORKER_HEARTBEATS and its result row
+	// ("": "<host>-<pid>").
+	WorkerID       string
+	Host           string        // "": os.Hostname
+	PID            int           // 0: os.Getpid
+	HeartbeatEvery time.Duration // 0: DefaultHeartbeatEvery; also the metrics snapshot interval
+	PollEvery      time.Duration // 0: DefaultPollEvery; how often RUN_CONTROL_EVENTS is read
+	DrainTimeout   time.Duration // 0: DefaultDrainTimeout
+	// CancelInFlight cancels operations still running when the drain
+	// ends (see executor.Env.CancelInFlight).
+	CancelInFlight bool
+	Sink           SinkFactory // nil: no per-operation records
+}
+
+func (o *WorkerOptions) defaults() {
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.Host == "" {
+		o.Host, _ = os.Hostname()
+	}
+	if o.PID == 0 {
+		o.PID = os.Getpid()
+	}
+	if o.WorkerID == "" {
+		o.WorkerID = fmt.Sprintf("%s-%d", o.Host, o.PID)
+	}
+	if o.HeartbeatEvery <= 0 {
+		o.HeartbeatEvery = DefaultHeartbeatEvery
+	}
+	if o.PollEvery <= 0 {
+		o.PollEvery = DefaultPollEvery
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = DefaultDrainTimeout
+	}
+}
+
+// ChildTestID is the TEST_ID of a worker's TEST_RESULTS row (and of its
+// QUERY_EXECUTIONS rows).
+func ChildTestID(runID string, group int) string { return fmt.Sprintf("%s-w%d", runID, group) }
+
+// JoinWorker joins the run runID as one worker: it claims a free
+// WORKER_GROUP_ID, loads the run's plan from RUN_STATUS, opens its own
+// target pools from opts.Config, heartbeats every second and follows the
+// control events until the run stops. It returns nil once its results are
+// written and it reported COMPLETED. When ctx is cancelled it returns at
+// once without writing anything more, like a killed process (the
+// orchestrator then sees its heartbeat age and fails the run): stopping a
+// run is the orchestrator's job, through a STOP event.
+func JoinWorker(ctx context.Context, runID string, opts WorkerOptions) error {
+	opts.defaults()
+	if opts.Store == nil {
+		return errors.New("worker: no results store")
+	}
+	group, err := opts.Store.ClaimWorkerGroup(ctx, runID, opts.WorkerID, opts.Host, opts.PID)
+	if err != nil {
+		return err
+	}
+	return runClaimed(ctx, runID, group, opts)
+}
+
+// runClaimed runs a worker whose group is already claimed.
+func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions) error {
+	opts.defaults()
+	w := &worker{
+		runID: runID, id: opts.WorkerID, group: group, opts: opts, st: opts.Store,
+		log:    opts.Logger.Named("worker").With("run", runID, "worker", opts.WorkerID, "group", group),
+		reg:    histogram.NewRegistry(),
+		recs:   map[string]*executor.Recorder{},
+		dbs:    map[string]*target.DB{},
+		status: store.WorkerStarting,
+	}
+	defer w.closeTargets()
+	hbCtx, stopHB := context.WithCancel(ctx)
+	hbDone := make(chan struct{})
+	go func() { defer close(hbDone); w.heartbeatLoop(hbCtx) }()
+	err := w.prepare(ctx)
+	if err == nil {
+		err = w.follow(ctx)
+	}
+	stopHB()
+	<-hbDone
+	if ctx.Err() != nil {
+		return ctx.Err() // killed: nothing more is written
+	}
+	if err != nil {
+		w.log.Error("worker failed", "error", err)
+		w.setState(store.WorkerDead, "", err.Error())
+		w.writeResults(context.WithoutCancel(ctx), "FAILED", err.Error())
+		w.heartbeat(context.WithoutCancel(ctx))
+		return err
+	}
+	return nil
+}
+
+// worker is one worker group of a run.
+type worker struct {
+	runID, id string
+	group     int
+	opts      WorkerOptions
+	st        *store.Store
+	log       hclog.Logger
+	plan      engine.RunPlan
+	reg       *histogram.Registry
+	recs      map[string]*executor.Recorder // by template
+	dbs       map[string]*target.DB         // by connection key
+	pools     map[string]map[string][]any
+
+	hbMu sync.Mutex // serialises heartbeat writes with state changes
+
+	mu         sync.Mutex
+	status     store.WorkerStatus
+	phase      string // node name, while running it and once done
+	lastErr    string
+	cur        *executor.PhaseRecorder // the running node's recorder
+	curKind    store.PhaseKind
+	curStart   time.Time
+	curConns   int64
+	doneOps    int64 // operations of finished nodes (measurement and warmup)
+	doneErrs   int64
+	measured   []phaseResult // finished measurement phases
+	firstStart *time.Time
+	lastEnd    *time.Time
+}
+
+func (w *worker) prepare(ctx context.Context) error {
+	run, err := w.st.GetRun(ctx, w.runID)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(run.Plan, &w.plan); err != nil {
+		return fmt.Errorf("run %s: read its plan: %w", w.runID, err)
+	}
+	cfg := w.opts.Config
+	if cfg == nil {
+		return fmt.Errorf("run %s: the worker needs the scenario files (connections and templates) to join", w.runID)
+	}
+	for _, n := range w.plan.Nodes {
+		if n.Phase == nil {
+			continue
+		}
+		t := cfg.Templates[n.Phase.Template]
+		if t == nil {
+			return fmt.Errorf("run %s: template %q of phase %q is not in this worker's scenario files", w.runID, n.Phase.Template, n.Phase.Name)
+		}
+		if _, hash, err := engine.CanonicalConfig(cfg, t); err != nil {
+			return err
+		} else if n.Phase.TemplateHash != "" && hash != n.Phase.TemplateHash {
+			return fmt.Errorf("run %s: template %q in this worker's files (%s) differs from the run's plan (%s)", w.runID, t.Name, hash, n.Phase.TemplateHash)
+		}
+		if _, err := w.target(ctx, t); err != nil {
+			return err
+		}
+	}
+	w.setState(store.WorkerReady, "", "")
+	return w.heartbeat(ctx)
+}
+
+// target returns the worker's own pool for t's connection, opened and
+// pinged on first use.
+func (w *worker) target(ctx context.Context, t *dsl.Template) (*target.DB, error) {
+	if db := w.dbs[t.Connection]; db != nil {
+		return db, nil
+	}
+	c := w.opts.Config.Connections[t.Connection]
+	if c == nil {
+		return nil, fmt.Errorf("template %q: connection %q is not declared", t.Name, t.Connection)
+	}
+	db, err := target.Open(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connection %s: %w", c.Key(), err)
+	}
+	w.dbs[t.Connection] = db
+	return db, nil
+}
+
+func (w *worker) closeTargets() {
+	for _, db := range w.dbs {
+		db.Close()
+	}
+}
+
+func (w *worker) setState(st store.WorkerStatus, phase, lastErr string) {
+	w.mu.Lock()
+	w.status = st
+	if phase != "" {
+		w.phase = phase
+	}
+	if lastErr != "" {
+		w.lastErr = lastErr
+	}
+	w.mu.Unlock()
+}
+
+// heartbeat writes the worker's current state now.
+func (w *worker) heartbeat(ctx context.Context) error {
+	w.hbMu.Lock()
+	defer w.hbMu.Unlock()
+	w.mu.Lock()
+	hb := store.Heartbeat{RunID: w.runID, WorkerID: w.id, WorkerGroupID: w.group, Status: w.status, Phase: w.phase,
+		Operations: w.doneOps, Errors: w.doneErrs, LastError: w.lastErr, Host: w.opts.Host, PID: w.opts.PID,
+		ActiveConnections: 0, TargetConnections: w.curConns}
+	if w.cur != nil {
+		c := w.cur.Counts()
+		hb.Operations += c.Ops
+		hb.Errors += c.Errors
+		hb.ActiveConnections = w.curConns
+	}
+	w.mu.Unlock()
+	if err := w.st.UpsertHeartbeat(ctx, hb); err != nil {
+		w.log.Warn("heartbeat not written", "error", err)
+		return err
+	}
+	return nil
+}
+
+// heartbeatLoop heartbeats and writes a metrics snapshot every
+// HeartbeatEvery until ctx is done.
+func (w *worker) heartbeatLoop(ctx context.Context) {
+	t := time.NewTicker(w.opts.HeartbeatEvery)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			w.heartbeat(ctx)
+			w.snapshot(ctx, now.Sub(last))
+			last = now
+		}
+	}
+}
+
+// snapshot writes one WORKER_METRICS_SNAPSHOTS row for the running node.
+func (w *worker) snapshot(ctx context.Context, dt time.Duration) {
+	w.mu.Lock()
+	cur, kind, start, conns := w.cur, w.curKind, w.curStart, w.curConns
+	w.mu.Unlock()
+	snaps := w.reg.Tick() // also resets the interval of finished nodes' keys
+	if cur == nil {
+		return
+	}
+	interval := histogram.New()
+	for _, s := range snaps {
+		if s.Key.Metric == histogram.MetricLatency && s.Key.Phase == cur.Name() {
+			interval.Merge(s.Interval)
+		}
+	}
+	sum := histogram.Summarize(interval)
+	c := cur.Counts()
+	now := time.Now().UTC()
+	m := store.MetricsSnapshot{RunID: w.runID, TestID: ChildTestID(w.runID, w.group), WorkerID: w.id, WorkerGroupID: w.group,
+		TS: now, ElapsedMS: now.Sub(start).Milliseconds(), Phase: cur.Name(), PhaseKind: kind, Operations: c.Ops,
+		Errors: c.Errors, Dropped: c.Dropped, QPS: float64(sum.Count) / max(dt.Seconds(), 1e-3), P50US: sum.P50,
+		P95US: sum.P95, P99US: sum.P99, ActiveConnections: conns}
+	if err := w.st.WriteMetricsSnapshots(ctx, []store.MetricsSnapshot{m}); err != nil {
+		w.log.Warn("metrics snapshot not written", "error", err)
+	}
+}
