@@ -19,8 +19,19 @@ import (
 )
 
 // runContract is the behaviour every results-store backend must have. open
-// returns a store with the schema applied; it may be called once per subtest
+// returns a store with the schema applied; it is called once per subtest
 // and should give each call a clean store (a fresh file or database).
+//
+// Another backend plugs in with its own opener, e.g. for the local
+// Snowflake-protocol server (the test imports gosnowflake and sets
+// SNOWFLAKE_DISABLE_PLATFORM_DETECTION / SF_DISABLE_MINICORE first):
+//
+//	runContract(t, func(t *testing.T) *store.Store {
+//		srv := ... // sfserver.New + Start, t.Cleanup(srv.Close)
+//		s, err := store.Open(ctx, "snowflake://"+srv.DSN("u", "p", "FB", "RESULTS", "WH"), store.Options{})
+//		... // t.Cleanup(s.Close); s.ApplySchema(ctx)
+//		return s
+//	})
 func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("SchemaApplyIsIdempotent", func(t *testing.T) { contractSchema(t, open(t)) })
 	t.Run("Templates", func(t *testing.T) { contractTemplates(t, open(t)) })
