@@ -3,11 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/internal/pgtest"
+	"github.com/flakebench/fbctl/sql/schema"
 )
 
 // openPostgres opens a store on a fresh database of the shared test server
@@ -73,5 +75,43 @@ func TestPostgresCheckSchemaOnEmptyDatabase(t *testing.T) {
 	again, err := s.ApplySchema(ctx)
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second ApplySchema = %v, %v", again, err)
+	}
+}
+
+// Concurrent `fbctl schema apply` runs against one empty database all
+// succeed, and exactly one of them reports each migration as applied.
+func TestPostgresConcurrentApplySchema(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.FreshDatabase(t)
+	const appliers = 3
+	results := make(chan []int, appliers)
+	errs := make(chan error, appliers)
+	for range appliers {
+		go func() {
+			s, err := store.Open(ctx, dsn, store.Options{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			applied, err := s.ApplySchema(ctx)
+			errs <- err
+			results <- applied
+		}()
+	}
+	var all []int
+	for range appliers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, <-results...)
+	}
+	slices.Sort(all)
+	var want []int
+	for v := 1; v <= schema.Latest("postgres"); v++ {
+		want = append(want, v)
+	}
+	if !slices.Equal(all, want) {
+		t.Fatalf("applied across concurrent runs = %v, want each of %v exactly once", all, want)
 	}
 }

@@ -280,8 +280,12 @@ func (s *Store) UpdateRun(ctx context.Context, runID string, u RunUpdate) error 
 // START_TIME and a terminal status sets END_TIME unless u sets them.
 func (s *Store) TransitionRun(ctx context.Context, runID string, to RunStatus, u RunUpdate) (Run, error) {
 	from := allowedFrom[to]
-	if len(from) == 0 {
-		return Run{}, &IllegalTransitionError{RunID: runID, From: "?", To: to}
+	if len(from) == 0 { // nothing moves to PREPARED (or to an unknown status)
+		cur, err := s.GetRun(ctx, runID)
+		if err != nil {
+			return Run{}, err
+		}
+		return cur, &IllegalTransitionError{RunID: runID, From: cur.Status, To: to}
 	}
 	now := s.nowUTC()
 	if to == RunStarting && u.StartTime == nil {

@@ -67,30 +67,47 @@ func (s *Store) ApplySchema(ctx context.Context) (applied []int, err error) {
 		return nil, err
 	}
 	for _, m := range pending {
-		if err := s.applyMigration(ctx, m); err != nil {
+		ok, err := s.applyMigration(ctx, m)
+		if err != nil {
 			return applied, fmt.Errorf("results store %s: apply %s: %w", s.dsn, m.Description(), err)
 		}
-		s.log.Info("applied schema migration", "version", m.Version, "name", m.Name)
-		applied = append(applied, m.Version)
+		if ok {
+			s.log.Info("applied schema migration", "version", m.Version, "name", m.Name)
+			applied = append(applied, m.Version)
+		}
 	}
 	return applied, nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, m schema.Migration) error {
+// applyMigration runs m and records it; it reports false when another
+// process recorded the same version first (the DDL is rerunnable).
+func (s *Store) applyMigration(ctx context.Context, m schema.Migration) (bool, error) {
+	recorded := false
 	record := func(q querier) error {
-		_, err := s.exec(ctx, q, s.d.InsertIgnore("SCHEMA_VERSION", colsSchemaVersion, []string{"VERSION"}),
+		res, err := s.exec(ctx, q, s.d.InsertIgnore("SCHEMA_VERSION", colsSchemaVersion, []string{"VERSION"}),
 			int64(m.Version), s.d.Time(s.nowUTC()), m.Description())
+		if err == nil {
+			recorded = affected(res) == 1
+		}
 		return err
 	}
 	if !s.d.TransactionalDDL() {
 		for _, st := range m.Statements() {
 			if _, err := s.db.ExecContext(ctx, st); err != nil {
-				return fmt.Errorf("%.80s: %w", st, err)
+				return false, fmt.Errorf("%.80s: %w", st, err)
 			}
 		}
-		return record(s.db)
+		err := record(s.db)
+		return recorded, err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.d.Name() == "postgres" {
+			// Two concurrent `fbctl schema apply` runs would race on the
+			// catalog; serialise them for the length of the transaction.
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7046734653453)"); err != nil {
+				return err
+			}
+		}
 		for _, st := range m.Statements() {
 			if _, err := tx.ExecContext(ctx, st); err != nil {
 				return fmt.Errorf("%.80s: %w", st, err)
@@ -98,6 +115,7 @@ func (s *Store) applyMigration(ctx context.Context, m schema.Migration) error {
 		}
 		return record(tx)
 	})
+	return recorded, err
 }
 
 // IsSchemaError reports whether err is (or wraps) a *SchemaError.
