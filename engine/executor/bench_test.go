@@ -171,6 +171,7 @@ func BenchmarkPacer(b *testing.B) {
 		achieved := float64(res.Counts.Ops) / secs
 		lag := merged(env, histogram.MetricLag)
 		b.ReportMetric(achieved, "achieved_ops/s")
+		b.ReportMetric(float64(res.Counts.Ops+res.Counts.Dropped)/secs, "issued_ops/s")
 		b.ReportMetric(100*(achieved-rate)/rate, "rate_err_%")
 		b.ReportMetric(float64(lag.ValueAtPercentile(50)), "lag_p50_us")
 		b.ReportMetric(float64(lag.ValueAtPercentile(99)), "lag_p99_us")
