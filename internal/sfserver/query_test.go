@@ -236,7 +236,7 @@ func TestQueryIDsAndTagsInQueryHistory(t *testing.T) {
 	}
 	defer rows.Close()
 	type rec struct {
-		id, tag, typ, status, wh string
+		id, tag, typ, status, wh   string
 		session, produced, elapsed int64
 		start                      time.Time
 	}
