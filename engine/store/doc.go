@@ -14,7 +14,20 @@
 // returns a *SchemaError naming `fbctl schema apply` when the schema is
 // missing or old, and ApplySchema is what that command runs.
 //
-// Value conventions: every timestamp is UTC; latencies and timings are
-// integer microseconds; QPS, error rate and sample rate are float64 in Go and
-// are bound as decimal text into NUMBER columns on Snowflake (never float64).
+// Value conventions: every timestamp is UTC (SQLite: ISO-8601 text with six
+// fractional digits and Z; Postgres: TIMESTAMPTZ; Snowflake: TIMESTAMP_NTZ
+// holding UTC); latencies and timings are integer microseconds; QPS, error
+// rate, sample rate and sample weight are float64 in Go, REAL / DOUBLE
+// PRECISION on SQLite / Postgres, and on Snowflake NUMBER(24,6) (QPS) or
+// NUMBER(20,12) bound as decimal text (never float64, which the driver sends
+// with float32 precision).
+//
+// Time: timestamps the store sets (CREATED_AT, UPDATED_AT, lease expiry,
+// heartbeats) come from the process clock (WithClock replaces it in tests),
+// so hosts sharing a store should keep their clocks in sync.
+//
+// Concurrency: control events get dense per-run sequence numbers and
+// external workers get distinct groups because both serialise on the run's
+// RUN_STATUS row inside a transaction; transitions are compare-and-set
+// UPDATEs; leases are insert-if-absent plus compare-and-set takeover.
 package store
