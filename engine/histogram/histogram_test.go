@@ -97,10 +97,14 @@ func TestTickIntervalsAndCumulative(t *testing.T) {
 	r := NewRegistry()
 	k := Key{Metric: MetricLatency, Phase: "a", Query: "q", Success: true}
 	h := r.Handle(k)
+	r.Handle(Key{Metric: MetricLatency, Phase: "a", Query: "q"}) // never used: no snapshot
 	for range 10 {
 		h.Record(100)
 	}
 	first := r.Tick()
+	if len(first) != 1 || first[0].Key != k {
+		t.Fatalf("tick snapshots %+v, want only %+v", first, k)
+	}
 	for range 5 {
 		h.Record(200)
 	}

@@ -97,9 +97,6 @@ func (r *Registry) Handle(k Key) *Handle {
 	h.active.Store(newSlot())
 	r.mu.Lock()
 	r.handles = append(r.handles, h)
-	if r.entries[k] == nil {
-		r.entries[k] = &entry{cum: New(), interval: New()}
-	}
 	r.mu.Unlock()
 	return h
 }
@@ -116,7 +113,13 @@ func (r *Registry) flushLocked() {
 			runtime.Gosched()
 		}
 		if old.h.TotalCount() > 0 || old.clamped > 0 {
+			// Dense histograms are ~190 KB each: make them only for keys
+			// that have values.
 			e := r.entries[h.key]
+			if e == nil {
+				e = &entry{cum: New(), interval: New()}
+				r.entries[h.key] = e
+			}
 			old.h.MergeInto(e.cum)
 			old.h.MergeInto(e.interval)
 			e.clamped += old.clamped
@@ -143,8 +146,8 @@ type Snapshot struct {
 	Clamped    int64          // values above MaxValue, cumulative
 }
 
-// Tick flushes every handle and returns one Snapshot per key, sorted by
-// key, with the values recorded since the previous Tick and the cumulative
+// Tick flushes every handle and returns one Snapshot per key that has
+// values, sorted by key, with the values recorded since the previous Tick and the cumulative
 // values; the interval histograms are then reset.
 func (r *Registry) Tick() []Snapshot {
 	r.mu.Lock()
@@ -160,7 +163,7 @@ func (r *Registry) Tick() []Snapshot {
 }
 
 // Cumulative flushes every handle and returns copies of the cumulative
-// histograms, sorted by key, without touching the interval histograms.
+// histograms of the keys that have values, sorted by key, without touching the interval histograms.
 func (r *Registry) Cumulative() []Snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
