@@ -178,3 +178,29 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+type qidKey struct{}
+
+func TestSQLTargetQueryIDHook(t *testing.T) {
+	db := noopdb.Open(noopdb.Options{})
+	defer db.Close()
+	n := 0
+	target := &SQLTarget{DB: db, Queries: []QuerySpec{{SQL: "SELECT 1"}, {SQL: "UPDATE", Write: true}},
+		QueryID: func(ctx context.Context) (context.Context, func() string) {
+			n++
+			id := fmt.Sprintf("q-%d", n)
+			ctx = context.WithValue(ctx, qidKey{}, id)
+			return ctx, func() string { return ctx.Value(qidKey{}).(string) }
+		}}
+	s, err := target.Open(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i, q := range []int{0, 1} {
+		rows, id, err := s.Exec(context.Background(), q, nil)
+		if err != nil || rows != 1 || id != fmt.Sprintf("q-%d", i+1) {
+			t.Fatalf("query %d: rows %d id %q err %v", q, rows, id, err)
+		}
+	}
+}

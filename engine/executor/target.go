@@ -34,6 +34,11 @@ type SQLTarget struct {
 	DB      *sql.DB
 	Queries []QuerySpec
 	Init    []string // session statements run once per connection
+	// QueryID, when set, is called before each operation: it returns the
+	// context to run the operation under and a func that reads the target's
+	// query id after it (gosnowflake's WithQueryIDChan, say). The engine
+	// imports no driver, so the caller supplies it.
+	QueryID func(ctx context.Context) (context.Context, func() string)
 }
 
 var _ Target = (*SQLTarget)(nil)
@@ -44,7 +49,7 @@ func (t *SQLTarget) Open(ctx context.Context, conn int) (Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connection %d: %w", conn, err)
 	}
-	s := &sqlSession{conn: c, queries: t.Queries, stmts: make([]*sql.Stmt, len(t.Queries))}
+	s := &sqlSession{conn: c, queries: t.Queries, stmts: make([]*sql.Stmt, len(t.Queries)), queryID: t.QueryID}
 	for _, q := range t.Init {
 		if _, err := c.ExecContext(ctx, q); err != nil {
 			s.Close()
@@ -66,24 +71,35 @@ type sqlSession struct {
 	conn    *sql.Conn
 	queries []QuerySpec
 	stmts   []*sql.Stmt
+	queryID func(ctx context.Context) (context.Context, func() string)
 }
 
 func (s *sqlSession) Exec(ctx context.Context, q int, args []any) (int64, string, error) {
+	if s.queryID == nil {
+		n, err := s.exec(ctx, q, args)
+		return n, "", err
+	}
+	ctx, id := s.queryID(ctx)
+	n, err := s.exec(ctx, q, args)
+	return n, id(), err
+}
+
+func (s *sqlSession) exec(ctx context.Context, q int, args []any) (int64, error) {
 	st := s.stmts[q]
 	if s.queries[q].Write {
 		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
-			return 0, "", err
+			return 0, err
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
 			n = -1
 		}
-		return n, "", nil
+		return n, nil
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return 0, "", err
+		return 0, err
 	}
 	var n int64
 	for rows.Next() {
@@ -93,7 +109,7 @@ func (s *sqlSession) Exec(ctx context.Context, q int, args []any) (int64, string
 	if cerr := rows.Close(); err == nil {
 		err = cerr
 	}
-	return n, "", err
+	return n, err
 }
 
 func (s *sqlSession) Close() error {
