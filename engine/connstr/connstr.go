@@ -70,10 +70,12 @@ func postgresDSN(c *dsl.Connection) (string, error) {
 // snowflakeDSN builds gosnowflake's DSN form
 // user[:password]@account/database/schema?param=value behind "snowflake://".
 func snowflakeDSN(c *dsl.Connection) (string, error) {
-	f := c.Fields
-	if f["connection_name"] != "" && f["account"] == "" && f["host"] == "" {
-		return "", fmt.Errorf("connection %s: connection_name %q needs ~/.snowflake/connections.toml support, which is not available yet; give account, user and the other fields explicitly",
-			c.Key(), f["connection_name"])
+	f, secrets := c.Fields, c.Secrets
+	if name := f["connection_name"]; name != "" {
+		var err error
+		if f, secrets, err = withNamedConnection(c, name); err != nil {
+			return "", err
+		}
 	}
 	account := f["account"]
 	if account == "" {
@@ -82,7 +84,7 @@ func snowflakeDSN(c *dsl.Connection) (string, error) {
 	var b strings.Builder
 	b.WriteString("snowflake://")
 	b.WriteString(url.PathEscape(f["user"]))
-	if pw, ok := c.Secrets["password"]; ok {
+	if pw, ok := secrets["password"]; ok {
 		b.WriteString(":" + url.PathEscape(pw))
 	}
 	b.WriteString("@" + account)
@@ -98,7 +100,7 @@ func snowflakeDSN(c *dsl.Connection) (string, error) {
 			q.Set(k, v)
 		}
 	}
-	if tok, ok := c.Secrets["token"]; ok {
+	if tok, ok := secrets["token"]; ok {
 		q.Set("token", tok)
 	}
 	keys := make([]string, 0, len(c.Params))

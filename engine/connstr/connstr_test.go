@@ -1,6 +1,8 @@
 package connstr
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,5 +55,36 @@ func TestDSNErrors(t *testing.T) {
 		if strings.Contains(err.Error(), "hunter2") {
 			t.Fatalf("%s: error leaks a secret: %v", c.Key(), err)
 		}
+	}
+}
+
+func TestSnowflakeConnectionName(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("SNOWFLAKE_HOME", home)
+	toml := "[bench]\naccount = \"acme-xy\"\nuser = \"loader\"\npassword = \"from-toml-secret\"\nwarehouse = \"TOML_WH\"\nport = 8443\n"
+	if err := os.WriteFile(filepath.Join(home, "connections.toml"), []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := dsl.Connection{Type: "snowflake", Name: "s", Fields: map[string]string{"connection_name": "bench", "warehouse": "BLOCK_WH"}}
+	got, err := DSN(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "snowflake://loader:from-toml-secret@acme-xy?port=8443&warehouse=BLOCK_WH"
+	if got != want {
+		t.Fatalf("DSN = %q, want %q (block fields win over the file)", got, want)
+	}
+
+	c.Fields["connection_name"] = "missing"
+	if _, err := DSN(&c); err == nil || !strings.Contains(err.Error(), `no connection named "missing"`) {
+		t.Fatalf("want a missing-section error, got %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "connections.toml"), []byte("[bench\npassword = \"leaky-secret\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.Fields["connection_name"] = "bench"
+	_, err = DSN(&c)
+	if err == nil || strings.Contains(err.Error(), "leaky-secret") {
+		t.Fatalf("a malformed file must be an error that quotes no secret, got %v", err)
 	}
 }
