@@ -289,6 +289,11 @@ func rewriteExpr(toks []token, e env) ([]token, bool) {
 			history = true
 			i += n - 1
 			continue
+		case !nextParen && infoSchemaView(toks, i) != "":
+			view := infoSchemaView(toks, i)
+			out = append(out, token{tkIdent, infoSchemaSource(view, e)})
+			i += historyRefLenFor(toks, i, view) - 1
+			continue
 		case (u == "PARSE_JSON" || u == "TO_VARIANT" || u == "TO_OBJECT" || u == "TO_ARRAY" || u == "TRY_PARSE_JSON") && nextParen:
 			continue // keep the parenthesised argument only
 		case u == "CURRENT_TIMESTAMP" || u == "LOCALTIMESTAMP" || u == "SYSTIMESTAMP" ||
@@ -379,18 +384,49 @@ func currentFunc(u string, e env) *token {
 // [DB.]INFORMATION_SCHEMA.QUERY_HISTORY[_BY_*].
 func isHistoryRef(toks []token, i int) bool { return historyRefLen(toks, i) > 0 }
 
-func historyRefLen(toks []token, i int) int {
+func historyRefLen(toks []token, i int) int { return historyRefLenFor(toks, i, "QUERY_HISTORY") }
+
+// historyRefLenFor returns how many tokens [DB.]INFORMATION_SCHEMA.<name…>
+// takes at toks[i:] (0 if it is not there); name is a prefix of the view.
+func historyRefLenFor(toks []token, i int, name string) int {
 	for _, skip := range []int{0, 2} {
 		j := i + skip
 		if skip == 2 && !(i+1 < len(toks) && isName(toks[i]) && toks[i+1].is(".")) {
 			continue
 		}
 		if j+2 < len(toks) && unquote(toks[j]) == "INFORMATION_SCHEMA" && toks[j+1].is(".") &&
-			strings.HasPrefix(unquote(toks[j+2]), "QUERY_HISTORY") {
+			(unquote(toks[j+2]) == name || (name == "QUERY_HISTORY" && strings.HasPrefix(unquote(toks[j+2]), name))) {
 			return skip + 3
 		}
 	}
 	return 0
+}
+
+// infoSchemaView returns TABLES or COLUMNS when toks[i:] starts with
+// [DB.]INFORMATION_SCHEMA.TABLES|COLUMNS.
+func infoSchemaView(toks []token, i int) string {
+	for _, v := range []string{"TABLES", "COLUMNS"} {
+		if historyRefLenFor(toks, i, v) > 0 {
+			return v
+		}
+	}
+	return ""
+}
+
+// infoSchemaSource emulates INFORMATION_SCHEMA.TABLES / COLUMNS from
+// sqlite_master: every table and view appears in the session's current
+// database and schema, with upper-case names.
+func infoSchemaSource(view string, e env) string {
+	cat, sch := sqliteQuote(e.Database), sqliteQuote(e.Schema)
+	if view == "TABLES" {
+		return "(SELECT " + cat + " AS TABLE_CATALOG, " + sch + " AS TABLE_SCHEMA, upper(name) AS TABLE_NAME, " +
+			"CASE type WHEN 'view' THEN 'VIEW' ELSE 'BASE TABLE' END AS TABLE_TYPE FROM sqlite_master " +
+			"WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite%')"
+	}
+	return "(SELECT " + cat + " AS TABLE_CATALOG, " + sch + " AS TABLE_SCHEMA, upper(m.name) AS TABLE_NAME, " +
+		"upper(p.name) AS COLUMN_NAME, p.cid + 1 AS ORDINAL_POSITION, upper(p.type) AS DATA_TYPE, " +
+		"CASE p.\"notnull\" WHEN 0 THEN 'YES' ELSE 'NO' END AS IS_NULLABLE, p.dflt_value AS COLUMN_DEFAULT " +
+		"FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite%')"
 }
 
 // historySource replaces a QUERY_HISTORY reference (with or without its table

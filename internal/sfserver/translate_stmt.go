@@ -90,7 +90,7 @@ func translate(sqlText string, e env) (*translation, error) {
 		return tr.plain(toks, e, -1), nil
 	case "INSERT":
 		tr.TypeID, tr.QueryType, tr.CountCols, tr.NeedsWH = typeInsert, "INSERT", []string{"number of rows inserted"}, true
-		return tr.plain(toks, e, 0), nil
+		return tr.plain(unionToValues(toks), e, 0), nil
 	case "UPDATE":
 		tr.TypeID, tr.QueryType, tr.NeedsWH = typeUpdate, "UPDATE", true
 		tr.CountCols = []string{"number of rows updated", "number of multi-joined rows updated"}
@@ -103,7 +103,10 @@ func translate(sqlText string, e env) (*translation, error) {
 		return tr, translateMerge(tr, toks, e)
 	case "BEGIN", "START":
 		tr.TypeID, tr.QueryType, tr.Status = typeTCL, "BEGIN_TRANSACTION", "Statement executed successfully."
-		tr.Steps = []step{{SQL: "BEGIN", CountCol: -1}}
+		// IMMEDIATE: take the write lock now, so concurrent read-then-write
+		// transactions wait for each other (like row locks) instead of
+		// failing when one upgrades a stale snapshot.
+		tr.Steps = []step{{SQL: "BEGIN IMMEDIATE", CountCol: -1}}
 		return tr, nil
 	case "COMMIT", "ROLLBACK":
 		tr.TypeID, tr.QueryType, tr.Status = typeTCL, first, "Statement executed successfully."
@@ -158,6 +161,55 @@ func translate(sqlText string, e env) (*translation, error) {
 		return tr, nil
 	}
 	return nil, fmt.Errorf("unsupported feature: the local server does not translate %s statements", first)
+}
+
+// unionToValues turns INSERT … SELECT a, b UNION ALL SELECT c, d (one SELECT
+// per row, no FROM) into INSERT … VALUES (a, b), (c, d): SQLite limits a
+// compound SELECT to 500 terms but not a VALUES list.
+func unionToValues(toks []token) []token {
+	sel := findTop(toks, 0, "SELECT")
+	if sel < 0 || findTop(toks, sel, "FROM", "WHERE", "GROUP", "ORDER", "LIMIT") >= 0 {
+		return toks
+	}
+	var rows [][]token
+	start := sel
+	for i := sel; i <= len(toks); i++ {
+		if i < len(toks) {
+			if u := toks[i].up(); !(u == "UNION" && i+1 < len(toks) && toks[i+1].up() == "ALL") {
+				if u == "UNION" || u == "INTERSECT" || u == "EXCEPT" || u == "MINUS" {
+					return toks
+				}
+				if toks[i].is("(") {
+					i = matchParen(toks, i)
+					if i < 0 {
+						return toks
+					}
+				}
+				continue
+			}
+		}
+		part := toks[start:i]
+		if len(part) < 2 || part[0].up() != "SELECT" {
+			return toks
+		}
+		rows = append(rows, part[1:])
+		start = i + 2
+		i++
+	}
+	if len(rows) < 2 {
+		return toks
+	}
+	out := append([]token(nil), toks[:sel]...)
+	out = append(out, token{tkIdent, "VALUES"})
+	for r, row := range rows {
+		if r > 0 {
+			out = append(out, token{tkPunct, ","})
+		}
+		out = append(out, token{tkPunct, "("})
+		out = append(out, row...)
+		out = append(out, token{tkPunct, ")"})
+	}
+	return out
 }
 
 // plain rewrites expressions only and runs the result as one step.

@@ -54,7 +54,13 @@ func TestTranslate(t *testing.T) {
 		{"drop dynamic", "DROP DYNAMIC TABLE IF EXISTS DT", []string{"DROP VIEW IF EXISTS DT"}, typeDDL},
 		{"add column if not exists", "ALTER TABLE T ADD COLUMN IF NOT EXISTS X TIMESTAMP_TZ", []string{"ALTER TABLE T ADD COLUMN X TIMESTAMP_TZ"}, typeDDL},
 		{"truncate", "TRUNCATE TABLE IF EXISTS T", []string{"DELETE FROM T"}, typeDDL},
-		{"begin", "BEGIN TRANSACTION", []string{"BEGIN"}, typeTCL},
+		{"begin", "BEGIN TRANSACTION", []string{"BEGIN IMMEDIATE"}, typeTCL},
+		{"union all insert becomes values", "INSERT INTO T (A, B) SELECT ?, PARSE_JSON(?) UNION ALL SELECT ?, PARSE_JSON(?)",
+			[]string{"INSERT INTO T(A, B) VALUES (?1, (?2)), (?3, (?4))"}, typeInsert},
+		{"insert select from stays", "INSERT INTO T (A) SELECT A FROM U UNION ALL SELECT 1",
+			[]string{"INSERT INTO T(A) SELECT A FROM U UNION ALL SELECT 1"}, typeInsert},
+		{"information_schema tables", "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = CURRENT_SCHEMA() AND TABLE_NAME = ?",
+			[]string{"SELECT COUNT(*) FROM " + infoSchemaSource("TABLES", e) + " WHERE TABLE_SCHEMA = 'PUBLIC' AND TABLE_NAME = ?1"}, typeSelect},
 		{"merge upsert", `MERGE INTO QE t USING (SELECT ? AS ID, ? AS V) s ON t.ID = s.ID
 			WHEN MATCHED THEN UPDATE SET t.V = s.V
 			WHEN NOT MATCHED THEN INSERT (ID, V) VALUES (s.ID, s.V)`, []string{
