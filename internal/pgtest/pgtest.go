@@ -66,9 +66,59 @@ func fileExists(p string) bool {
 	return err == nil && !st.IsDir()
 }
 
+// Options changes how Start configures the server. The zero value is the
+// plain test server.
+type Options struct {
+	// Preload lists libraries for shared_preload_libraries, e.g.
+	// "pg_stat_statements". They load at server start only.
+	Preload []string
+	// Settings are extra server settings (name = value) passed with -c.
+	Settings map[string]string
+}
+
+// key identifies servers started with equal options.
+func (o Options) key() string {
+	var b strings.Builder
+	b.WriteString(strings.Join(o.Preload, ","))
+	names := make([]string, 0, len(o.Settings))
+	for k := range o.Settings {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		b.WriteString(";" + k + "=" + o.Settings[k])
+	}
+	return b.String()
+}
+
+func (o Options) serverArgs() []string {
+	var args []string
+	if len(o.Preload) > 0 {
+		args = append(args, "-c", "shared_preload_libraries="+strings.Join(o.Preload, ","))
+	}
+	names := make([]string, 0, len(o.Settings))
+	for k := range o.Settings {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		args = append(args, "-c", k+"="+o.Settings[k])
+	}
+	return args
+}
+
 // Start creates a cluster in a new temp dir and starts it on a free loopback
 // port. The caller must Stop it.
-func Start(ctx context.Context) (*Server, error) {
+func Start(ctx context.Context) (*Server, error) { return StartWith(ctx, Options{}) }
+
+// StartWith is Start with options: preloaded libraries and extra settings.
+// Values must not contain spaces.
+func StartWith(ctx context.Context, o Options) (*Server, error) {
+	for _, v := range o.serverArgs() {
+		if strings.ContainsAny(v, " \t'\"") {
+			return nil, fmt.Errorf("pgtest: server setting %q must not contain spaces or quotes", v)
+		}
+	}
 	bin, err := FindBinDir()
 	if err != nil {
 		return nil, err
@@ -119,6 +169,9 @@ func Start(ctx context.Context) (*Server, error) {
 			"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 			"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=64MB",
 		}, " ")
+		if extra := o.serverArgs(); len(extra) > 0 {
+			opts += " " + strings.Join(extra, " ")
+		}
 		err = s.run(ctx, "pg_ctl", "start", "-w", "-t", "30", "-D", s.dataDir(),
 			"-l", filepath.Join(s.dir, "postgres.log"), "-o", opts)
 		if err == nil {
@@ -200,6 +253,20 @@ func (s *Server) CreateDatabase(ctx context.Context, name string) error {
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return fmt.Errorf("pgtest: create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// CreateExtension runs CREATE EXTENSION IF NOT EXISTS name in database db
+// (a library it needs must be in Options.Preload).
+func (s *Server) CreateExtension(ctx context.Context, db, name string) error {
+	conn, err := pgx.Connect(ctx, s.DSN(db))
+	if err != nil {
+		return fmt.Errorf("pgtest: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("pgtest: create extension %s in %s: %w", name, db, err)
 	}
 	return nil
 }

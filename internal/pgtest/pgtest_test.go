@@ -3,6 +3,7 @@ package pgtest
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +98,52 @@ func TestStartReapsOrphans(t *testing.T) {
 	}
 	if _, err := pgx.Connect(ctx, orphan.DSN("postgres")); err == nil {
 		t.Fatal("orphaned server still accepts connections")
+	}
+}
+
+// Options reach the server: a preloaded library and an extra setting, and
+// CreateExtension installs the extension the library backs.
+func TestSharedWithPreloadsLibraries(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	o := Options{Preload: []string{"pg_stat_statements"}, Settings: map[string]string{"pg_stat_statements.track": "top"}}
+	srv := SharedWith(t, o)
+	if srv == Shared(t) {
+		t.Fatal("a server with options is the plain shared server")
+	}
+	if SharedWith(t, o) != srv {
+		t.Fatal("equal options started a second server")
+	}
+	if err := srv.CreateDatabase(ctx, "ext"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.CreateExtension(ctx, "ext", "pg_stat_statements"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, srv.DSN("ext"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var libs, track string
+	if err := conn.QueryRow(ctx, "SHOW shared_preload_libraries").Scan(&libs); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, "SHOW pg_stat_statements.track").Scan(&track); err != nil {
+		t.Fatal(err)
+	}
+	if libs != "pg_stat_statements" || track != "top" {
+		t.Fatalf("shared_preload_libraries=%q pg_stat_statements.track=%q", libs, track)
+	}
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_statements").Scan(&n); err != nil {
+		t.Fatalf("pg_stat_statements not readable: %v", err)
+	}
+}
+
+func TestStartWithRejectsSpaces(t *testing.T) {
+	_, err := StartWith(context.Background(), Options{Settings: map[string]string{"work_mem": "4 MB"}})
+	if err == nil || !strings.Contains(err.Error(), "spaces") {
+		t.Fatalf("err = %v, want a spaces error", err)
 	}
 }
