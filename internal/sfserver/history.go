@@ -16,8 +16,12 @@ const historyTable = "sfserver_query_history"
 
 const maxHistory = 200000
 
+// historySeqCol orders the snapshot rows; it is not exposed.
+const historySeqCol = "SFSERVER_SEQ"
+
 // historyRecord is one executed statement, as QUERY_HISTORY reports it.
 type historyRecord struct {
+	Seq                                     int64 // 1, 2, … in recording order
 	QueryID, QueryText, QueryTag, QueryType string
 	SessionID                               int64
 	User, Role, Warehouse, Database, Schema string
@@ -65,48 +69,71 @@ func (r *historyRecord) values(whSize, whType string) []any {
 	}
 }
 
-// syncHistory refreshes the session's TEMP snapshot of the query history.
+// syncHistory brings the session's TEMP snapshot of the query history up to
+// date. It appends only the records after the highest sequence number the
+// snapshot holds, so it stays cheap and is still right after a ROLLBACK
+// undid an earlier sync.
 func (s *Server) syncHistory(ctx context.Context, se *session) error {
 	var cols, marks []string
 	for _, c := range historyColumns {
 		cols = append(cols, c.name+" "+c.typ)
 		marks = append(marks, "?")
 	}
-	stmts := []string{
-		"CREATE TEMP TABLE IF NOT EXISTS " + historyTable + " (" + strings.Join(cols, ", ") + ")",
-		"SAVEPOINT sfserver_history",
-		"DELETE FROM temp." + historyTable,
+	create := "CREATE TEMP TABLE IF NOT EXISTS " + historyTable + " (" + strings.Join(cols, ", ") + ", " + historySeqCol + " INTEGER)"
+	if _, err := se.conn.ExecContext(ctx, create); err != nil {
+		return fmt.Errorf("query history snapshot: %w", err)
 	}
-	for _, q := range stmts {
-		if _, err := se.conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("query history snapshot: %w", err)
-		}
+	var last int64
+	if err := se.conn.QueryRowContext(ctx, "SELECT COALESCE(MAX("+historySeqCol+"), 0) FROM temp."+historyTable).Scan(&last); err != nil {
+		return fmt.Errorf("query history snapshot: %w", err)
 	}
 	s.mu.Lock()
-	recs := append([]historyRecord(nil), s.history...)
+	var recs []historyRecord
+	if n := len(s.history); n > 0 {
+		first := max(0, n-int(s.histSeq-last)) // records are in Seq order
+		recs = append(recs, s.history[first:]...)
+	}
 	sizes := map[string][2]string{}
 	for name, w := range s.whs {
 		sizes[name] = [2]string{w.Size, w.Type}
 	}
 	s.mu.Unlock()
-	ins, err := se.conn.PrepareContext(ctx, "INSERT INTO temp."+historyTable+" VALUES ("+strings.Join(marks, ",")+")")
-	if err != nil {
+	if len(recs) == 0 {
+		return nil
+	}
+	if _, err := se.conn.ExecContext(ctx, "SAVEPOINT sfserver_history"); err != nil {
 		return fmt.Errorf("query history snapshot: %w", err)
 	}
-	defer ins.Close()
-	for i := range recs {
-		sz := sizes[recs[i].Warehouse]
-		if _, err := ins.ExecContext(ctx, recs[i].values(sz[0], sz[1])...); err != nil {
-			rctx := context.WithoutCancel(ctx)
-			se.conn.ExecContext(rctx, "ROLLBACK TO sfserver_history")
-			se.conn.ExecContext(rctx, "RELEASE sfserver_history")
-			return fmt.Errorf("query history snapshot: %w", err)
+	ins, err := se.conn.PrepareContext(ctx, "INSERT INTO temp."+historyTable+" VALUES ("+strings.Join(marks, ",")+", ?)")
+	if err == nil {
+		defer ins.Close()
+		for i := range recs {
+			sz := sizes[recs[i].Warehouse]
+			if _, err = ins.ExecContext(ctx, append(recs[i].values(sz[0], sz[1]), recs[i].Seq)...); err != nil {
+				break
+			}
 		}
+	}
+	if err != nil {
+		rctx := context.WithoutCancel(ctx)
+		se.conn.ExecContext(rctx, "ROLLBACK TO sfserver_history")
+		se.conn.ExecContext(rctx, "RELEASE sfserver_history")
+		return fmt.Errorf("query history snapshot: %w", err)
 	}
 	if _, err := se.conn.ExecContext(ctx, "RELEASE sfserver_history"); err != nil {
 		return fmt.Errorf("query history snapshot: %w", err)
 	}
 	return nil
+}
+
+// historySelectList is the column list QUERY_HISTORY references expose
+// (everything but the internal sequence column).
+func historySelectList() string {
+	names := make([]string, len(historyColumns))
+	for i, c := range historyColumns {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
 }
 
 // QueryHistory returns a copy of the recorded history (oldest first).

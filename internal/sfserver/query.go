@@ -115,6 +115,8 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 func (s *Server) finish(rec historyRecord, res *storedResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.histSeq++
+	rec.Seq = s.histSeq
 	s.history = append(s.history, rec)
 	if len(s.history) > maxHistory {
 		s.history = append([]historyRecord(nil), s.history[len(s.history)-maxHistory/2:]...)

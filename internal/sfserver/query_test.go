@@ -267,6 +267,14 @@ func TestQueryIDsAndTagsInQueryHistory(t *testing.T) {
 	if sessionRows < 6 {
 		t.Errorf("QUERY_HISTORY_BY_SESSION has %d rows, want at least 6", sessionRows)
 	}
+	// A snapshot taken inside a rolled-back transaction is not lost.
+	mustExec(t, conn, "BEGIN")
+	mustExec(t, conn, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.QUERY_HISTORY")
+	mustExec(t, conn, "ROLLBACK")
+	var after int64
+	if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.QUERY_HISTORY WHERE QUERY_ID = ?", id1).Scan(&after); err != nil || after != 1 {
+		t.Errorf("after ROLLBACK, history rows for %s = %d, %v", id1, after, err)
+	}
 }
 
 func TestInjectedErrorsSurfaceAsSnowflakeErrors(t *testing.T) {

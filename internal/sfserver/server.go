@@ -58,6 +58,7 @@ type Server struct {
 	results   map[string]*storedResult      // queryId → response
 	resultIDs []string                      // insertion order, for trimming
 	history   []historyRecord
+	histSeq   int64
 	faults    faults
 	stats     stats
 	closed    atomic.Bool

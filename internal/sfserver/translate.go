@@ -439,7 +439,7 @@ func historySource(ref []token, e env) []token {
 			name = unquote(t)
 		}
 	}
-	src := "(SELECT * FROM temp." + historyTable
+	src := "(SELECT " + historySelectList() + " FROM temp." + historyTable
 	if name == "QUERY_HISTORY_BY_SESSION" {
 		id := e.SessionID
 		for k := 0; k+2 < len(ref); k++ {
