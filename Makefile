@@ -22,11 +22,12 @@ help:
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/fbctl
 
-## run: validate and plan the quick-start scenario on the embedded SQLite default
+## run: run the quick-start scenario on the embedded SQLite target and store, then list the runs
 .PHONY: run
 run: build
 	$(BIN) validate scenarios/quickstart.fb.hcl
-	$(BIN) plan scenarios/quickstart.fb.hcl
+	$(BIN) apply -auto-approve scenarios/quickstart.fb.hcl
+	$(BIN) runs -limit 5
 
 ## test: vet, then run every test (starts its own Postgres and Snowflake-protocol servers)
 .PHONY: test

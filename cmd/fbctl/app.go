@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -14,17 +15,18 @@ import (
 // globals are the options every command shares, filled in by the app's
 // Before hook.
 type globals struct {
-	stdin   io.Reader
-	stdout  io.Writer
-	stderr  io.Writer
-	color   bool
-	logger  hclog.Logger
-	getenv  func(string) (string, bool)
-	workdir string
+	hardStop context.Context // cancelled by a second Ctrl-C; nil in tests
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	color    bool
+	logger   hclog.Logger
+	getenv   func(string) (string, bool)
+	workdir  string
 }
 
-func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv}
+func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context) *cli.App {
+	g := &globals{hardStop: hardStop, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv}
 	app := &cli.App{
 		Name:                 "fbctl",
 		Usage:                "declarative database benchmarks for Snowflake, Postgres and SQLite",
@@ -50,6 +52,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			templatesCommand(g),
 			schemaCommand(g),
 			forceUnlockCommand(g),
+			workerCommand(g),
+			runsCommand(g),
 		},
 	}
 	return app

@@ -44,7 +44,7 @@ func applyCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "prune", Usage: "remove stored templates the files do not declare"},
 			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for another apply's lock (default: fail at once)"},
 			resultsFlag(),
-		}, varFlags()...),
+		}, append(runFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error { return g.runApply(c) },
 	}
 }
@@ -133,9 +133,7 @@ func (g *globals) runApply(c *cli.Context) error {
 	if c.Bool("templates-only") || len(plan.Runs) == 0 {
 		return nil
 	}
-	fmt.Fprintf(g.stdout, "\nThe run engine is not part of this fbctl yet: stopped after mirroring templates; %s not started.\n",
-		plural(len(plan.Runs), "run was", "runs were"))
-	return nil
+	return g.runScenarios(ctx, c, st, cfg, plan)
 }
 
 // isPlanFile tells a saved plan from a scenario file or directory.

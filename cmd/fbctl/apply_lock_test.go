@@ -32,7 +32,7 @@ func fbctl(t *testing.T, dir string, args ...string) (int, string, string) {
 	wd, _ := os.Getwd()
 	defer os.Chdir(wd)
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), append([]string{"fbctl", "-chdir", dir}, args...), strings.NewReader(""), &out, &errOut)
+	code := runCLI(context.Background(), append([]string{"fbctl", "-chdir", dir}, args...), strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

@@ -39,7 +39,7 @@ func TestGoldenPlans(t *testing.T) {
 				if err := os.Chdir(root); err != nil {
 					t.Fatal(err)
 				}
-				code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+				code := runCLI(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
 				os.Chdir(wd)
 				if code != exitOK {
 					t.Fatalf("plan %s exited %d:\n%s", file, code, stderr.String())

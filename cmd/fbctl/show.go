@@ -11,14 +11,18 @@ import (
 func showCommand(g *globals) *cli.Command {
 	return &cli.Command{
 		Name:      "show",
-		Usage:     "render a saved plan",
-		ArgsUsage: "PLANFILE",
+		Usage:     "render a saved plan, or a run's results",
+		ArgsUsage: "PLANFILE | RUN_ID",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print the saved plan file as JSON"},
+			&cli.BoolFlag{Name: "json", Usage: "print the plan file or the run as JSON"},
+			resultsFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return &exitErr{code: exitError, msg: "show needs exactly one argument: a plan file from `fbctl plan -out FILE`"}
+				return &exitErr{code: exitError, msg: "show needs exactly one argument: a plan file from `fbctl plan -out FILE` or a run ID from `fbctl runs`"}
+			}
+			if isRunID(c.Args().First()) {
+				return g.showRun(c, c.Args().First())
 			}
 			f, err := planfile.Read(c.Args().First())
 			if err != nil {

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/flakebench/fbctl/cmd/fbctl/view"
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/run"
+	"github.com/flakebench/fbctl/engine/store"
+	"github.com/urfave/cli/v2"
+)
+
+// runFlags are apply's flags that shape how scenarios run.
+func runFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "workers", Value: run.LaunchInProcess, Usage: "`LAUNCH` workers in-process, or wait for `fbctl worker -run RUN_ID` processes (external)"},
+		&cli.DurationFlag{Name: "join-timeout", Value: run.DefaultJoinTimeout, Usage: "with -workers external: how long to wait for the planned workers to join"},
+		&cli.DurationFlag{Name: "stale-after", Value: run.DefaultStaleAfter, Usage: "a worker whose heartbeat is older than this is STALE"},
+		&cli.DurationFlag{Name: "dead-after", Value: run.DefaultDeadAfter, Usage: "a worker whose heartbeat is older than this is DEAD and fails the run"},
+		&cli.DurationFlag{Name: "drain-timeout", Value: run.DefaultDrainTimeout, Usage: "how long in-flight operations may finish after a phase stops issuing"},
+	}
+}
+
+// runScenarios runs every run of the plan, one after the other, and
+// returns the exit-code error: FAILED → 1, CANCELLED → 130, thresholds
+// failed → 3.
+func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan) error {
+	launch := c.String("workers")
+	if launch != run.LaunchInProcess && launch != run.LaunchExternal {
+		return fmt.Errorf("-workers %q: use %q or %q", launch, run.LaunchInProcess, run.LaunchExternal)
+	}
+	worst := exitOK
+	for _, rp := range plan.Runs {
+		if ctx.Err() != nil {
+			fmt.Fprintf(g.stdout, "\nRun of scenario %q not started: interrupted.\n", rp.Scenario)
+			worst = exitInterrupted
+			continue
+		}
+		progress := &view.Progress{W: g.stderr, Terminal: isTerminal(g.stderr), Color: g.color}
+		fmt.Fprintf(g.stdout, "\nRunning scenario %q (%s, %s).\n", rp.Scenario,
+			plural(int(rp.Workers), "worker", "workers"), launch)
+		if launch == run.LaunchExternal {
+			fmt.Fprintf(g.stdout, "Start %s with: fbctl worker -run <RUN_ID shown below> [-results DSN] [scenario files]\n",
+				plural(int(rp.Workers), "worker", "workers"))
+		}
+		out, err := run.Apply(ctx, rp, cfg, run.Options{
+			Store:        st,
+			Logger:       g.logger,
+			Hook:         progress,
+			Launch:       launch,
+			JoinTimeout:  c.Duration("join-timeout"),
+			StaleAfter:   c.Duration("stale-after"),
+			DeadAfter:    c.Duration("dead-after"),
+			DrainTimeout: c.Duration("drain-timeout"),
+			HardStop:     g.hardStop,
+			ToolVersion:  version,
+		})
+		progress.Done()
+		if err != nil {
+			return fmt.Errorf("run of scenario %q could not be recorded: %w", rp.Scenario, err)
+		}
+		report := view.RunReport{Parent: out.Parent, Children: out.Children, Phases: out.Phases,
+			Thresholds: out.Thresholds, FindMax: out.FindMax}
+		if r, err := st.GetRun(context.WithoutCancel(ctx), out.RunID); err == nil {
+			report.Run = r
+		} else {
+			report.Run = store.Run{ID: out.RunID, ScenarioName: rp.Scenario, Status: out.Status, FailureReason: out.FailureReason}
+		}
+		fmt.Fprintln(g.stdout)
+		if err := view.Results(g.stdout, report); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "\nDetails: fbctl show %s\n", out.RunID)
+		switch {
+		case out.Status == store.RunFailed:
+			worst = exitError
+		case out.Status == store.RunCancelled:
+			if worst != exitError {
+				worst = exitInterrupted
+			}
+		case out.ThresholdsFailed():
+			if worst == exitOK {
+				worst = exitThresholdsFailed
+			}
+		}
+	}
+	switch worst {
+	case exitOK:
+		return nil
+	case exitError:
+		return &exitErr{code: exitError, msg: "a run failed; its reason and what it measured are recorded above"}
+	case exitInterrupted:
+		return &exitErr{code: exitInterrupted, msg: "interrupted: the run was recorded as CANCELLED with what it measured"}
+	}
+	return &exitErr{code: worst, msg: "thresholds failed"}
+}
+
+func workerCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "worker",
+		Usage:     "join a run as one of its workers, from any host",
+		ArgsUsage: "[PATH...]",
+		Description: "Claims a free WORKER_GROUP_ID of the run, heartbeats and follows its control\n" +
+			"events until it stops. The scenario files (default: the current directory) give the\n" +
+			"connections and their secrets on this host; their templates must match the run's plan.",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "run", Required: true, Usage: "the `RUN_ID` to join (printed by `fbctl apply -workers external`)"},
+			&cli.StringFlag{Name: "id", Usage: "worker `ID` in WORKER_HEARTBEATS (default: HOST-PID)"},
+			resultsFlag(),
+		}, varFlags()...),
+		Action: func(c *cli.Context) error {
+			cfg, diags := dsl.Load(pathsOrCwd(c), g.loadOptions(c))
+			if diags.HasErrors() {
+				_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
+				return silentExit(exitError)
+			}
+			st, err := g.openStore(c.Context, c, cfg, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			err = run.JoinWorker(c.Context, c.String("run"), run.WorkerOptions{
+				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"),
+			})
+			if errors.Is(err, context.Canceled) {
+				return &exitErr{code: exitInterrupted, msg: "worker interrupted"}
+			}
+			return err
+		},
+	}
+}

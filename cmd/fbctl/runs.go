@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/flakebench/fbctl/cmd/fbctl/view"
+	"github.com/flakebench/fbctl/engine/store"
+	"github.com/urfave/cli/v2"
+)
+
+func runsCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:  "runs",
+		Usage: "list runs, newest first",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the runs as JSON"},
+			&cli.StringFlag{Name: "scenario", Usage: "only runs of scenario `NAME`"},
+			&cli.IntFlag{Name: "limit", Value: 20, Usage: "at most `N` runs"},
+			resultsFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			st, err := g.openStore(c.Context, c, nil, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			runs, err := st.ListRuns(c.Context, store.ListRunsOptions{Scenario: c.String("scenario"), Limit: c.Int("limit")})
+			if err != nil {
+				return err
+			}
+			rows := make([]runRow, 0, len(runs))
+			for _, r := range runs {
+				row := runRow{RunID: r.ID, Scenario: r.ScenarioName, Status: string(r.Status), FailureReason: r.FailureReason,
+					CreatedAt: r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Workers: r.WorkersExpected, SampleRate: r.SampleRate}
+				if parent, err := st.GetTestResult(c.Context, r.ID); err == nil {
+					row.Operations, row.QPS, row.P99US, row.ErrorRate = parent.Total, parent.QPS, parent.P99US, parent.ErrorRate
+				}
+				rows = append(rows, row)
+			}
+			if c.Bool("json") {
+				return view.JSON(g.stdout, map[string]any{"format_version": "1", "runs": rows})
+			}
+			if len(rows) == 0 {
+				fmt.Fprintf(g.stdout, "No runs in %s yet. `fbctl apply` runs the scenarios of your files.\n", st)
+				return nil
+			}
+			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "RUN ID\tSCENARIO\tSTATUS\tCREATED (UTC)\tOPS\tOPS/S\tP99\tERRORS")
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.1f\t%s\t%.2f%%\n", r.RunID, r.Scenario, r.Status, r.CreatedAt,
+					r.Operations, r.QPS, view.Micros(r.P99US), r.ErrorRate*100)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+// runRow is one line of `fbctl runs`, and its JSON shape.
+type runRow struct {
+	RunID         string  `json:"run_id"`
+	Scenario      string  `json:"scenario"`
+	Status        string  `json:"status"`
+	FailureReason string  `json:"failure_reason,omitempty"`
+	CreatedAt     string  `json:"created_at"`
+	Workers       int     `json:"workers"`
+	SampleRate    float64 `json:"sample_rate"`
+	Operations    int64   `json:"operations"`
+	QPS           float64 `json:"qps"`
+	P99US         int64   `json:"p99_us"`
+	ErrorRate     float64 `json:"error_rate"`
+}
+
+// showRun prints one run's results: `fbctl show RUN_ID`.
+func (g *globals) showRun(c *cli.Context, runID string) error {
+	st, err := g.openStore(c.Context, c, nil, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	report, err := loadRunReport(c.Context, st, runID)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return view.JSON(g.stdout, report)
+	}
+	return view.Results(g.stdout, report)
+}
+
+// loadRunReport reads a run and its results back from the store.
+func loadRunReport(ctx context.Context, st *store.Store, runID string) (view.RunReport, error) {
+	r, err := st.GetRun(ctx, runID)
+	if errors.Is(err, store.ErrNotFound) {
+		if _, statErr := os.Stat(runID); statErr != nil {
+			return view.RunReport{}, fmt.Errorf("%q is neither a plan file nor a run in %s; `fbctl runs` lists the runs", runID, st)
+		}
+	}
+	if err != nil {
+		return view.RunReport{}, err
+	}
+	report := view.RunReport{Run: r}
+	results, err := st.ListResults(ctx, runID)
+	if err != nil {
+		return report, err
+	}
+	for _, res := range results {
+		if res.IsParent() {
+			report.Parent = res
+		} else {
+			report.Children = append(report.Children, res)
+		}
+	}
+	if len(report.Parent.PhaseResults) > 0 {
+		if err := json.Unmarshal(report.Parent.PhaseResults, &report.Phases); err != nil {
+			return report, fmt.Errorf("run %s: phase results are unreadable: %w", runID, err)
+		}
+	}
+	return report, nil
+}
+
+// isRunID tells `fbctl show` a run id from a plan file: an existing file is
+// a plan.
+func isRunID(arg string) bool {
+	info, err := os.Stat(arg)
+	return err != nil || !info.Mode().IsRegular()
+}

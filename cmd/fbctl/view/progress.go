@@ -1,0 +1,172 @@
+package view
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flakebench/fbctl/engine/run"
+)
+
+// Progress renders a run while it goes. On a terminal it redraws one status
+// line with a progress bar; otherwise (CI logs) it prints a plain line every
+// Every. Node starts and ends and state changes are printed as lines in both
+// modes. It implements run.Hook.
+type Progress struct {
+	W        io.Writer
+	Terminal bool
+	Color    bool
+	Every    time.Duration // plain-line interval without a terminal (default 5s)
+	Now      func() time.Time
+
+	mu        sync.Mutex
+	lastPlain time.Time
+	drawn     bool // a status line is on screen and must be cleared first
+}
+
+var _ run.Hook = (*Progress)(nil)
+
+func (p *Progress) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// line prints a whole line, clearing a drawn status line first.
+func (p *Progress) line(format string, args ...any) {
+	if p.drawn {
+		fmt.Fprint(p.W, "\r\x1b[2K")
+		p.drawn = false
+	}
+	fmt.Fprintf(p.W, format+"\n", args...)
+}
+
+// NodeStarted implements run.Hook.
+func (p *Progress) NodeStarted(_, node string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.line("%s %s started", p.stamp(), node)
+}
+
+// NodeFinished implements run.Hook.
+func (p *Progress) NodeFinished(_, node string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.line("%s %s failed: %v", p.stamp(), node, err)
+		return
+	}
+	p.line("%s %s finished", p.stamp(), node)
+}
+
+// NodeSkipped implements run.Hook.
+func (p *Progress) NodeSkipped(_, node, reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.line("%s %s skipped: %s", p.stamp(), node, reason)
+}
+
+// StateChanged implements run.Hook.
+func (p *Progress) StateChanged(s run.StateChange) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msg := fmt.Sprintf("%s run %s %s", p.stamp(), s.RunID, s.Status)
+	switch {
+	case s.Phase != "" && s.PhaseKind != "":
+		msg += fmt.Sprintf(" (phase %s, %s)", s.Phase, s.PhaseKind)
+	case s.Phase != "":
+		msg += fmt.Sprintf(" (phase %s)", s.Phase)
+	}
+	if s.Reason != "" {
+		msg += ": " + s.Reason
+	}
+	p.line("%s", msg)
+}
+
+// Progress implements run.Hook.
+func (p *Progress) Progress(pr run.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	status := StatusLine(pr, p.Terminal)
+	if p.Terminal {
+		fmt.Fprint(p.W, "\r\x1b[2K"+status)
+		p.drawn = true
+		return
+	}
+	every := p.Every
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	if now := p.now(); now.Sub(p.lastPlain) >= every {
+		p.lastPlain = now
+		p.line("%s %s", p.stamp(), status)
+	}
+}
+
+// Done clears the status line so what follows starts on a clean line.
+func (p *Progress) Done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.W, "\r\x1b[2K")
+		p.drawn = false
+	}
+}
+
+func (p *Progress) stamp() string { return p.now().UTC().Format("15:04:05") }
+
+// StatusLine is one line about the running phase: name, elapsed of
+// planned (with a bar when bar is set), throughput, latency, errors,
+// dropped arrivals and worker health.
+func StatusLine(pr run.Progress, bar bool) string {
+	var b strings.Builder
+	phase := pr.Phase
+	if pr.PhaseKind == "WARMUP" {
+		phase += " (warmup)"
+	}
+	fmt.Fprintf(&b, "%s %s", phase, clock(pr.Elapsed))
+	if pr.Planned > 0 {
+		fmt.Fprintf(&b, "/%s", clock(pr.Planned))
+		if bar {
+			b.WriteString(" " + progressBar(float64(pr.Elapsed)/float64(pr.Planned), 20))
+		}
+	}
+	fmt.Fprintf(&b, "  %.0f ops/s  p50 %s  p99 %s  ops %d  errors %d", pr.OpsPerSec,
+		Micros(pr.P50US), Micros(pr.P99US), pr.Operations, pr.Errors)
+	if pr.Dropped > 0 {
+		fmt.Fprintf(&b, "  dropped %d", pr.Dropped)
+	}
+	fmt.Fprintf(&b, "  workers %d/%d", pr.WorkersAlive, pr.WorkersExpected)
+	if pr.WorkersStale > 0 {
+		fmt.Fprintf(&b, " (%d stale)", pr.WorkersStale)
+	}
+	return b.String()
+}
+
+func progressBar(frac float64, width int) string {
+	frac = min(max(frac, 0), 1)
+	full := int(frac * float64(width))
+	return "[" + strings.Repeat("=", full) + strings.Repeat(" ", width-full) + "]"
+}
+
+func clock(d time.Duration) string {
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%02d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// Micros renders a latency in microseconds with a readable unit.
+func Micros(us int64) string {
+	switch {
+	case us <= 0:
+		return "-"
+	case us < 1000:
+		return fmt.Sprintf("%dµs", us)
+	case us < 1_000_000:
+		return fmt.Sprintf("%.2fms", float64(us)/1000)
+	default:
+		return fmt.Sprintf("%.2fs", float64(us)/1e6)
+	}
+}

@@ -1,0 +1,125 @@
+package view
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/run"
+	"github.com/flakebench/fbctl/engine/store"
+)
+
+// RunReport is what the end-of-run summary and `fbctl show RUN_ID` print.
+type RunReport struct {
+	Run        store.Run
+	Parent     store.TestResult
+	Children   []store.TestResult
+	Phases     []run.PhaseSummary
+	Thresholds []run.ThresholdResult
+	FindMax    []run.FindMaxOutcome
+}
+
+// Results writes a run's results for people: the run line, a table per
+// phase with a row per query, the workers, and the thresholds.
+func Results(w io.Writer, r RunReport) error {
+	var b strings.Builder
+	p := r.Parent
+	fmt.Fprintf(&b, "Run %s: scenario %q, %s", r.Run.ID, r.Run.ScenarioName, r.Run.Status)
+	if r.Run.FailureReason != "" {
+		fmt.Fprintf(&b, " — %s", r.Run.FailureReason)
+	}
+	b.WriteString("\n")
+	if r.Run.StartTime != nil && r.Run.EndTime != nil {
+		fmt.Fprintf(&b, "  %s → %s UTC (%s)\n", r.Run.StartTime.UTC().Format("2006-01-02 15:04:05"),
+			r.Run.EndTime.UTC().Format("15:04:05"), r.Run.EndTime.Sub(*r.Run.StartTime).Round(100_000_000))
+	}
+	if p.TestID != "" {
+		fmt.Fprintf(&b, "  measured: %d operations (%d ok, %d errors, %d dropped), %.1f ops/s, error rate %s\n",
+			p.Total, p.OK, p.Errors, p.Dropped, p.QPS, percent(p.ErrorRate))
+		fmt.Fprintf(&b, "  latency: p50 %s  p90 %s  p95 %s  p99 %s  p99.9 %s  max %s  mean %s\n",
+			Micros(p.P50US), Micros(p.P90US), Micros(p.P95US), Micros(p.P99US), Micros(p.P999US), Micros(p.MaxUS), Micros(p.MeanUS))
+		if rate := p.SampleRate; rate > 0 && rate < 1 {
+			fmt.Fprintf(&b, "  SAMPLED: %s of measurement operations stored in QUERY_EXECUTIONS (%d rows of %d issued); counts from stored rows must be scaled by %.4g. Percentiles and counts above come from the full histograms.\n",
+				percent(rate), p.RowsStored, p.OpsIssued, 1/rate)
+		}
+	}
+	for _, ph := range r.Phases {
+		fmt.Fprintf(&b, "\nPhase %s (%s, %s, %s): %.1f ops/s over %.1fs\n", ph.Name, ph.Model,
+			plural(ph.Workers, "worker", "workers"), plural(int(ph.Counts.Total), "op", "ops"), ph.QPS, ph.Seconds)
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "  QUERY\tOPS\tERRORS\tOPS/S\tP50\tP95\tP99\tP99.9\tMAX\t")
+		for _, q := range ph.Queries {
+			writeQueryRow(tw, q.Query, q.Ops, q.Errors, q.QPS, q.Latency)
+		}
+		writeQueryRow(tw, "(all)", ph.Counts.Total, ph.Counts.Errors, ph.QPS, ph.Latency)
+		tw.Flush()
+		if ph.Counts.Dropped > 0 {
+			fmt.Fprintf(&b, "  dropped arrivals (no free connection): %d\n", ph.Counts.Dropped)
+		}
+		for _, e := range ph.Errors {
+			code := e.Code
+			if e.SQLState != "" {
+				code += " SQLSTATE " + e.SQLState
+			}
+			fmt.Fprintf(&b, "  error %s × %d", strings.TrimSpace(code), e.Count)
+			if len(e.Messages) > 0 {
+				fmt.Fprintf(&b, ": %s", oneLine(e.Messages[0], 100))
+			}
+			b.WriteString("\n")
+		}
+	}
+	for _, fm := range r.FindMax {
+		fmt.Fprintf(&b, "\nFind-max %s: best stable concurrency %d at %.1f ops/s\n", fm.Phase, fm.BestConcurrency, fm.BestQPS)
+	}
+	if len(r.Children) > 1 {
+		b.WriteString("\nWorkers:\n")
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  WORKER\tSTATUS\tOPS\tERRORS\tOPS/S\tP99\t")
+		for _, c := range r.Children {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%.1f\t%s\t\n", c.WorkerID, c.Status, c.Total, c.Errors, c.QPS, Micros(c.P99US))
+		}
+		tw.Flush()
+	}
+	if len(r.Thresholds) > 0 {
+		failed := 0
+		b.WriteString("\nThresholds:\n")
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  RESULT\tTHRESHOLD\tRULE\tACTUAL\t")
+		for _, t := range r.Thresholds {
+			verdict := "pass"
+			if !t.Passed {
+				verdict = "FAIL"
+				failed++
+			}
+			actual := MetricValue(t.Metric, t.Actual)
+			if t.Note != "" {
+				actual = t.Note
+			}
+			rule := fmt.Sprintf("%s %s %s", t.Metric, t.Op, MetricValue(t.Metric, t.Limit))
+			if t.Query != "" {
+				rule += " (query " + t.Query + ")"
+			}
+			if t.Phase != "" {
+				rule += " (phase " + t.Phase + ")"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t\n", verdict, t.Name, rule, actual)
+		}
+		tw.Flush()
+		if failed > 0 {
+			fmt.Fprintf(&b, "%s failed.\n", plural(failed, "threshold", "thresholds"))
+		} else {
+			b.WriteString("All thresholds passed.\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeQueryRow(w io.Writer, name string, ops, errs int64, qps float64, l histogram.Summary) {
+	fmt.Fprintf(w, "  %s\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", name, ops, errs, qps,
+		Micros(l.P50), Micros(l.P95), Micros(l.P99), Micros(l.P999), Micros(l.Max))
+}
+
+func percent(f float64) string { return fmt.Sprintf("%.2f%%", f*100) }
