@@ -74,12 +74,18 @@ type Options struct {
 	Preload []string
 	// Settings are extra server settings (name = value) passed with -c.
 	Settings map[string]string
+	// TLS turns on ssl with a fresh self-signed certificate for 127.0.0.1
+	// and localhost; CAFile returns it for sslrootcert.
+	TLS bool
 }
 
 // key identifies servers started with equal options.
 func (o Options) key() string {
 	var b strings.Builder
 	b.WriteString(strings.Join(o.Preload, ","))
+	if o.TLS {
+		b.WriteString(";tls")
+	}
 	names := make([]string, 0, len(o.Settings))
 	for k := range o.Settings {
 		names = append(names, k)
@@ -95,6 +101,9 @@ func (o Options) serverArgs() []string {
 	var args []string
 	if len(o.Preload) > 0 {
 		args = append(args, "-c", "shared_preload_libraries="+strings.Join(o.Preload, ","))
+	}
+	if o.TLS {
+		args = append(args, "-c", "ssl=on")
 	}
 	names := make([]string, 0, len(o.Settings))
 	for k := range o.Settings {
@@ -157,6 +166,12 @@ func StartWith(ctx context.Context, o Options) (*Server, error) {
 		"--locale=C", "--no-sync", "--no-instructions"); err != nil {
 		s.cleanup()
 		return nil, err
+	}
+	if o.TLS {
+		if err := s.writeCertificate(); err != nil {
+			s.cleanup()
+			return nil, err
+		}
 	}
 	// A free port can be taken between probing and binding; retry a few times.
 	for attempt := 0; ; attempt++ {

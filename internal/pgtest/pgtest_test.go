@@ -147,3 +147,30 @@ func TestStartWithRejectsSpaces(t *testing.T) {
 		t.Fatalf("err = %v, want a spaces error", err)
 	}
 }
+
+// With TLS the server accepts sslmode=verify-full against CAFile and the
+// session is encrypted.
+func TestTLS(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv := SharedWith(t, Options{TLS: true})
+	if srv.CAFile() == "" {
+		t.Fatal("no CA file")
+	}
+	dsn := strings.Replace(srv.DSN("postgres"), "sslmode=disable", "sslmode=verify-full&sslrootcert="+srv.CAFile(), 1)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var ssl bool
+	if err := conn.QueryRow(ctx, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&ssl); err != nil {
+		t.Fatal(err)
+	}
+	if !ssl {
+		t.Fatal("verify-full session is not encrypted")
+	}
+	if Shared(t).CAFile() != "" {
+		t.Fatal("the plain server has a CA file")
+	}
+}
