@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
@@ -20,6 +21,7 @@ func runFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "join-timeout", Value: run.DefaultJoinTimeout, Usage: "with -workers external: how long to wait for the planned workers to join"},
 		&cli.DurationFlag{Name: "stale-after", Value: run.DefaultStaleAfter, Usage: "a worker whose heartbeat is older than this is STALE"},
 		&cli.DurationFlag{Name: "dead-after", Value: run.DefaultDeadAfter, Usage: "a worker whose heartbeat is older than this is DEAD and fails the run"},
+		&cli.StringFlag{Name: "run-id", Usage: "use `ID` as the run ID (default: a new UUID), e.g. to start external workers before apply"},
 		&cli.DurationFlag{Name: "drain-timeout", Value: run.DefaultDrainTimeout, Usage: "how long in-flight operations may finish after a phase stops issuing"},
 	}
 }
@@ -57,6 +59,7 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 			DrainTimeout: c.Duration("drain-timeout"),
 			HardStop:     g.hardStop,
 			ToolVersion:  version,
+			RunID:        runID(c, rp, len(plan.Runs)),
 		})
 		progress.Done()
 		if err != nil {
@@ -109,6 +112,7 @@ func workerCommand(g *globals) *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "run", Required: true, Usage: "the `RUN_ID` to join (printed by `fbctl apply -workers external`)"},
 			&cli.StringFlag{Name: "id", Usage: "worker `ID` in WORKER_HEARTBEATS (default: HOST-PID)"},
+			&cli.DurationFlag{Name: "wait", Value: 5 * time.Minute, Usage: "wait up to `DURATION` for the run to be created (a worker may start before apply)"},
 			resultsFlag(),
 		}, varFlags()...),
 		Action: func(c *cli.Context) error {
@@ -122,6 +126,9 @@ func workerCommand(g *globals) *cli.Command {
 				return err
 			}
 			defer st.Close()
+			if err := waitForRun(c.Context, st, c.String("run"), c.Duration("wait")); err != nil {
+				return err
+			}
 			err = run.JoinWorker(c.Context, c.String("run"), run.WorkerOptions{
 				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"),
 			})
@@ -130,5 +137,34 @@ func workerCommand(g *globals) *cli.Command {
 			}
 			return err
 		},
+	}
+}
+
+// runID is the -run-id flag for a single run; with several runs each gets
+// the flag's value suffixed with its scenario name.
+func runID(c *cli.Context, rp engine.RunPlan, runs int) string {
+	id := c.String("run-id")
+	if id == "" || runs == 1 {
+		return id
+	}
+	return id + "-" + rp.Scenario
+}
+
+// waitForRun polls the control plane until the run exists.
+func waitForRun(ctx context.Context, st *store.Store, runID string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		_, err := st.GetRun(ctx, runID)
+		if err == nil || !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("run %s did not appear in %s within %s; start it with `fbctl apply -workers external -run-id %s`", runID, st, wait, runID)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
