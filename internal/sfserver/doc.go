@@ -19,7 +19,11 @@
 //     BINARY, named binds and array (multi-row) binds. Stage array binding
 //     (CLIENT_STAGE_ARRAY_BINDING_THRESHOLD) is refused.
 //   - Sessions: each has its own SQLite connection on a shared WAL database
-//     file, so BEGIN/COMMIT/ROLLBACK isolate like separate sessions. ALTER
+//     file, so BEGIN/COMMIT/ROLLBACK isolate like separate sessions. BEGIN
+//     takes SQLite's write lock at once (BEGIN IMMEDIATE), so concurrent
+//     read-then-write transactions wait for each other as row locks would,
+//     for up to 5 s; a session holding a transaction open blocks other
+//     sessions' writes (not their reads) until it ends. ALTER
 //     SESSION SET/UNSET (QUERY_TAG, TIMEZONE, USE_CACHED_RESULT, …), USE
 //     WAREHOUSE/DATABASE/SCHEMA/ROLE and CURRENT_*() are tracked per session.
 //     Databases and schemas are names only: every session sees one SQLite
@@ -33,8 +37,16 @@
 //     PARSE_JSON(x) → x, x::type casts, IFF, NVL, ILIKE, CURRENT_TIMESTAMP /
 //     SYSDATE(), MERGE INTO … USING … ON … WHEN MATCHED THEN UPDATE / WHEN NOT
 //     MATCHED THEN INSERT (emulated by UPDATE … FROM then INSERT … WHERE NOT
-//     EXISTS, in one savepoint). Anything else is passed to SQLite as is and
-//     may fail; unsupported statement kinds fail with code 000002.
+//     EXISTS, in one savepoint), INSERT … SELECT … UNION ALL SELECT … (becomes
+//     a VALUES list), INFORMATION_SCHEMA.TABLES / COLUMNS (from the SQLite
+//     catalog). Anything else is passed to SQLite as is and may fail;
+//     unsupported statement kinds fail with code 000002.
+//   - Result types come from the declared column type (the translator keeps
+//     Snowflake type names in SQLite). Expression columns are typed from
+//     their first value; text shaped like "YYYY-MM-DD HH:MM:SS[.f]" is
+//     reported as TIMESTAMP_LTZ (so MAX(ts) and CURRENT_TIMESTAMP scan into
+//     time.Time). Timestamps are stored as UTC text with nine fractional
+//     digits; TIMESTAMP_TZ keeps its offset.
 //   - Warehouses: SHOW WAREHOUSES [LIKE], ALTER WAREHOUSE RESUME/SUSPEND/SET,
 //     CREATE WAREHOUSE; state settable from Go (SetWarehouse). A statement
 //     that needs a SUSPENDED warehouse without AutoResume fails with 000606.
