@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"os"
@@ -20,7 +19,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
 	os.Setenv("SF_DISABLE_MINICORE", "true")
 	testscript.Main(m, map[string]func(){
-		"fbctl": func() { os.Exit(runCLI(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		"fbctl": main,
 	})
 }
 
