@@ -65,3 +65,8 @@ fmt: build
 .PHONY: clean
 clean:
 	rm -rf bin .flakebench
+
+## bench-pgbench: fbctl vs pgbench -S on a throwaway Postgres, TPS per round and median ratio (env ROUNDS DURATION CLIENTS SCALE)
+.PHONY: bench-pgbench
+bench-pgbench:
+	scripts/bench-pgbench.sh

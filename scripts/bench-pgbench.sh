@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: fbctl against pgbench on the same throwaway
+# PostgreSQL server, the same select-only workload (`pgbench -S -M prepared`
+# on a `pgbench -i` database, and testdata/bench/pgbench_select.fb.hcl), the
+# same clients and duration, run alternately ROUNDS times. Prints each
+# round's TPS and the ratio fbctl/pgbench, then the median ratio.
+#
+#   make bench-pgbench
+#   ROUNDS=5 DURATION=60 CLIENTS=8 scripts/bench-pgbench.sh
+#
+# Environment:
+#   ROUNDS    rounds, each running both tools once (default 3)
+#   DURATION  seconds per tool per round (default 30)
+#   CLIENTS   connections of both tools (default 8)
+#   JOBS      pgbench -j threads (default 2)
+#   SCALE     pgbench -i scale factor, 100000 accounts each (default 10)
+#   MIN_RATIO exit 1 when the median ratio is below this (default: never)
+#
+# Needs the PostgreSQL server binaries and pgbench (Debian: postgresql,
+# postgresql-contrib); as root the server runs as the postgres user.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-30}
+CLIENTS=${CLIENTS:-8}
+JOBS=${JOBS:-2}
+SCALE=${SCALE:-10}
+MIN_RATIO=${MIN_RATIO:-}
+GO=${GO:-go}
+
+die() { echo "bench-pgbench: $*" >&2; exit 1; }
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+pgbench=$(command -v pgbench || true)
+if [[ -z $pgbench ]]; then
+	pgbench=$(ls -d /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -n 1 || true)
+fi
+[[ -n $pgbench && -x $pgbench ]] || die "pgbench not found in PATH or /usr/lib/postgresql/*/bin (Debian: apt-get install postgresql-contrib)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/fbctl-bench-pgbench.XXXXXX")
+server_pid=
+cleanup() {
+	if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+		kill "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "Building fbctl and the throwaway server ..."
+"$GO" build -o "$work/fbctl" ./cmd/fbctl
+"$GO" build -o "$work/pgserver" ./internal/pgtest/cmd/pgserver
+
+# The server prints its DSN on one line and stays up until killed.
+"$work/pgserver" -database bench >"$work/dsn" 2>"$work/pgserver.log" &
+server_pid=$!
+for _ in $(seq 1 180); do
+	[[ -s $work/dsn ]] && break
+	kill -0 "$server_pid" 2>/dev/null || die "the Postgres server did not start: $(cat "$work/pgserver.log")"
+	sleep 0.5
+done
+[[ -s $work/dsn ]] || die "the Postgres server did not print its DSN within 90s"
+dsn=$(head -n 1 "$work/dsn")
+# postgres://USER@HOST:PORT/DB?sslmode=disable
+hostport=${dsn#*@}; hostport=${hostport%%/*}
+host=${hostport%:*}; port=${hostport##*:}
+user=${dsn#postgres://}; user=${user%%@*}
+db=${dsn##*/}; db=${db%%\?*}
+
+pg_version=$("$pgbench" --version | awk '{print $3}')
+echo "Server: $dsn (pgbench $pg_version)"
+echo "Loading: pgbench -i -s $SCALE ..."
+"$pgbench" -i -q -s "$SCALE" "$dsn" >"$work/init.log" 2>&1 || die "pgbench -i failed: $(tail -n 5 "$work/init.log")"
+
+fbctl() { (cd "$work" && "$work/fbctl" "$@"); }
+results="sqlite:$work/results.db"
+scenario="$repo/testdata/bench/pgbench_select.fb.hcl"
+
+run_pgbench() {
+	local out tps
+	out=$("$pgbench" -S -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$DURATION" "$dsn" 2>&1) ||
+		die "pgbench failed: $(tail -n 5 <<<"$out")"
+	tps=$(awk '/^tps = / {print $3; exit}' <<<"$out")
+	[[ -n $tps ]] || die "no tps line in pgbench's output: $(tail -n 5 <<<"$out")"
+	echo "$tps"
+}
+
+run_fbctl() {
+	local out qps status
+	out=$(fbctl apply -auto-approve -results "$results" \
+		-var pg_host="$host" -var pg_port="$port" -var pg_user="$user" -var pg_database="$db" \
+		-var scale="$SCALE" -var clients="$CLIENTS" -var duration="${DURATION}s" "$scenario" 2>"$work/fbctl.err") ||
+		die "fbctl apply failed: $(tail -n 20 "$work/fbctl.err") $(tail -n 5 <<<"$out")"
+	if grep -q "run engine is not part of this fbctl" <<<"$out"; then
+		die "this fbctl cannot run scenarios yet (apply stops after mirroring templates); nothing to compare"
+	fi
+	out=$(fbctl runs -json -limit 1 -scenario pgbench_select -results "$results") || die "fbctl runs failed"
+	status=$(grep -o '"status": *"[A-Z_]*"' <<<"$out" | head -n 1 | sed 's/.*"\([A-Z_]*\)"$/\1/')
+	[[ $status == COMPLETED ]] || die "the fbctl run ended $status: $out"
+	qps=$(grep -o '"qps": *[0-9.e+-]*' <<<"$out" | head -n 1 | awk '{print $2}')
+	[[ -n $qps ]] || die "no qps in fbctl runs -json: $out"
+	echo "$qps"
+}
+
+echo "Workload: select-only, $CLIENTS clients, ${DURATION}s per tool, $ROUNDS rounds, scale $SCALE ($((SCALE * 100000)) accounts)"
+printf '%-6s %12s %12s %8s\n' ROUND PGBENCH_TPS FBCTL_TPS RATIO
+ratios=()
+for round in $(seq 1 "$ROUNDS"); do
+	# Alternate which tool goes first, so neither always runs on a
+	# warmer cache.
+	if ((round % 2 == 1)); then
+		pg=$(run_pgbench); fb=$(run_fbctl)
+	else
+		fb=$(run_fbctl); pg=$(run_pgbench)
+	fi
+	ratio=$(awk -v a="$fb" -v b="$pg" 'BEGIN {printf "%.3f", a / b}')
+	ratios+=("$ratio")
+	printf '%-6s %12.1f %12.1f %8s\n' "$round" "$pg" "$fb" "$ratio"
+done
+median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+echo "Median ratio fbctl/pgbench: $median (target >= 0.9 at 8 clients)"
+if [[ -n $MIN_RATIO ]] && awk -v m="$median" -v t="$MIN_RATIO" 'BEGIN {exit !(m < t)}'; then
+	die "median ratio $median is below MIN_RATIO=$MIN_RATIO"
+fi
