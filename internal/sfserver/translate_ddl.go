@@ -86,7 +86,7 @@ func translateCreate(tr *translation, toks []token, e env) (*translation, error)
 		}
 		q, hist := rewriteExpr(toks[asAt+1:], e)
 		tr.History = hist
-		tr.Steps = append(tr.Steps, step{SQL: "CREATE " + tempKw + "VIEW " + ifNot + name + " AS " + render(q), MaxArg: maxArg(q), CountCol: -1})
+		tr.Steps = append(tr.Steps, step{SQL: "CREATE " + tempKw + "VIEW " + ifNot + name + " AS " + render(plainParams(q)), MaxArg: maxArg(q), CountCol: -1})
 		return tr, nil
 	}
 	tr.QueryType = "CREATE_TABLE"
@@ -130,7 +130,7 @@ func translateCreate(tr *translation, toks []token, e env) (*translation, error)
 	if asAt >= 0 {
 		q, hist := rewriteExpr(toks[asAt+1:], e)
 		tr.History = hist
-		tr.Steps = append(tr.Steps, step{SQL: "CREATE " + tempKw + "TABLE " + ifNot + name + " AS " + render(q), MaxArg: maxArg(q), CountCol: -1})
+		tr.Steps = append(tr.Steps, step{SQL: "CREATE " + tempKw + "TABLE " + ifNot + name + " AS " + render(plainParams(q)), MaxArg: maxArg(q), CountCol: -1})
 		return tr, nil
 	}
 	return nil, fmt.Errorf("unsupported feature: CREATE TABLE without a column list or AS query")

@@ -2,6 +2,7 @@ package sfserver
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -216,7 +217,7 @@ func unionToValues(toks []token) []token {
 func (tr *translation) plain(toks []token, e env, countCol int) *translation {
 	out, hist := rewriteExpr(toks, e)
 	tr.History = hist
-	tr.Steps = []step{{SQL: render(out), MaxArg: maxArg(out), CountCol: countCol}}
+	tr.Steps = []step{{SQL: render(plainParams(out)), MaxArg: maxArg(out), CountCol: countCol}}
 	return tr
 }
 
@@ -227,6 +228,33 @@ func hasKeyword(toks []token, k string) bool {
 		}
 	}
 	return false
+}
+
+// plainParams turns ?1, ?2, … ?n back into anonymous ? when they appear in
+// exactly that order. Numbered parameters are only needed when a rewrite
+// repeats or reorders them, and they are costly: the SQLite driver looks up
+// every parameter's name, which is linear in the number of named ones.
+func plainParams(toks []token) []token {
+	n := 0
+	for _, t := range toks {
+		if t.kind == tkParam {
+			n++
+			if t.text != "?"+strconv.Itoa(n) {
+				return toks
+			}
+		}
+	}
+	if n == 0 {
+		return toks
+	}
+	out := make([]token, len(toks))
+	for i, t := range toks {
+		if t.kind == tkParam {
+			t.text = "?"
+		}
+		out[i] = t
+	}
+	return out
 }
 
 func maxArg(toks []token) int {

@@ -15,11 +15,11 @@ func TestTranslate(t *testing.T) {
 		want []string // SQLite statements
 		typ  int64
 	}{
-		{"select passes through", "SELECT a, b FROM t WHERE a = ?", []string{"SELECT a, b FROM t WHERE a = ?1"}, typeSelect},
+		{"select passes through", "SELECT a, b FROM t WHERE a = ?", []string{"SELECT a, b FROM t WHERE a = ?"}, typeSelect},
 		{"numbered binds", "SELECT :2, :1", []string{"SELECT ?2, ?1"}, typeSelect},
 		{"comments dropped", "SELECT /*UB_KIND=read*/ 1 -- trailing", []string{"SELECT 1"}, typeSelect},
 		{"string escapes", `SELECT 'it\'s', 'a''b'`, []string{"SELECT 'it''s', 'a''b'"}, typeSelect},
-		{"parse_json", "INSERT INTO t (v) SELECT PARSE_JSON(?)", []string{"INSERT INTO t(v) SELECT (?1)"}, typeInsert},
+		{"parse_json", "INSERT INTO t (v) SELECT PARSE_JSON(?)", []string{"INSERT INTO t(v) SELECT (?)"}, typeInsert},
 		{"current functions", "SELECT CURRENT_WAREHOUSE(), CURRENT_SESSION()", []string{"SELECT 'WH', '7'"}, typeSelect},
 		{"current timestamp", "SELECT CURRENT_TIMESTAMP()", []string{"SELECT " + tsExpr}, typeSelect},
 		{"sysdate", "SELECT SYSDATE()", []string{"SELECT " + tsExpr}, typeSelect},
@@ -27,7 +27,7 @@ func TestTranslate(t *testing.T) {
 		{"cast", "SELECT x::NUMBER(10,2), f(y)::VARCHAR, v::VARIANT FROM t", []string{"SELECT CAST(x AS NUMBER(10, 2)), CAST(f(y) AS VARCHAR), v FROM t"}, typeSelect},
 		{"iff nvl ilike", "SELECT IFF(a, 1, 2), NVL(b, 0) FROM t WHERE c ILIKE 'x%'", []string{"SELECT iif(a, 1, 2), ifnull(b, 0) FROM t WHERE c LIKE 'x%'"}, typeSelect},
 		{"query history function", "SELECT QUERY_ID FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY(RESULT_LIMIT => 10000)) WHERE QUERY_ID IN (?, ?)",
-			[]string{"SELECT QUERY_ID FROM (SELECT " + historySelectList() + " FROM temp.sfserver_query_history) WHERE QUERY_ID IN (?1, ?2)"}, typeSelect},
+			[]string{"SELECT QUERY_ID FROM (SELECT " + historySelectList() + " FROM temp.sfserver_query_history) WHERE QUERY_ID IN (?, ?)"}, typeSelect},
 		{"query history by session", "SELECT * FROM TABLE(BENCH.INFORMATION_SCHEMA.QUERY_HISTORY_BY_SESSION(SESSION_ID => 42)) h",
 			[]string{"SELECT * FROM (SELECT " + historySelectList() + " FROM temp.sfserver_query_history WHERE SESSION_ID = 42) h"}, typeSelect},
 		{"query history view", "SELECT COUNT(*) FROM INFORMATION_SCHEMA.QUERY_HISTORY",
@@ -56,11 +56,11 @@ func TestTranslate(t *testing.T) {
 		{"truncate", "TRUNCATE TABLE IF EXISTS T", []string{"DELETE FROM T"}, typeDDL},
 		{"begin", "BEGIN TRANSACTION", []string{"BEGIN IMMEDIATE"}, typeTCL},
 		{"union all insert becomes values", "INSERT INTO T (A, B) SELECT ?, PARSE_JSON(?) UNION ALL SELECT ?, PARSE_JSON(?)",
-			[]string{"INSERT INTO T(A, B) VALUES (?1, (?2)), (?3, (?4))"}, typeInsert},
+			[]string{"INSERT INTO T(A, B) VALUES (?, (?)), (?, (?))"}, typeInsert},
 		{"insert select from stays", "INSERT INTO T (A) SELECT A FROM U UNION ALL SELECT 1",
 			[]string{"INSERT INTO T(A) SELECT A FROM U UNION ALL SELECT 1"}, typeInsert},
 		{"information_schema tables", "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = CURRENT_SCHEMA() AND TABLE_NAME = ?",
-			[]string{"SELECT COUNT(*) FROM " + infoSchemaSource("TABLES", e) + " WHERE TABLE_SCHEMA = 'PUBLIC' AND TABLE_NAME = ?1"}, typeSelect},
+			[]string{"SELECT COUNT(*) FROM " + infoSchemaSource("TABLES", e) + " WHERE TABLE_SCHEMA = 'PUBLIC' AND TABLE_NAME = ?"}, typeSelect},
 		{"merge upsert", `MERGE INTO QE t USING (SELECT ? AS ID, ? AS V) s ON t.ID = s.ID
 			WHEN MATCHED THEN UPDATE SET t.V = s.V
 			WHEN NOT MATCHED THEN INSERT (ID, V) VALUES (s.ID, s.V)`, []string{
