@@ -1,6 +1,3 @@
-// READ FIRST (note to everyone working in this checkout; the dsl owner removes it when done): shared rules are
-// in /tmp/common.md — own paths only, never `go mod tidy`, never `git add -A`, commit with `-- <your paths>`.
-
 package dsl
 
 import (

@@ -6,6 +6,7 @@ package connstr
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"sort"
@@ -20,7 +21,7 @@ import (
 func DSN(c *dsl.Connection) (string, error) {
 	switch c.Type {
 	case dsl.ConnSQLite:
-		p := c.Fields["path"]
+		p := c.Get("path")
 		if p == "" {
 			return "", fmt.Errorf("connection %s: path is required", c.Key())
 		}
@@ -34,30 +35,27 @@ func DSN(c *dsl.Connection) (string, error) {
 }
 
 func postgresDSN(c *dsl.Connection) (string, error) {
-	if dsn := c.Secrets["dsn"]; dsn != "" {
-		return dsn, nil
-	}
-	if dsn := c.Fields["dsn"]; dsn != "" {
+	if dsn := c.Get("dsn"); dsn != "" {
 		return dsn, nil
 	}
 	u := &url.URL{Scheme: "postgres"}
-	host := c.Fields["host"]
+	host := c.Get("host")
 	if host == "" {
 		host = "localhost"
 	}
-	if port := c.Fields["port"]; port != "" {
+	if port := c.Get("port"); port != "" {
 		host = net.JoinHostPort(host, port)
 	}
 	u.Host = host
-	user := c.Fields["user"]
+	user := c.Get("user")
 	if pw, ok := c.Secrets["password"]; ok {
 		u.User = url.UserPassword(user, pw)
 	} else if user != "" {
 		u.User = url.User(user)
 	}
-	u.Path = "/" + c.Fields["database"]
+	u.Path = "/" + c.Get("database")
 	q := url.Values{}
-	if v := c.Fields["sslmode"]; v != "" {
+	if v := c.Get("sslmode"); v != "" {
 		q.Set("sslmode", v)
 	}
 	for k, v := range c.Params {
@@ -70,7 +68,14 @@ func postgresDSN(c *dsl.Connection) (string, error) {
 // snowflakeDSN builds gosnowflake's DSN form
 // user[:password]@account/database/schema?param=value behind "snowflake://".
 func snowflakeDSN(c *dsl.Connection) (string, error) {
-	f, secrets := c.Fields, c.Secrets
+	// A value from a sensitive variable sits in Secrets whatever its
+	// attribute; the DSN needs them all.
+	f := maps.Clone(c.Fields)
+	if f == nil {
+		f = map[string]string{}
+	}
+	maps.Copy(f, c.Secrets)
+	secrets := c.Secrets
 	if name := f["connection_name"]; name != "" {
 		var err error
 		if f, secrets, err = withNamedConnection(c, name); err != nil {

@@ -88,3 +88,22 @@ func TestSnowflakeConnectionName(t *testing.T) {
 		t.Fatalf("a malformed file must be an error that quotes no secret, got %v", err)
 	}
 }
+
+// TestSensitiveFields: an attribute that came from a sensitive variable
+// sits in Secrets; the DSN still uses it.
+func TestSensitiveFields(t *testing.T) {
+	c := dsl.Connection{Type: "postgres", Name: "p",
+		Fields:  map[string]string{"host": "db", "database": "x"},
+		Secrets: map[string]string{"user": "svc", "password": "pw"}}
+	got, err := DSN(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "postgres://svc:pw@db/x"; got != want {
+		t.Fatalf("DSN = %q, want %q", got, want)
+	}
+	sf := dsl.Connection{Type: "snowflake", Name: "s", Fields: map[string]string{"user": "u"}, Secrets: map[string]string{"account": "acct"}}
+	if got, err := DSN(&sf); err != nil || got != "snowflake://u@acct" {
+		t.Fatalf("DSN = %q, %v", got, err)
+	}
+}

@@ -63,6 +63,7 @@ func withNamedConnection(c *dsl.Connection, name string) (fields, secrets map[st
 		}
 	}
 	maps.Copy(fields, c.Fields)
+	maps.Copy(fields, c.Secrets)
 	maps.Copy(secrets, c.Secrets)
 	return fields, secrets, nil
 }
