@@ -34,7 +34,10 @@
 //     INDEX clauses become CREATE INDEX, table options are dropped, dynamic
 //     tables become views), CREATE VIEW, DROP, ALTER TABLE ADD COLUMN [IF NOT
 //     EXISTS], TRUNCATE, VARIANT/OBJECT/ARRAY columns stored as JSON text,
-//     PARSE_JSON(x) → x, x::type casts, IFF, NVL, ILIKE, CURRENT_TIMESTAMP /
+//     PARSE_JSON(x) → x, x::type and CAST (dates and timestamps as text),
+//     IFF, NVL, ZEROIFNULL, ILIKE, DATEADD, DATEDIFF, YEAR/MONTH/DAY/…,
+//     TO_DATE, TO_TIMESTAMP, UNIFORM, RANDOM, RANDSTR, SEQ1-8,
+//     TABLE(GENERATOR(ROWCOUNT => n)), CURRENT_TIMESTAMP /
 //     SYSDATE(), MERGE INTO … USING … ON … WHEN MATCHED THEN UPDATE / WHEN NOT
 //     MATCHED THEN INSERT (emulated by UPDATE … FROM then INSERT … WHERE NOT
 //     EXISTS, in one savepoint), INSERT … SELECT … UNION ALL SELECT … (becomes

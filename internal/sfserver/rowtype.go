@@ -77,7 +77,10 @@ func rowTypeForDecl(name, decl string) (rowType, bool) {
 	return rt, true
 }
 
-var tsText = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$`)
+var (
+	tsText   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$`)
+	dateText = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
 
 // rowTypeForValue infers a row type for an expression column from a value.
 func rowTypeForValue(name string, v any) rowType {
@@ -92,9 +95,12 @@ func rowTypeForValue(name string, v any) rowType {
 	case time.Time:
 		rt.Type, rt.Scale = "timestamp_ltz", 9
 	case string:
-		if tsText.MatchString(x) {
+		switch {
+		case tsText.MatchString(x):
 			rt.Type, rt.Scale = "timestamp_ltz", 9
-		} else {
+		case dateText.MatchString(x):
+			rt.Type = "date"
+		default:
 			rt.Type, rt.Length = "text", maxText
 		}
 	default:

@@ -213,7 +213,8 @@ func render(toks []token) string {
 }
 
 func needSpace(prev, cur token) bool {
-	if cur.is(",") || cur.is(")") || cur.is(".") || prev.is("(") || prev.is(".") {
+	if cur.is(",") || cur.is(".") || prev.is(".") || strings.HasSuffix(prev.text, "(") ||
+		(cur.kind != tkString && (strings.HasPrefix(cur.text, ")") || strings.HasPrefix(cur.text, ","))) {
 		return false
 	}
 	if cur.is("(") && (prev.kind == tkQuoted || (prev.kind == tkIdent && !spacedKeywords[prev.up()])) {
@@ -273,6 +274,42 @@ func rewriteExpr(toks []token, e env) ([]token, bool) {
 			continue
 		}
 		switch {
+		case u == "TABLE" && nextParen && i+3 < len(toks) && toks[i+2].up() == "GENERATOR" && toks[i+3].is("("):
+			end, inner := matchParen(toks, i+1), matchParen(toks, i+3)
+			if end > 0 && inner > 0 {
+				args, h := rewriteExpr(toks[i+4:inner], e)
+				if g, ok := generatorSource(args); ok {
+					out, history, i = append(out, g...), history || h, end
+					continue
+				}
+			}
+		case nextParen && (u == "CAST" || u == "TRY_CAST"):
+			end := matchParen(toks, i+1)
+			if end < 0 {
+				break
+			}
+			inner := toks[i+2 : end]
+			as := findTop(inner, 0, "AS")
+			if as < 0 {
+				break
+			}
+			operand, h := rewriteExpr(inner[:as], e)
+			out, history, i = append(out, castExpr(operand, mapType(inner[as+1:]))...), history || h, end
+			continue
+		case nextParen && funcRewriteFor(u) != nil:
+			end := matchParen(toks, i+1)
+			if end < 0 {
+				break
+			}
+			inner, h := rewriteExpr(toks[i+2:end], e)
+			var args [][]token
+			if len(inner) > 0 {
+				args = splitTop(inner)
+			}
+			if repl, ok := funcRewriteFor(u)(args); ok {
+				out, history, i = append(out, repl...), history || h, end
+				continue
+			}
 		case u == "TABLE" && nextParen && isHistoryRef(toks, i+2):
 			end := matchParen(toks, i+1)
 			if end < 0 {
@@ -418,17 +455,7 @@ func rewriteCast(out, toks []token, i int) ([]token, int) {
 		return append(out, toks[i]), i
 	}
 	operand := append([]token(nil), out[start:]...)
-	out = out[:start]
-	switch strings.ToUpper(typ[0].text) {
-	case "VARIANT", "OBJECT", "ARRAY":
-		out = append(out, operand...)
-	default:
-		out = append(out, token{tkIdent, "CAST"}, token{tkPunct, "("})
-		out = append(out, operand...)
-		out = append(out, token{tkIdent, "AS"})
-		out = append(out, typ...)
-		out = append(out, token{tkPunct, ")"})
-	}
+	out = append(out[:start], castExpr(operand, typ)...)
 	return out, typEnd
 }
 
