@@ -200,12 +200,12 @@ func (s *Server) Addr() string {
 // DSN returns a gosnowflake DSN for this server: host and port in the
 // authority, protocol=http, quiet and fast-failing driver settings.
 func (s *Server) DSN(user, password, db, schema, warehouse string) string {
-	u := url.URL{User: url.UserPassword(user, password), Host: s.Addr()}
+	// The driver QueryUnescapes user, password, database and schema.
 	path := ""
 	if db != "" {
-		path = "/" + db
+		path = "/" + url.QueryEscape(db)
 		if schema != "" {
-			path += "/" + schema
+			path += "/" + url.QueryEscape(schema)
 		}
 	}
 	q := url.Values{}
@@ -219,7 +219,7 @@ func (s *Server) DSN(user, password, db, schema, warehouse string) string {
 	if warehouse != "" {
 		q.Set("warehouse", warehouse)
 	}
-	return strings.TrimPrefix(u.String(), "//") + path + "?" + q.Encode()
+	return url.QueryEscape(user) + ":" + url.QueryEscape(password) + "@" + s.Addr() + path + "?" + q.Encode()
 }
 
 // Close stops serving, closes every session and the database, and removes

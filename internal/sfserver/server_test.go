@@ -156,6 +156,10 @@ func TestNoNetworkBeyondLoopback(t *testing.T) {
 	if cfg.Host != "127.0.0.1" || cfg.Protocol != "http" {
 		t.Fatalf("DSN points at %s://%s, want http://127.0.0.1", cfg.Protocol, cfg.Host)
 	}
+	odd, err := sf.ParseDSN(s.DSN("a@b", "p+w:d/%&", "DB", "S", "WH"))
+	if err != nil || odd.User != "a@b" || odd.Password != "p+w:d/%&" || odd.Database != "DB" || odd.Warehouse != "WH" {
+		t.Errorf("DSN with special characters parsed as %+v, %v", odd, err)
+	}
 	db := openDB(t, s)
 	conn, err := db.Conn(context.Background())
 	if err != nil {
