@@ -91,3 +91,33 @@ func TestUnionAllInsertBeyondSQLiteCompoundLimit(t *testing.T) {
 		t.Errorf("INFORMATION_SCHEMA.TABLES count for EV = %d, %v", tables, err)
 	}
 }
+
+// TestClosedSessionLeavesNoTransaction closes a session in the middle of a
+// transaction: its writes are rolled back, its lock and TEMP tables are gone.
+func TestClosedSessionLeavesNoTransaction(t *testing.T) {
+	s := startServer(t, sfserver.Options{})
+	first := openDB(t, s)
+	mustExec(t, first, "CREATE TABLE T (ID INT)")
+	ctx := context.Background()
+	conn, err := first.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, conn, "CREATE TEMPORARY TABLE SCRATCH (X INT)")
+	mustExec(t, conn, "BEGIN")
+	mustExec(t, conn, "INSERT INTO T VALUES (1)")
+	conn.Close()
+	first.Close() // ends the Snowflake sessions (POST /session?delete=true)
+	if n := s.Stats().Sessions; n != 0 {
+		t.Fatalf("%d sessions open after the client closed", n)
+	}
+	second := openDB(t, s)
+	mustExec(t, second, "INSERT INTO T VALUES (2)") // would wait for the lock if it leaked
+	var n int64
+	if err := second.QueryRow("SELECT COUNT(*) FROM T").Scan(&n); err != nil || n != 1 {
+		t.Errorf("rows after the other session closed mid-transaction = %d, %v; want 1", n, err)
+	}
+	if _, err := second.Exec("SELECT * FROM SCRATCH"); err == nil {
+		t.Error("TEMP table of a closed session is visible to a new session")
+	}
+}

@@ -267,6 +267,9 @@ func TestQueryIDsAndTagsInQueryHistory(t *testing.T) {
 	if sessionRows < 6 {
 		t.Errorf("QUERY_HISTORY_BY_SESSION has %d rows, want at least 6", sessionRows)
 	}
+	if ss := s.Sessions(); len(ss) == 0 || ss[0].Params["QUERY_TAG"] != "flakebench:run=r1:worker=0:phase=measure" || ss[0].Params["TIMEZONE"] != "UTC" {
+		t.Errorf("Sessions() = %+v", ss)
+	}
 	// A snapshot taken inside a rolled-back transaction is not lost.
 	mustExec(t, conn, "BEGIN")
 	mustExec(t, conn, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.QUERY_HISTORY")

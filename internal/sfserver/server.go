@@ -118,7 +118,9 @@ func New(opts Options) (*Server, error) {
 		s.cleanup()
 		return nil, fmt.Errorf("sfserver: open %s: %w", s.dbPath, err)
 	}
-	db.SetMaxIdleConns(4)
+	// A session owns its connection; when it ends, the connection is closed, not
+	// pooled, so no open transaction or TEMP table leaks into another session.
+	db.SetMaxIdleConns(0)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		s.cleanup()

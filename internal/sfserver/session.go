@@ -222,3 +222,34 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	writeOK(w, nil)
 }
+
+// SessionInfo describes an open session (for tests of session setup).
+type SessionInfo struct {
+	ID                                int64
+	User, Database, Schema, Warehouse string
+	Role                              string
+	Params                            map[string]string // upper-case names
+}
+
+// Sessions lists the open sessions, oldest first.
+func (s *Server) Sessions() []SessionInfo {
+	s.mu.Lock()
+	list := make([]*session, 0, len(s.sessions))
+	for _, se := range s.sessions {
+		list = append(list, se)
+	}
+	s.mu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
+	out := make([]SessionInfo, 0, len(list))
+	for _, se := range list {
+		se.mu.Lock()
+		info := SessionInfo{ID: se.id, User: se.user, Database: se.database, Schema: se.schema,
+			Warehouse: se.warehouse, Role: se.role, Params: map[string]string{}}
+		for k, v := range se.params {
+			info.Params[k] = v
+		}
+		se.mu.Unlock()
+		out = append(out, info)
+	}
+	return out
+}

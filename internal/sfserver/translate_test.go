@@ -37,6 +37,8 @@ func TestTranslate(t *testing.T) {
 			[]string{"SELECT QUERY_ID FROM (SELECT " + historySelectList() + " FROM temp.sfserver_query_history) WHERE QUERY_ID IN (?, ?)"}, typeSelect},
 		{"query history by session", "SELECT * FROM TABLE(BENCH.INFORMATION_SCHEMA.QUERY_HISTORY_BY_SESSION(SESSION_ID => 42)) h",
 			[]string{"SELECT * FROM (SELECT " + historySelectList() + " FROM temp.sfserver_query_history WHERE SESSION_ID = 42) h"}, typeSelect},
+		{"query history by warehouse", "SELECT COUNT(*) FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY_BY_WAREHOUSE(WAREHOUSE_NAME => 'bench_wh'))",
+			[]string{"SELECT COUNT(*) FROM (SELECT " + historySelectList() + " FROM temp.sfserver_query_history WHERE upper(WAREHOUSE_NAME) = upper('bench_wh'))"}, typeSelect},
 		{"query history view", "SELECT COUNT(*) FROM INFORMATION_SCHEMA.QUERY_HISTORY",
 			[]string{"SELECT COUNT(*) FROM (SELECT " + historySelectList() + " FROM temp.sfserver_query_history)"}, typeSelect},
 		{"hybrid table", `CREATE HYBRID TABLE IF NOT EXISTS RUN_STATUS (

@@ -69,6 +69,15 @@ func historySource(ref []token, e env) []token {
 		}
 	}
 	src := "(SELECT " + historySelectList() + " FROM temp." + historyTable
+	for k := 0; k+2 < len(ref); k++ {
+		if ref[k+1].is("=>") && ref[k+2].kind == tkString {
+			switch arg := ref[k].up(); {
+			case arg == "WAREHOUSE_NAME" && name == "QUERY_HISTORY_BY_WAREHOUSE",
+				arg == "USER_NAME" && name == "QUERY_HISTORY_BY_USER":
+				src += " WHERE upper(" + arg + ") = upper(" + ref[k+2].text + ")"
+			}
+		}
+	}
 	if name == "QUERY_HISTORY_BY_SESSION" {
 		id := e.SessionID
 		for k := 0; k+2 < len(ref); k++ {
