@@ -51,7 +51,10 @@ type sqlError struct {
 
 func (e *sqlError) Error() string { return e.Code + " (" + e.State + "): " + e.Msg }
 
-const maxStoredResults = 2000
+const (
+	maxStoredResults = 2000  // finished results kept for GET /queries/<qid>/result
+	maxStoredRows    = 10000 // larger results are not kept
+)
 
 // newQueryID returns an id in Snowflake's format: 8-4-4-4-12 lower-case hex
 // whose first byte is 01.
@@ -98,7 +101,11 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	} else {
 		rec.Status = "SUCCESS"
 	}
-	s.finish(rec, &storedResult{data: data, err: qerr})
+	stored := &storedResult{data: data, err: qerr}
+	if data != nil && len(data.RowSet) > maxStoredRows {
+		stored = &storedResult{err: &sqlError{"000709", "02000", "The local server does not keep results over 10000 rows for later retrieval."}}
+	}
+	s.finish(rec, stored)
 	switch {
 	case req.AsyncExec:
 		code, msg := "333334", "Asynchronous execution in progress. Use provided query id to perform query monitoring and management."
