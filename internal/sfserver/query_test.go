@@ -94,6 +94,10 @@ func TestHybridTableBindsAndTypes(t *testing.T) {
 	if rows.Next() {
 		t.Error("more than 2 rows")
 	}
+	var k string
+	if err := db.QueryRow("SELECT PAYLOAD:k::STRING FROM QE WHERE ID = 1").Scan(&k); err != nil || k != "[1,2]" {
+		t.Errorf("PAYLOAD:k = %q, %v", k, err)
+	}
 	// An empty result still carries column metadata (never an empty rowtype).
 	empty, err := db.Query("SELECT ID, NAME FROM QE WHERE ID < 0")
 	if err != nil {

@@ -108,6 +108,10 @@ func tokenize(src string) ([]token, int, error) {
 			maxParam = max(maxParam, n)
 			toks = append(toks, token{tkParam, "?" + strconv.Itoa(n)})
 			i = j
+		case c == ':' && i > 0 && (isIdentChar(src[i-1]) || src[i-1] == '"' || src[i-1] == ')') &&
+			i+1 < len(src) && src[i+1] != ':' && src[i+1] != '=':
+			toks = append(toks, token{tkPunct, ":"}) // semi-structured path: v:key
+			i++
 		case c == ':' && i+1 < len(src) && src[i+1] != ':' && isIdentChar(src[i+1]):
 			j := i + 1
 			for j < len(src) && isIdentChar(src[j]) {
@@ -263,6 +267,10 @@ const tsExpr = "(strftime('%Y-%m-%d %H:%M:%f','now')||'000000')"
 func rewriteExpr(toks []token, e env) ([]token, bool) {
 	history := false
 	out := make([]token, 0, len(toks))
+	// grpStart..grpEnd is the last multi-token rewrite in out, so a
+	// following :: cast takes all of it as its operand.
+	grpStart, grpEnd := -1, -1
+	group := func(before int) { grpStart, grpEnd = before, len(out) }
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		u := t.up()
@@ -279,7 +287,9 @@ func rewriteExpr(toks []token, e env) ([]token, bool) {
 			if end > 0 && inner > 0 {
 				args, h := rewriteExpr(toks[i+4:inner], e)
 				if g, ok := generatorSource(args); ok {
+					before := len(out)
 					out, history, i = append(out, g...), history || h, end
+					group(before)
 					continue
 				}
 			}
@@ -294,7 +304,9 @@ func rewriteExpr(toks []token, e env) ([]token, bool) {
 				break
 			}
 			operand, h := rewriteExpr(inner[:as], e)
+			before := len(out)
 			out, history, i = append(out, castExpr(operand, mapType(inner[as+1:]))...), history || h, end
+			group(before)
 			continue
 		case nextParen && funcRewriteFor(u) != nil:
 			end := matchParen(toks, i+1)
@@ -307,7 +319,9 @@ func rewriteExpr(toks []token, e env) ([]token, bool) {
 				args = splitTop(inner)
 			}
 			if repl, ok := funcRewriteFor(u)(args); ok {
+				before := len(out)
 				out, history, i = append(out, repl...), history || h, end
+				group(before)
 				continue
 			}
 		case u == "TABLE" && nextParen && isHistoryRef(toks, i+2):
@@ -350,6 +364,16 @@ func rewriteExpr(toks []token, e env) ([]token, bool) {
 			out = append(out, *currentFunc(u, e))
 			i += 2
 			continue
+		case t.is(":") && len(out) > 0 && i+1 < len(toks) && isName(toks[i+1]):
+			out, i = rewritePath(out, toks, i)
+			group(len(out) - 1)
+			continue
+		case u == "OBJECT_CONSTRUCT" && nextParen:
+			t.text = "json_object"
+		case u == "ARRAY_CONSTRUCT" && nextParen:
+			t.text = "json_array"
+		case u == "ARRAY_SIZE" && nextParen:
+			t.text = "json_array_length"
 		case u == "IFF" && nextParen:
 			t.text = "iif"
 		case u == "NVL" && nextParen:
@@ -357,7 +381,15 @@ func rewriteExpr(toks []token, e env) ([]token, bool) {
 		case u == "ILIKE":
 			t.text = "LIKE"
 		case t.is("::"):
-			out, i = rewriteCast(out, toks, i)
+			gs := -1
+			if grpEnd == len(out) {
+				gs = grpStart
+			}
+			var start int
+			out, i, start = rewriteCast(out, toks, i, gs)
+			if start >= 0 {
+				group(start)
+			}
 			continue
 		case (t.kind == tkIdent || t.kind == tkQuoted) && i+4 < len(toks) && toks[i+1].is(".") &&
 			isName(toks[i+2]) && toks[i+3].is(".") && isName(toks[i+4]):
@@ -419,9 +451,9 @@ func currentFunc(u string, e env) *token {
 
 // rewriteCast turns operand::TYPE into CAST(operand AS TYPE) (or just the
 // operand for semi-structured types). i points at the :: token.
-func rewriteCast(out, toks []token, i int) ([]token, int) {
+func rewriteCast(out, toks []token, i, groupStart int) ([]token, int, int) {
 	if i+1 >= len(toks) || len(out) == 0 {
-		return append(out, toks[i]), i
+		return append(out, toks[i]), i, -1
 	}
 	typEnd := i + 1
 	if typEnd+1 < len(toks) && toks[typEnd+1].is("(") {
@@ -432,7 +464,9 @@ func rewriteCast(out, toks []token, i int) ([]token, int) {
 	typ := mapType(toks[i+1 : typEnd+1])
 	// find where the operand starts in out
 	start := len(out) - 1
-	if out[start].is(")") {
+	if groupStart >= 0 {
+		start = groupStart
+	} else if out[start].is(")") {
 		depth := 0
 		for ; start >= 0; start-- {
 			if out[start].is(")") {
@@ -448,15 +482,40 @@ func rewriteCast(out, toks []token, i int) ([]token, int) {
 			start--
 		}
 	}
-	for start >= 2 && out[start-1].is(".") && isName(out[start-2]) {
+	for groupStart < 0 && start >= 2 && out[start-1].is(".") && isName(out[start-2]) {
 		start -= 2
 	}
 	if start < 0 {
-		return append(out, toks[i]), i
+		return append(out, toks[i]), i, -1
 	}
 	operand := append([]token(nil), out[start:]...)
 	out = append(out[:start], castExpr(operand, typ)...)
-	return out, typEnd
+	return out, typEnd, start
+}
+
+// rewritePath turns v:a.b (Snowflake semi-structured access) into
+// json_extract(v, '$.a.b'). i points at the ':' token.
+func rewritePath(out, toks []token, i int) ([]token, int) {
+	start := len(out) - 1
+	for start >= 2 && out[start-1].is(".") && isName(out[start-2]) {
+		start -= 2
+	}
+	path := "$"
+	j := i + 1
+	for j < len(toks) && isName(toks[j]) {
+		key := toks[j].text
+		if toks[j].kind == tkQuoted {
+			key = unquote(toks[j])
+		}
+		path += "." + key
+		if j+2 < len(toks) && toks[j+1].is(".") && isName(toks[j+2]) {
+			j += 2
+			continue
+		}
+		break
+	}
+	expr := "json_extract(" + render(out[start:]) + ", " + sqliteQuote(path) + ")"
+	return append(out[:start], raw(expr)), j
 }
 
 // mapType maps a Snowflake column type (name plus optional arguments) to the

@@ -32,6 +32,10 @@ func TestTranslate(t *testing.T) {
 		{"generator", "INSERT INTO T SELECT SEQ8() + 1, UNIFORM(1, 10, RANDOM()), RANDSTR(5, RANDOM()) FROM TABLE(GENERATOR(ROWCOUNT => 3))",
 			[]string{"INSERT INTO T SELECT (row_number() OVER () - 1) + 1, (CAST(1 AS INTEGER) + abs(random()) % (CAST(10 AS INTEGER) - CAST(1 AS INTEGER) + 1)), " +
 				"substr(hex(randomblob(5)), 1, 5) FROM (WITH RECURSIVE sfserver_gen(SEQ) AS (SELECT 0 UNION ALL SELECT SEQ + 1 FROM sfserver_gen WHERE SEQ + 1 < 3) SELECT SEQ FROM sfserver_gen)"}, typeInsert},
+		{"semi-structured", "SELECT t.PAYLOAD:run.id::STRING, OBJECT_CONSTRUCT('a', 1) FROM t WHERE x = :name",
+			[]string{"SELECT CAST(json_extract(t.PAYLOAD, '$.run.id') AS TEXT), json_object('a', 1) FROM t WHERE x = :name"}, typeSelect},
+		{"cast of a rewritten call", "SELECT DATEADD(day, 1, d)::DATE, f(x)::INT::VARCHAR FROM t",
+			[]string{"SELECT date((strftime('%Y-%m-%d %H:%M:%f', d, printf('%+d days', 1))||'000000')), CAST(CAST(f(x) AS INTEGER) AS TEXT) FROM t"}, typeSelect},
 		{"iff nvl ilike", "SELECT IFF(a, 1, 2), NVL(b, 0) FROM t WHERE c ILIKE 'x%'", []string{"SELECT iif(a, 1, 2), ifnull(b, 0) FROM t WHERE c LIKE 'x%'"}, typeSelect},
 		{"query history function", "SELECT QUERY_ID FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY(RESULT_LIMIT => 10000)) WHERE QUERY_ID IN (?, ?)",
 			[]string{"SELECT QUERY_ID FROM (SELECT " + historySelectList() + " FROM temp.sfserver_query_history) WHERE QUERY_ID IN (?, ?)"}, typeSelect},
