@@ -233,3 +233,89 @@ func generatorSource(args []token) ([]token, bool) {
 	}
 	return nil, false
 }
+
+// rewriteCast turns operand::TYPE into CAST(operand AS TYPE) (or just the
+// operand for semi-structured types). i points at the :: token.
+func rewriteCast(out, toks []token, i, groupStart int) ([]token, int, int) {
+	if i+1 >= len(toks) || len(out) == 0 {
+		return append(out, toks[i]), i, -1
+	}
+	typEnd := i + 1
+	if typEnd+1 < len(toks) && toks[typEnd+1].is("(") {
+		if m := matchParen(toks, typEnd+1); m > 0 {
+			typEnd = m
+		}
+	}
+	typ := mapType(toks[i+1 : typEnd+1])
+	// find where the operand starts in out
+	start := len(out) - 1
+	if groupStart >= 0 {
+		start = groupStart
+	} else if out[start].is(")") {
+		depth := 0
+		for ; start >= 0; start-- {
+			if out[start].is(")") {
+				depth++
+			} else if out[start].is("(") {
+				depth--
+				if depth == 0 {
+					break
+				}
+			}
+		}
+		if start > 0 && out[start-1].kind == tkIdent {
+			start--
+		}
+	}
+	for groupStart < 0 && start >= 2 && out[start-1].is(".") && isName(out[start-2]) {
+		start -= 2
+	}
+	if start < 0 {
+		return append(out, toks[i]), i, -1
+	}
+	operand := append([]token(nil), out[start:]...)
+	out = append(out[:start], castExpr(operand, typ)...)
+	return out, typEnd, start
+}
+
+// rewritePath turns v:a.b (Snowflake semi-structured access) into
+// json_extract(v, '$.a.b'). i points at the ':' token.
+func rewritePath(out, toks []token, i int) ([]token, int) {
+	start := len(out) - 1
+	for start >= 2 && out[start-1].is(".") && isName(out[start-2]) {
+		start -= 2
+	}
+	path := "$"
+	j := i + 1
+	for j < len(toks) && isName(toks[j]) {
+		key := toks[j].text
+		if toks[j].kind == tkQuoted {
+			key = unquote(toks[j])
+		}
+		path += "." + key
+		if j+2 < len(toks) && toks[j+1].is(".") && isName(toks[j+2]) {
+			j += 2
+			continue
+		}
+		break
+	}
+	expr := "json_extract(" + render(out[start:]) + ", " + sqliteQuote(path) + ")"
+	return append(out[:start], raw(expr)), j
+}
+
+// mapType maps a Snowflake column type (name plus optional arguments) to the
+// type declared in SQLite. Names are kept where SQLite's type affinity is
+// right, so the declared type still tells the server which Snowflake type to
+// report; the few whose affinity would be wrong are renamed.
+func mapType(typ []token) []token {
+	if len(typ) == 0 {
+		return typ
+	}
+	switch typ[0].up() {
+	case "STRING", "NVARCHAR2", "VARCHAR2":
+		return append([]token{{tkIdent, "TEXT"}}, typ[1:]...)
+	case "TIMESTAMP", "DATETIME":
+		return append([]token{{tkIdent, "TIMESTAMP_NTZ"}}, typ[1:]...)
+	}
+	return typ
+}
