@@ -63,7 +63,7 @@ scenario "small" {
   }
   warmup {
     duration    = "150ms"
-    connections = 2
+    connections = 4
   }
 %[2]s
 %[3]s
@@ -109,8 +109,8 @@ func newFixture(t *testing.T, phase, extra string) *fixture {
 // fastOptions are Options with short control-plane intervals for tests.
 func (f *fixture) fastOptions(t *testing.T) Options {
 	return Options{Store: f.st, Logger: hclog.NewNullLogger(), HeartbeatEvery: 100 * time.Millisecond,
-		PollEvery: 10 * time.Millisecond, StaleAfter: time.Second, DeadAfter: 3 * time.Second,
-		JoinTimeout: 10 * time.Second, DrainTimeout: 2 * time.Second}
+		PollEvery: 10 * time.Millisecond, StaleAfter: 2 * time.Second, DeadAfter: 5 * time.Second,
+		JoinTimeout: 20 * time.Second, DrainTimeout: 5 * time.Second}
 }
 
 // recordingHook keeps every state change.
@@ -146,6 +146,9 @@ type allValues struct {
 	mu sync.Mutex
 	h  *hdr.Histogram
 	n  map[string]int64 // operations by phase
+
+	inserts, errors int64 // warmup included
+	firstErr        string
 }
 
 func newAllValues() *allValues { return &allValues{h: histogram.New(), n: map[string]int64{}} }
@@ -153,6 +156,15 @@ func newAllValues() *allValues { return &allValues{h: histogram.New(), n: map[st
 func (a *allValues) Offer(r executor.Record) bool {
 	a.mu.Lock()
 	a.n[r.Phase]++
+	if r.Kind == dsl.KindInsert && r.Success {
+		a.inserts++
+	}
+	if !r.Success {
+		a.errors++
+		if a.firstErr == "" {
+			a.firstErr = r.ErrorMessage
+		}
+	}
 	if !r.Warmup {
 		v, _ := histogram.Clamp(r.LatencyUS)
 		a.h.RecordValue(v)

@@ -96,7 +96,7 @@ func (w *worker) follow(ctx context.Context) error {
 				case store.EventStop:
 					var p stopPayload
 					_ = decodeJSON(ev.Payload, &p)
-					stopping, stopRead = true, true
+					stopping = true // keep reading: a hard STOP may follow
 					final = childStatus(p.Reason)
 					if p.Hard {
 						hard()

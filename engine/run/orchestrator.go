@@ -44,6 +44,9 @@ type Options struct {
 
 	// workerCtx lets tests derive a worker's context (to kill it).
 	workerCtx func(group int, ctx context.Context) context.Context
+	// openTarget and workerOpenTarget replace target.Open for the
+	// orchestrator and the in-process workers in tests (no-op databases).
+	openTarget, workerOpenTarget func(*dsl.Connection) (*target.DB, error)
 }
 
 func (o *Options) defaults() {
@@ -69,6 +72,12 @@ func (o *Options) defaults() {
 	set(&o.DrainTimeout, DefaultDrainTimeout)
 	if o.HardStop == nil {
 		o.HardStop = context.Background()
+	}
+	if o.openTarget == nil {
+		o.openTarget = target.Open
+	}
+	if o.workerOpenTarget == nil {
+		o.workerOpenTarget = o.openTarget
 	}
 }
 
@@ -440,7 +449,7 @@ func (o *orch) target(tmplName string) (*target.DB, error) {
 	if db := o.dbs[t.Connection]; db != nil {
 		return db, nil
 	}
-	db, err := target.Open(o.cfg.Connections[t.Connection])
+	db, err := o.opts.openTarget(o.cfg.Connections[t.Connection])
 	if err != nil {
 		return nil, err
 	}

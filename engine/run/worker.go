@@ -43,6 +43,8 @@ type WorkerOptions struct {
 	// ends (see executor.Env.CancelInFlight).
 	CancelInFlight bool
 	Sink           SinkFactory // nil: no per-operation records
+
+	openTarget func(*dsl.Connection) (*target.DB, error) // tests: replaces target.Open
 }
 
 func (o *WorkerOptions) defaults() {
@@ -66,6 +68,9 @@ func (o *WorkerOptions) defaults() {
 	}
 	if o.DrainTimeout <= 0 {
 		o.DrainTimeout = DefaultDrainTimeout
+	}
+	if o.openTarget == nil {
+		o.openTarget = target.Open
 	}
 }
 
@@ -200,7 +205,7 @@ func (w *worker) target(ctx context.Context, t *dsl.Template) (*target.DB, error
 	if c == nil {
 		return nil, fmt.Errorf("template %q: connection %q is not declared", t.Name, t.Connection)
 	}
-	db, err := target.Open(c)
+	db, err := w.opts.openTarget(c)
 	if err != nil {
 		return nil, err
 	}

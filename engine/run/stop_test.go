@@ -1,0 +1,344 @@
+package run
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/dialect"
+	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/target"
+	"github.com/flakebench/fbctl/internal/noopdb"
+)
+
+const longPhase = `
+  phase "steady" {
+    duration    = "30s"
+    connections = 4
+    workers     = 2
+  }
+`
+
+func TestFailingThresholdIsReported(t *testing.T) {
+	f := newFixture(t, closedPhase, `
+  threshold "impossible_p99" {
+    metric = "p99"
+    query  = "get"
+    below  = 0.0001
+  }
+  threshold "ok_errors" {
+    metric = "error_rate"
+    below  = 0.5
+  }
+  threshold "absurd_qps" {
+    metric = "qps"
+    phase  = "steady"
+    above  = 1e12
+  }
+`)
+	out, err := Apply(context.Background(), f.plan, f.cfg, f.fastOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != store.RunCompleted || !out.ThresholdsFailed() {
+		t.Fatalf("status %s (%s), thresholds %+v", out.Status, out.FailureReason, out.Thresholds)
+	}
+	got := map[string]ThresholdResult{}
+	for _, r := range out.Thresholds {
+		got[r.Name] = r
+	}
+	if r := got["impossible_p99"]; r.Passed || r.Actual <= 0 || r.Query != "get" || r.Op != "below" {
+		t.Fatalf("p99 threshold %+v", r)
+	}
+	if r := got["ok_errors"]; !r.Passed {
+		t.Fatalf("error_rate threshold %+v", r)
+	}
+	if r := got["absurd_qps"]; r.Passed || r.Actual <= 0 || r.Actual != out.Phases[0].QPS {
+		t.Fatalf("qps threshold %+v (phase qps %v)", r, out.Phases[0].QPS)
+	}
+}
+
+// cancelWhen cancels when the hook sees the phase running.
+type cancelWhen struct {
+	NopHook
+	phase  string
+	after  time.Duration
+	cancel func()
+	once   sync.Once
+}
+
+func (c *cancelWhen) StateChanged(s StateChange) {
+	if s.Phase == c.phase {
+		c.once.Do(func() { time.AfterFunc(c.after, c.cancel) })
+	}
+}
+
+func TestCancelKeepsWhatWasMeasured(t *testing.T) {
+	f := newFixture(t, longPhase, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := f.fastOptions(t)
+	opts.Hook = &cancelWhen{phase: "steady", after: 400 * time.Millisecond, cancel: cancel}
+	start := time.Now()
+	out, err := Apply(ctx, f.plan, f.cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != store.RunCancelled {
+		t.Fatalf("status %s: %s", out.Status, out.FailureReason)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("a cancelled 30 s phase took %s", took)
+	}
+	run, err := f.st.GetRun(context.Background(), out.RunID)
+	if err != nil || run.Status != store.RunCancelled {
+		t.Fatalf("RUN_STATUS %s, %v", run.Status, err)
+	}
+	rows, err := f.st.ListResults(context.Background(), out.RunID)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("%d result rows, %v", len(rows), err)
+	}
+	var sum int64
+	for _, c := range rows[1:] {
+		if c.Status != string(store.RunCancelled) {
+			t.Fatalf("child %s status %s", c.TestID, c.Status)
+		}
+		sum += c.Total
+	}
+	if rows[0].Total == 0 || rows[0].Total != sum || rows[0].Status != string(store.RunCancelled) {
+		t.Fatalf("parent total %d (children %d), status %s", rows[0].Total, sum, rows[0].Status)
+	}
+	// Teardown still ran after a first Ctrl-C.
+	db, _ := sql.Open("sqlite", f.target)
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name = 'TORN_DOWN'").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("teardown after cancel: %d, %v", n, err)
+	}
+}
+
+// noopTargets opens no-op databases; with stallAfter > 0 they hang for an
+// hour from their stallAfter-th operation, and stalled reports when every
+// one opened so far has reached it.
+type noopTargets struct {
+	stallAfter int64
+	mu         sync.Mutex
+	conns      []*noopdb.Connector
+}
+
+func (n *noopTargets) open(c *dsl.Connection) (*target.DB, error) {
+	cn := noopdb.NewConnector(noopdb.Options{Latency: 200 * time.Microsecond, StallAfterOps: n.stallAfter, StallFor: time.Hour})
+	n.mu.Lock()
+	n.conns = append(n.conns, cn)
+	n.mu.Unlock()
+	return &target.DB{DB: noopdb.OpenConnector(cn), Dialect: dialect.SQLite{}, Key: c.Key()}, nil
+}
+
+func (n *noopTargets) stalled(want int) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.conns) < want {
+		return false
+	}
+	for _, c := range n.conns {
+		if c.Ops() < n.stallAfter {
+			return false
+		}
+	}
+	return true
+}
+
+func TestHardStopDuringStallStillRecordsCancelled(t *testing.T) {
+	f := newFixture(t, longPhase, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hard, hardStop := context.WithCancel(context.Background())
+	defer hardStop()
+	workers := &noopTargets{stallAfter: 1600} // the warmup does at most 2 × 150 ms ÷ 200 µs = 1500: the steady phase hangs
+	opts := f.fastOptions(t)
+	opts.openTarget = (&noopTargets{}).open
+	opts.workerOpenTarget = workers.open
+	opts.DrainTimeout = time.Hour // only the hard stop can end the drain
+	opts.HardStop = hard
+	go func() {
+		for !workers.stalled(2) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel() // first Ctrl-C: the drain waits for operations that never end
+		time.Sleep(300 * time.Millisecond)
+		hardStop() // second Ctrl-C
+	}()
+	out, err := Apply(ctx, f.plan, f.cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != store.RunCancelled || !strings.Contains(out.FailureReason, "hard stop") {
+		workers.mu.Lock()
+		for _, c := range workers.conns {
+			t.Logf("worker target: %d operations", c.Ops())
+		}
+		workers.mu.Unlock()
+		t.Fatalf("status %s: %s", out.Status, out.FailureReason)
+	}
+	if len(out.Children) != 2 || out.Parent.Total == 0 {
+		t.Fatalf("%d child rows, parent total %d", len(out.Children), out.Parent.Total)
+	}
+	for _, c := range out.Children {
+		if c.Status != string(store.RunCancelled) || c.Total == 0 {
+			t.Fatalf("child %s: %s, %d operations", c.TestID, c.Status, c.Total)
+		}
+	}
+}
+
+func TestDeadWorkerFailsTheRun(t *testing.T) {
+	f := newFixture(t, longPhase, "")
+	opts := f.fastOptions(t)
+	opts.DeadAfter = 2 * time.Second
+	killed := make(chan struct{})
+	opts.workerCtx = func(group int, ctx context.Context) context.Context {
+		if group != 1 {
+			return ctx
+		}
+		c, kill := context.WithCancel(ctx)
+		time.AfterFunc(600*time.Millisecond, func() { kill(); close(killed) })
+		return c
+	}
+	start := time.Now()
+	out, err := Apply(context.Background(), f.plan, f.cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-killed
+	if out.Status != store.RunFailed || !strings.Contains(out.FailureReason, "worker-1") || !strings.Contains(out.FailureReason, "no heartbeat") {
+		t.Fatalf("status %s: %q", out.Status, out.FailureReason)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("the run hung for %s with a dead worker", took)
+	}
+	hbs, err := f.st.ListHeartbeats(context.Background(), out.RunID)
+	if err != nil || len(hbs) != 2 || hbs[1].Status != store.WorkerDead || hbs[0].Status != store.WorkerCompleted {
+		t.Fatalf("heartbeats %+v, %v", hbs, err)
+	}
+	run, _ := f.st.GetRun(context.Background(), out.RunID)
+	if run.Status != store.RunFailed || !strings.Contains(run.FailureReason, "worker-1") {
+		t.Fatalf("RUN_STATUS %s %q", run.Status, run.FailureReason)
+	}
+}
+
+func TestExternalWorkersJoin(t *testing.T) {
+	f := newFixture(t, closedPhase, passingThreshold)
+	opts := f.fastOptions(t)
+	opts.Launch = LaunchExternal
+	opts.RunID = store.NewID()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			// Wait for the run to exist, as `fbctl worker -run` retries.
+			for {
+				if _, err := f.st.GetRun(ctx, opts.RunID); err == nil {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			errs[i] = JoinWorker(ctx, opts.RunID, WorkerOptions{Store: f.st, Config: f.cfg, WorkerID: []string{"host-a", "host-b"}[i],
+				HeartbeatEvery: opts.HeartbeatEvery, PollEvery: opts.PollEvery})
+		})
+	}
+	out, err := Apply(ctx, f.plan, f.cfg, opts)
+	wg.Wait()
+	if err != nil || errs[0] != nil || errs[1] != nil {
+		t.Fatalf("apply %v, workers %v", err, errs)
+	}
+	if out.Status != store.RunCompleted || len(out.Children) != 2 {
+		t.Fatalf("status %s (%s), %d children", out.Status, out.FailureReason, len(out.Children))
+	}
+	ids := map[string]bool{}
+	for _, c := range out.Children {
+		ids[c.WorkerID] = true
+		if c.Total == 0 {
+			t.Fatalf("worker %s measured nothing", c.WorkerID)
+		}
+	}
+	if !ids["host-a"] || !ids["host-b"] {
+		t.Fatalf("children %v", ids)
+	}
+	// A third worker finds no free group.
+	err = JoinWorker(ctx, opts.RunID, WorkerOptions{Store: f.st, Config: f.cfg, WorkerID: "late"})
+	if err == nil {
+		t.Fatal("a worker joined a finished run")
+	}
+}
+
+func TestExternalJoinTimeout(t *testing.T) {
+	f := newFixture(t, closedPhase, "")
+	opts := f.fastOptions(t)
+	opts.Launch = LaunchExternal
+	opts.JoinTimeout = 300 * time.Millisecond
+	out, err := Apply(context.Background(), f.plan, f.cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != store.RunFailed || !strings.Contains(out.FailureReason, "only 0 of 2 planned workers joined") ||
+		!strings.Contains(out.FailureReason, "fbctl worker -run "+out.RunID) {
+		t.Fatalf("status %s: %q", out.Status, out.FailureReason)
+	}
+}
+
+func TestWorkerRefusesDifferentTemplate(t *testing.T) {
+	f := newFixture(t, closedPhase, "")
+	opts := f.fastOptions(t)
+	opts.Launch = LaunchExternal
+	opts.RunID = store.NewID()
+	opts.JoinTimeout = 5 * time.Second
+	other := newFixture(t, closedPhase, "")
+	other.cfg.Templates["kv"].Queries["get"].SQL = "SELECT v FROM KV WHERE k = ? LIMIT 1"
+	errc := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := f.st.GetRun(context.Background(), opts.RunID); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		errc <- JoinWorker(context.Background(), opts.RunID, WorkerOptions{Store: f.st, Config: other.cfg, HeartbeatEvery: opts.HeartbeatEvery})
+	}()
+	out, err := Apply(context.Background(), f.plan, f.cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	werr := <-errc
+	if werr == nil || !strings.Contains(werr.Error(), "differs from the run's plan") {
+		t.Fatalf("worker error %v", werr)
+	}
+	if out.Status != store.RunFailed || !strings.Contains(out.FailureReason, "differs from the run's plan") {
+		t.Fatalf("status %s: %q", out.Status, out.FailureReason)
+	}
+}
+
+func TestCheckHealth(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	hb := func(id string, st store.WorkerStatus, age time.Duration) store.Heartbeat {
+		return store.Heartbeat{WorkerID: id, Status: st, LastHeartbeat: now.Add(-age)}
+	}
+	h := checkHealth([]store.Heartbeat{
+		hb("fresh", store.WorkerRunning, time.Second),
+		hb("ready", store.WorkerReady, 0),
+		hb("stale", store.WorkerRunning, 40*time.Second),
+		hb("dead", store.WorkerRunning, 61*time.Second),
+		hb("done", store.WorkerCompleted, time.Hour),
+		hb("failed", store.WorkerDead, 0),
+	}, now, DefaultStaleAfter, DefaultDeadAfter)
+	if h.alive != 2 || h.stale != 1 || h.ready != 1 || len(h.dead) != 1 || h.dead[0].WorkerID != "dead" ||
+		len(h.failed) != 1 || h.failed[0].WorkerID != "failed" {
+		t.Fatalf("health %+v", h)
+	}
+}
+
+var _ = errors.New
