@@ -337,11 +337,10 @@ func (w *worker) recorder(t *dsl.Template) *executor.Recorder {
 		q := t.Queries[name]
 		qs[i] = executor.QueryInfo{Name: name, Kind: q.Kind, Write: q.IsWrite()}
 	}
-	var sink executor.Sink
-	if w.opts.Sink != nil {
-		sink = w.opts.Sink(w.runID, w.id, w.group, ChildTestID(w.runID, w.group))
+	if w.sink == nil && w.opts.Sink != nil {
+		w.sink = w.opts.Sink(w.runID, w.id, w.group, ChildTestID(w.runID, w.group))
 	}
-	r := executor.NewRecorder(w.reg, qs, executor.RecorderOptions{Sink: sink})
+	r := executor.NewRecorder(w.reg, qs, executor.RecorderOptions{Sink: w.sink})
 	w.recs[t.Name] = r
 	return r
 }

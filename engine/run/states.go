@@ -98,11 +98,12 @@ type StateChange struct {
 	At        time.Time       // UTC
 }
 
-// Progress is the run's view once a second while a phase runs, summed over
-// workers. Operations, Errors and Dropped are cumulative within the phase;
-// OpsPerSec is over the last second. P50US and P99US are the interval
-// values of the busiest worker's latest snapshot weighted over workers
-// (approximate: the exact merge is done once, for results).
+// Progress is the run's view about once a second while a node runs,
+// from the workers' latest metrics snapshots. Operations, Errors and
+// Dropped are cumulative within the phase, summed over workers; OpsPerSec
+// is the sum of the workers' last-interval rates. P50US is the workers'
+// interval p50 weighted by their rates and P99US the highest worker p99:
+// live approximations (results merge the histograms exactly).
 type Progress struct {
 	RunID           string
 	Phase           string

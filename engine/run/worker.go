@@ -19,7 +19,10 @@ import (
 	"github.com/flakebench/fbctl/engine/target"
 )
 
-// SinkFactory returns the per-operation sink of one worker (nil: none).
+// SinkFactory returns the per-operation sink of one worker (nil: none). It
+// is called once per worker, before its first operation; testID is the
+// worker's child TEST_ID for QUERY_EXECUTIONS rows. Records of every node,
+// warmup included (Record.Warmup), go to it.
 type SinkFactory func(runID, workerID string, group int, testID string) executor.Sink
 
 // WorkerOptions configure a worker (JoinWorker, and the in-process
@@ -144,6 +147,7 @@ type worker struct {
 	recs      map[string]*executor.Recorder // by template
 	dbs       map[string]*target.DB         // by connection key
 	pools     map[string]map[string][]any
+	sink      executor.Sink // from opts.Sink, one per worker
 
 	hbMu sync.Mutex // serialises heartbeat writes with state changes
 
