@@ -159,6 +159,14 @@ func TestInsertKeysNeverCollideAcrossWorkersAndConnections(t *testing.T) {
 	if all.inserts == 0 || out.Parent.Writes == 0 {
 		t.Fatal("no insert ran")
 	}
+	// Four workers' histograms merge to exactly the percentiles of one
+	// histogram fed every measured operation.
+	one := histogram.Summarize(all.h)
+	p := out.Parent
+	if one.Count != p.Total || p.P50US != one.P50 || p.P90US != one.P90 || p.P95US != one.P95 || p.P99US != one.P99 ||
+		p.P999US != one.P999 || p.MaxUS != one.Max {
+		t.Fatalf("merged %d ops %d/%d/%d/%d/%d/%d, one histogram %+v", p.Total, p.P50US, p.P90US, p.P95US, p.P99US, p.P999US, p.MaxUS, one)
+	}
 	db, err := sql.Open("sqlite", f.target)
 	if err != nil {
 		t.Fatal(err)
