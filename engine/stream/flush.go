@@ -101,7 +101,7 @@ func (s *Streamer) loop(ctx context.Context) error {
 // drainJournalLive writes journal batches while the buffer has room to
 // wait (fewer than FlushRows records).
 func (s *Streamer) drainJournalLive(ctx context.Context) error {
-	for len(s.batch) == 0 && s.journal.pending.Load() > 0 && len(s.buf) < s.opts.FlushRows {
+	for len(s.batch) == 0 && s.journal.pending.Load() > 0 && s.buf.len() < s.opts.FlushRows {
 		select {
 		case <-s.closing:
 			return errClosing
@@ -124,12 +124,19 @@ func (s *Streamer) drainJournalLive(ctx context.Context) error {
 func (s *Streamer) journalLoop() {
 	defer close(s.journalDone)
 	batch := make([]slot, 0, spillBatch)
+	tick := time.NewTicker(max(s.opts.FlushEvery/10, time.Millisecond))
+	defer tick.Stop()
 	for {
-		select {
-		case sl := <-s.spill:
-			batch = append(batch[:0], sl)
-			batch = takeAll(s.spill, batch, spillBatch)
+		for {
+			batch = s.spill.popInto(batch[:0], spillBatch)
+			if len(batch) == 0 {
+				break
+			}
 			s.toJournal(batch)
+		}
+		select {
+		case <-s.spillWake:
+		case <-tick.C: // a push that lost the race with an empty check
 		case <-s.journalStop:
 			s.spillToJournal(batch)
 			return
@@ -140,7 +147,7 @@ func (s *Streamer) journalLoop() {
 // spillToJournal empties the spill queue into the journal.
 func (s *Streamer) spillToJournal(batch []slot) {
 	for {
-		batch = takeAll(s.spill, batch[:0], spillBatch)
+		batch = s.spill.popInto(batch[:0], spillBatch)
 		if len(batch) == 0 {
 			return
 		}
@@ -157,25 +164,13 @@ func (s *Streamer) toJournal(b []slot) {
 	s.fromSpill.Add(int64(len(b)))
 }
 
-func takeAll(c chan slot, dst []slot, max int) []slot {
-	for len(dst) < max {
-		select {
-		case sl := <-c:
-			dst = append(dst, sl)
-		default:
-			return dst
-		}
-	}
-	return dst
-}
-
 // fillFromBuf tops up a batch of buffered records.
 func (s *Streamer) fillFromBuf() {
 	if s.batchJournal {
 		return
 	}
 	n := len(s.batch)
-	s.batch = takeAll(s.buf, s.batch, s.opts.FlushRows)
+	s.batch = s.buf.popInto(s.batch, s.opts.FlushRows)
 	if d := len(s.batch) - n; d > 0 {
 		s.fromBuf.Add(int64(d))
 		s.inHand.Store(int64(len(s.batch)))
@@ -353,7 +348,7 @@ func (s *Streamer) Close(ctx context.Context) (Final, error) {
 	}
 	s.spillToJournal(make([]slot, 0, spillBatch))
 
-	pending := int64(len(s.buf)+len(s.batch)) + s.journal.pending.Load()
+	pending := int64(s.buf.len()+len(s.batch)) + s.journal.pending.Load()
 	batches := math.Ceil(float64(pending) / float64(s.opts.FlushRows))
 	s.statMu.Lock()
 	p99 := time.Duration(s.flushLat.ValueAtQuantile(99)) * time.Microsecond

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +45,7 @@ type Options struct {
 	FlushEvery time.Duration // write at least this often (5 s)
 	FlushRows  int           // or as soon as this many records wait (1000)
 	BufferRows int           // in-memory buffer capacity (4 × FlushRows)
-	SpillRows  int           // spill queue capacity (BufferRows)
+	SpillRows  int           // spill queue capacity (4 × BufferRows)
 	JournalDir string        // spill journal directory (os.TempDir())
 
 	// RetryBudget is how long the store may refuse every write before Run
@@ -92,9 +93,10 @@ type Streamer struct {
 
 	rate atomic.Pointer[rateState]
 
-	buf   chan slot // the bounded buffer
-	spill chan slot // overflow, serviced by the journal goroutine
-	wake  chan struct{}
+	buf       *ring         // the bounded buffer
+	spill     *ring         // overflow, serviced by the journal goroutine
+	wake      chan struct{} // buf holds FlushRows records
+	spillWake chan struct{} // spill holds records
 
 	// Counters. Offered is derived: every Offer ends in exactly one of
 	// sampledOut, dropped, late or a queue.
@@ -157,8 +159,10 @@ func New(opts Options) *Streamer {
 	}
 	opts.BufferRows = max(opts.BufferRows, opts.FlushRows)
 	if opts.SpillRows <= 0 {
-		opts.SpillRows = opts.BufferRows
+		opts.SpillRows = 4 * opts.BufferRows
 	}
+	opts.BufferRows = newRingSize(opts.BufferRows)
+	opts.SpillRows = newRingSize(opts.SpillRows)
 	if opts.RetryBudget <= 0 {
 		opts.RetryBudget = DefaultRetryBudget
 	}
@@ -179,9 +183,10 @@ func New(opts Options) *Streamer {
 		opts:      opts,
 		log:       log.Named("stream").With("worker", opts.WorkerID),
 		idPrefix:  opts.RunID + "-" + opts.WorkerID + "-",
-		buf:       make(chan slot, opts.BufferRows),
-		spill:     make(chan slot, opts.SpillRows),
+		buf:       newRing(opts.BufferRows),
+		spill:     newRing(opts.SpillRows),
 		wake:      make(chan struct{}, 1),
+		spillWake: make(chan struct{}, 1),
 		journal:   newJournal(opts.JournalDir, fmt.Sprintf("fbctl-%s-%s.journal", safeName(opts.RunID), safeName(opts.WorkerID))),
 		flushLat:  hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 2),
 		closing:   make(chan struct{}),
@@ -264,25 +269,40 @@ func (s *Streamer) Offer(r executor.Record) bool {
 		s.late.Add(1)
 		return false
 	}
-	select {
-	case s.buf <- slot{rec: r, weight: w}:
-		if len(s.buf) >= s.opts.FlushRows {
+	sl := slot{rec: r, weight: w}
+	if s.buf.push(&sl) {
+		if n := s.buf.len(); n >= s.opts.FlushRows {
+			if len(s.wake) == 0 {
+				select {
+				case s.wake <- struct{}{}:
+				default:
+				}
+			}
+			if n >= s.buf.cap()/2 {
+				// The flusher lags, likely starved of CPU by the workers
+				// (it was just woken onto this P): yield once, not wait.
+				runtime.Gosched()
+			}
+		}
+		return true
+	}
+	if s.spill.len() >= s.spill.cap()/2 {
+		// The journal goroutine is falling behind, likely starved of CPU
+		// by the workers: yield once (not a wait) so it can run.
+		runtime.Gosched()
+	}
+	if s.spill.push(&sl) {
+		s.spilled.Add(1)
+		if len(s.spillWake) == 0 {
 			select {
-			case s.wake <- struct{}{}:
+			case s.spillWake <- struct{}{}:
 			default:
 			}
 		}
 		return true
-	default:
 	}
-	select {
-	case s.spill <- slot{rec: r, weight: w}:
-		s.spilled.Add(1)
-		return true
-	default:
-		s.dropped.Add(1)
-		return false
-	}
+	s.dropped.Add(1)
+	return false
 }
 
 // Stats is a snapshot for the live view.
@@ -304,7 +324,7 @@ type Stats struct {
 // Stats returns a snapshot; counters are read one by one, so a snapshot
 // taken while records flow may be off by the records in motion.
 func (s *Streamer) Stats() Stats {
-	buffered := int64(len(s.buf)+len(s.spill)) + s.inHand.Load()
+	buffered := int64(s.buf.len()+s.spill.len()) + s.inHand.Load()
 	st := Stats{
 		SampledOut:     s.sampledOut.Load(),
 		SampleRate:     s.rate.Load().rate,
@@ -316,7 +336,7 @@ func (s *Streamer) Stats() Stats {
 		Flushes:        s.flushes.Load(),
 	}
 	st.Offered = s.sampledOut.Load() + s.dropped.Load() + s.late.Load() +
-		s.fromBuf.Load() + s.fromSpill.Load() + int64(len(s.buf)+len(s.spill))
+		s.fromBuf.Load() + s.fromSpill.Load() + int64(s.buf.len()+s.spill.len())
 	s.statMu.Lock()
 	st.FlushP50 = time.Duration(s.flushLat.ValueAtQuantile(50)) * time.Microsecond
 	st.FlushP99 = time.Duration(s.flushLat.ValueAtQuantile(99)) * time.Microsecond

@@ -92,7 +92,11 @@ func TestOfferNeverBlocksAndCountsOverflow(t *testing.T) {
 	w := newMemWriter()
 	o := testOptions(w, t)
 	s := New(o)
-	total := int64(o.BufferRows + o.SpillRows + 25)
+	capBuf, capSpill := s.buf.cap(), s.spill.cap()
+	if capBuf != 256 || capSpill != 512 {
+		t.Fatalf("ring capacities %d, %d: want the next powers of two", capBuf, capSpill)
+	}
+	total := int64(capBuf + capSpill + 25)
 	accepted := 0
 	for seq := int64(1); seq <= total; seq++ {
 		r, _ := gen(seq, 0)
@@ -101,11 +105,11 @@ func TestOfferNeverBlocksAndCountsOverflow(t *testing.T) {
 			accepted++
 		}
 	}
-	if accepted != o.BufferRows+o.SpillRows {
-		t.Fatalf("accepted %d, want %d", accepted, o.BufferRows+o.SpillRows)
+	if accepted != capBuf+capSpill {
+		t.Fatalf("accepted %d, want %d", accepted, capBuf+capSpill)
 	}
 	st := s.Stats()
-	if st.Dropped != 25 || st.Spilled != int64(o.SpillRows) || st.Buffered != int64(accepted) || st.Offered != total {
+	if st.Dropped != 25 || st.Spilled != int64(capSpill) || st.Buffered != int64(accepted) || st.Offered != total {
 		t.Fatalf("stats %+v", st)
 	}
 	f, err := s.Close(context.Background())
