@@ -251,11 +251,12 @@ func Delta(before, after Snapshot) []StatementDelta {
 
 func nonNeg(v int64) int64 { return max(v, 0) }
 
-// Report is the server-side statistics of one measurement window as stored
-// in the results (TEST_RESULTS.PHASE_RESULTS, member "server_stats" of the
-// phase, or of the run under TEST_RESULTS.QUERY_RESULTS "server_stats").
-// When the extension could not be read, Available is false, Reason says
-// why and nothing else is set.
+// Report is the server-side statistics of one measurement window in the
+// JSON shape stored in the results: one per measured phase as member
+// "server_stats" of its TEST_RESULTS.PHASE_RESULTS entry (snapshots taken
+// at the phase boundaries after warmup: NewReport(s0, s1), NewReport(s1,
+// s2), ...), see docs/postgres.md. When the extension could not be read,
+// Available is false, Reason says why and nothing else is set.
 type Report struct {
 	Available     bool      `json:"available"`
 	Reason        string    `json:"reason,omitempty"`
