@@ -31,7 +31,8 @@ func TestApplyInProcessTwoWorkers(t *testing.T) {
 		t.Fatalf("status %s: %s", out.Status, out.FailureReason)
 	}
 	run, err := f.st.GetRun(ctx, out.RunID)
-	if err != nil || run.Status != store.RunCompleted || run.EndTime == nil || run.MeasurementStart == nil || run.WarmupStart == nil {
+	if err != nil || run.Status != store.RunCompleted || run.EndTime == nil || run.MeasurementStart == nil || run.WarmupStart == nil ||
+		run.WorkersRegistered != 2 || run.WorkersCompleted != 2 || run.Phase != "steady" {
 		t.Fatalf("RUN_STATUS = %+v, %v", run, err)
 	}
 	rows, err := f.st.ListResults(ctx, out.RunID)

@@ -19,7 +19,10 @@
 // is `fbctl worker -run RUN_ID`: it claims a free WORKER_GROUP_ID, loads the
 // run's plan from RUN_STATUS.PLAN (which never holds a secret), checks that
 // its own scenario files (cfg, with secrets from its own environment) have
-// the plan's template hashes, and follows the run until it stops. The
+// the plan's template hashes, and follows the run until it stops. A run
+// that does not exist (yet) gives an error matching store.ErrNotFound
+// (the CLI may retry); a run whose groups are all taken,
+// store.ErrNoFreeWorkerGroup. The
 // in-process launcher (Options.Launch "in-process", the default) runs the
 // same code in goroutines, each worker with its own target pool.
 //

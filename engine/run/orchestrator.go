@@ -336,6 +336,10 @@ func (o *orch) waitWorkers(ctx context.Context, stage string, done func([]store.
 			if stage != "join" && time.Since(lastProgress) >= o.opts.HeartbeatEvery {
 				lastProgress = time.Now()
 				o.progress(h)
+				active := h.alive + h.stale
+				if err := o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{WorkersActive: &active}); err != nil {
+					o.log.Debug("workers active not recorded", "error", err)
+				}
 			}
 		}
 		select {

@@ -93,6 +93,13 @@ func (o *orch) waitStopped() {
 				o.st.SetWorkerStatus(o.bg, o.runID, hb.WorkerID, store.WorkerDead, "")
 			}
 			if h.alive+h.stale == 0 {
+				completed, active := 0, 0
+				for _, hb := range hbs {
+					if hb.Status == store.WorkerCompleted {
+						completed++
+					}
+				}
+				o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{WorkersCompleted: &completed, WorkersActive: &active})
 				return
 			}
 		}
