@@ -9,8 +9,8 @@
 // runs one engine.RunPlan (exactly what `fbctl plan` showed) and returns an
 // *Outcome: RunID, Status (COMPLETED | FAILED | CANCELLED), FailureReason,
 // the merged Parent TEST_RESULTS row, the workers' Children rows, Phases
-// and Queries summaries, Thresholds ([]ThresholdResult; Outcome.
-// ThresholdsFailed() means exit 3) and FindMax results. Apply returns an
+// and Queries summaries, Thresholds ([]ThresholdResult; when
+// out.ThresholdsFailed() the CLI exits 3) and FindMax results. Apply returns an
 // error only when the run could not be recorded; a failed or cancelled run
 // is an Outcome with its results kept.
 //
@@ -40,10 +40,10 @@
 // SET_PHASE; it waits until every worker reports READY with that node's
 // name in its heartbeat. At the end (or on a failure or Ctrl-C) it appends
 // STOP; workers drain, write their child rows and report COMPLETED. The
-// orchestrator merges the children exactly (histogram.MergeAll per key),
-// writes the parent row (TEST_ID = RUN_ID), evaluates the thresholds, runs
-// teardown (also after a failure, never after a hard stop) and records the
-// final status.
+// orchestrator runs teardown (also after a failure or a first Ctrl-C, never
+// after a hard stop; a failing teardown fails the run), merges the children
+// exactly (histogram.MergeAll per key), writes the parent row (TEST_ID =
+// RUN_ID), evaluates the thresholds and records the final status.
 //
 // Workers poll RUN_CONTROL_EVENTS (PollEvery) and re-read RUN_STATUS about
 // once a heartbeat, so a missed event is never fatal. They heartbeat every
