@@ -7,29 +7,40 @@
 //
 // Guarantees (one Streamer per worker):
 //
-//   - Offer never blocks and allocates nothing: a record is copied into a
-//     fixed-capacity channel (BufferRows). When that is full it is copied
-//     into a second fixed-capacity channel (the spill queue, SpillRows)
-//     serviced by the journal goroutine, which appends it to the journal
-//     file. Memory is bounded by BufferRows + SpillRows + one batch of
-//     FlushRows records plus one journal read buffer, whatever the store
-//     does; the backlog goes to disk.
-//   - Nothing is dropped silently. A record is lost only when both queues
-//     are full at once (the journal disk writer itself fell behind the
-//     worker by SpillRows records) or the journal file cannot be written;
-//     such records are counted (Stats.Dropped, Final.NotWritten with the
-//     reason), never hidden.
+//   - Offer never waits and allocates nothing. A record is copied into a
+//     preallocated lock-free ring (BufferRows cells; one CAS per record).
+//     When that ring is full it is copied into a second ring (the spill
+//     queue, SpillRows) that the journal goroutine appends to the journal
+//     file. When both are full the worker appends the record to the journal
+//     itself if no one holds it (sync.Mutex.TryLock; one write into the page
+//     cache). When the flusher or the journal goroutine lags (its ring is
+//     half full) Offer calls runtime.Gosched once so that a consumer starved
+//     of CPU by the workers can run; it never parks.
+//   - Memory is bounded by BufferRows + SpillRows records, one batch of
+//     FlushRows rows and one journal read buffer (1 MiB), whatever the store
+//     does; the backlog goes to disk. The journal file is truncated each
+//     time it has been drained entirely.
+//   - Nothing is dropped silently. A record is lost only when both rings are
+//     full and the journal is busy at that instant, or the journal file
+//     cannot be written. Such records are counted (Stats.Dropped) and
+//     reported by Close (Final.NotWritten and Reason).
 //   - A batch is written all-or-nothing (the store's contract) and retried
-//     with exponential backoff. A store that refuses every write for longer
-//     than RetryBudget makes Run return ErrStoreUnavailable wrapping the
-//     last error; rows already written stay.
-//   - Close writes everything (buffer, spill queue, journal) within the
-//     shutdown timeout and reports in Final what was not written and why;
-//     those rows stay in the journal file named in Final.
+//     with exponential backoff (100 ms doubling to 10 s, ±20% jitter). A
+//     store that refuses every attempt at one batch for RetryBudget makes Run
+//     return ErrStoreUnavailable wrapping the last error; rows already
+//     written stay, records keep going to the journal, and Close tries each
+//     remaining batch once.
+//   - Close writes everything (buffer, spill queue, journal) within
+//     max(ShutdownTimeout, ShutdownP99Factor × flush p99 × pending batches),
+//     cut short by its context, and reports in Final what was not written
+//     and why; those rows are left in the journal file named in Final.
+//   - Rows committed by the store survive the worker process being killed;
+//     the journal of a killed worker is left on disk (not replayed).
 //
 // Sampling: errors and warmup operations are always stored with weight 1.
 // Measurement operations are stored when Fraction(ExecutionID) < rate, with
-// SAMPLE_WEIGHT 1/rate; the rate is fixed once per run (see Sampler).
+// SAMPLE_WEIGHT 1/rate; the rate is fixed once per run (Options.Sampler or
+// one SetRate before the first measurement record).
 //
 // The package does not own the store schema or the insert statements
 // (engine/store), the run lifecycle (engine/run) nor rendering Stats.

@@ -138,20 +138,8 @@ func (s *Streamer) journalLoop() {
 		case <-s.spillWake:
 		case <-tick.C: // a push that lost the race with an empty check
 		case <-s.journalStop:
-			s.spillToJournal(batch)
-			return
+			return // Close writes what is left in the spill queue
 		}
-	}
-}
-
-// spillToJournal empties the spill queue into the journal.
-func (s *Streamer) spillToJournal(batch []slot) {
-	for {
-		batch = s.spill.popInto(batch[:0], spillBatch)
-		if len(batch) == 0 {
-			return
-		}
-		s.toJournal(batch)
 	}
 }
 
@@ -173,6 +161,21 @@ func (s *Streamer) fillFromBuf() {
 	s.batch = s.buf.popInto(s.batch, s.opts.FlushRows)
 	if d := len(s.batch) - n; d > 0 {
 		s.fromBuf.Add(int64(d))
+		s.inHand.Store(int64(len(s.batch)))
+	}
+}
+
+// fillFinal tops up a batch from the buffer, then the spill queue (at
+// Close, once the journal goroutine has stopped).
+func (s *Streamer) fillFinal() {
+	s.fillFromBuf()
+	if s.batchJournal {
+		return
+	}
+	n := len(s.batch)
+	s.batch = s.spill.popInto(s.batch, s.opts.FlushRows)
+	if d := len(s.batch) - n; d > 0 {
+		s.fromSpill.Add(int64(d))
 		s.inHand.Store(int64(len(s.batch)))
 	}
 }
@@ -346,9 +349,7 @@ func (s *Streamer) Close(ctx context.Context) (Final, error) {
 		close(s.journalStop)
 		<-s.journalDone
 	}
-	s.spillToJournal(make([]slot, 0, spillBatch))
-
-	pending := int64(s.buf.len()+len(s.batch)) + s.journal.pending.Load()
+	pending := int64(s.buf.len()+s.spill.len()+len(s.batch)) + s.journal.pending.Load()
 	batches := math.Ceil(float64(pending) / float64(s.opts.FlushRows))
 	s.statMu.Lock()
 	p99 := time.Duration(s.flushLat.ValueAtQuantile(99)) * time.Microsecond
@@ -360,7 +361,7 @@ func (s *Streamer) Close(ctx context.Context) (Final, error) {
 
 	var reason error
 	for reason == nil {
-		s.fillFromBuf()
+		s.fillFinal()
 		if len(s.batch) == 0 {
 			break
 		}
@@ -379,7 +380,7 @@ func (s *Streamer) Close(ctx context.Context) (Final, error) {
 		}
 		s.resetBatch()
 		for {
-			s.fillFromBuf()
+			s.fillFinal()
 			if len(s.batch) == 0 {
 				break
 			}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/flakebench/fbctl/engine/executor"
 )
@@ -60,6 +61,20 @@ func (j *journal) append(slots []slot) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	return j.appendLocked(slots)
+}
+
+// tryAppend appends one record when the journal is not in use; it reports
+// false, having done nothing, when it is (or has failed).
+func (j *journal) tryAppend(s *slot) bool {
+	if !j.mu.TryLock() {
+		return false
+	}
+	defer j.mu.Unlock()
+	return j.appendLocked(unsafe.Slice(s, 1)) == nil
+}
+
+func (j *journal) appendLocked(slots []slot) error {
 	if j.err != nil {
 		return j.err
 	}

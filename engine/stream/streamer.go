@@ -301,6 +301,13 @@ func (s *Streamer) Offer(r executor.Record) bool {
 		}
 		return true
 	}
+	// Last resort: append to the journal file directly when no one holds
+	// it (one write into the page cache, no waiting on a lock).
+	if s.journal.tryAppend(&sl) {
+		s.spilled.Add(1)
+		s.fromSpill.Add(1)
+		return true
+	}
 	s.dropped.Add(1)
 	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -86,47 +87,61 @@ func TestSetRateOnceBeforeMeasurement(t *testing.T) {
 }
 
 // The hot path never blocks: with no flusher running, records fill the
-// buffer, then the spill queue; only past both are they dropped, and the
-// drops are counted and reported by Close.
+// buffer, then the spill queue, then go to the journal file directly; with
+// the journal unwritable too they are dropped, counted and reported by
+// Close.
 func TestOfferNeverBlocksAndCountsOverflow(t *testing.T) {
-	w := newMemWriter()
-	o := testOptions(w, t)
-	s := New(o)
-	capBuf, capSpill := s.buf.cap(), s.spill.cap()
-	if capBuf != 256 || capSpill != 512 {
-		t.Fatalf("ring capacities %d, %d: want the next powers of two", capBuf, capSpill)
-	}
-	total := int64(capBuf + capSpill + 25)
-	accepted := 0
-	for seq := int64(1); seq <= total; seq++ {
-		r, _ := gen(seq, 0)
-		r.Success = true
-		if s.Offer(r) {
-			accepted++
-		}
-	}
-	if accepted != capBuf+capSpill {
-		t.Fatalf("accepted %d, want %d", accepted, capBuf+capSpill)
-	}
-	st := s.Stats()
-	if st.Dropped != 25 || st.Spilled != int64(capSpill) || st.Buffered != int64(accepted) || st.Offered != total {
-		t.Fatalf("stats %+v", st)
-	}
-	f, err := s.Close(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "25 records dropped") {
-		t.Fatalf("Close error %v", err)
-	}
-	if f.Written != int64(accepted) || f.NotWritten != 25 || f.Offered != total {
-		t.Fatalf("final %+v", f)
-	}
-	if w.count() != int64(accepted) {
-		t.Fatalf("store has %d rows", w.count())
-	}
-	if f.JournalPath != "" {
-		t.Fatalf("journal kept after full drain: %s", f.JournalPath)
-	}
-	if s.Offer(executorRecord(1)) {
-		t.Fatal("Offer after Close accepted")
+	for _, broken := range []bool{false, true} {
+		t.Run(map[bool]string{false: "journal", true: "journal broken"}[broken], func(t *testing.T) {
+			w := newMemWriter()
+			o := testOptions(w, t)
+			if broken {
+				f := filepath.Join(t.TempDir(), "file")
+				if err := os.WriteFile(f, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				o.JournalDir = filepath.Join(f, "journal")
+			}
+			s := New(o)
+			capBuf, capSpill := s.buf.cap(), s.spill.cap()
+			if capBuf != 256 || capSpill != 512 {
+				t.Fatalf("ring capacities %d, %d: want the next powers of two", capBuf, capSpill)
+			}
+			total := int64(capBuf + capSpill + 25)
+			accepted := int64(0)
+			for seq := int64(1); seq <= total; seq++ {
+				r, _ := gen(seq, 0)
+				r.Success = true
+				if s.Offer(r) {
+					accepted++
+				}
+			}
+			wantAccepted, wantDropped := total, int64(0)
+			if broken { // the spill queue still reaches the store at Close
+				wantAccepted, wantDropped = total-25, 25
+			}
+			st := s.Stats()
+			if accepted != wantAccepted || st.Dropped != wantDropped || st.Spilled != accepted-int64(capBuf) || st.Offered != total {
+				t.Fatalf("accepted %d, stats %+v", accepted, st)
+			}
+			f, err := s.Close(context.Background())
+			if broken {
+				if err == nil || !strings.Contains(err.Error(), "25 records dropped") || !strings.Contains(f.Reason, "not a directory") {
+					t.Fatalf("Close: %v (final %+v)", err, f)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if f.Written != accepted || f.NotWritten != wantDropped || f.Offered != total || w.count() != accepted {
+				t.Fatalf("final %+v; store has %d rows", f, w.count())
+			}
+			if f.JournalPath != "" {
+				t.Fatalf("journal kept after full drain: %s", f.JournalPath)
+			}
+			if s.Offer(executorRecord(1)) {
+				t.Fatal("Offer after Close accepted")
+			}
+		})
 	}
 }
 
