@@ -3,6 +3,7 @@ package pgstats
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -20,40 +21,57 @@ const marker = "/* fbctl pgstats */"
 // Available reports whether pg_stat_statements can be read in db's
 // database. When it cannot, reason says why in words a person can act on
 // (not preloaded, not installed in this database, not readable); err is
-// only for failures to ask (connection errors, say).
+// only for failures to ask (connection errors, say). It works for roles
+// that may not see shared_preload_libraries.
 func Available(ctx context.Context, db *sql.DB) (ok bool, reason string, err error) {
-	var preload, dbname string
-	if err := db.QueryRowContext(ctx, marker+" SELECT current_setting('shared_preload_libraries'), current_database()").
-		Scan(&preload, &dbname); err != nil {
-		return false, "", fmt.Errorf("pgstats: read settings: %w", err)
-	}
+	var dbname string
 	var installed, onDisk bool
-	if err := db.QueryRowContext(ctx, marker+` SELECT
+	var preload sql.NullString // NULL: the role may not see the setting
+	if err := db.QueryRowContext(ctx, marker+` SELECT current_database(),
 		EXISTS (SELECT 1 FROM pg_extension WHERE extname = $1),
-		EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1)`, Extension).Scan(&installed, &onDisk); err != nil {
+		EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1),
+		(SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries')`, Extension).
+		Scan(&dbname, &installed, &onDisk, &preload); err != nil {
 		return false, "", fmt.Errorf("pgstats: look up the extension: %w", err)
 	}
-	loaded := preloaded(preload)
-	switch {
-	case !onDisk && !installed:
-		return false, fmt.Sprintf("%s is not available on this server: its package (postgresql-contrib on most systems) is not installed", Extension), nil
-	case !loaded && !installed:
-		return false, fmt.Sprintf("%s is not loaded and not installed: add it to shared_preload_libraries (now %q), restart the server, then run CREATE EXTENSION %s in database %q",
-			Extension, preload, Extension, dbname), nil
-	case !loaded:
-		return false, fmt.Sprintf("%s is installed in database %q but not loaded: add it to shared_preload_libraries (now %q) and restart the server",
-			Extension, dbname, preload), nil
-	case !installed:
-		return false, fmt.Sprintf("%s is loaded but not installed in database %q: run CREATE EXTENSION %s there",
-			Extension, dbname, Extension), nil
+	howToLoad := fmt.Sprintf("add it to shared_preload_libraries (now %q) and restart the server", preload.String)
+	if !preload.Valid {
+		howToLoad = "add it to shared_preload_libraries and restart the server"
 	}
-	// Loaded and installed; reading it can still fail (a schema not on the
-	// search_path, say).
-	var n int64
-	if err := db.QueryRowContext(ctx, marker+" SELECT count(*) FROM pg_stat_statements LIMIT 1").Scan(&n); err != nil {
+	if installed {
+		var n int64
+		err := db.QueryRowContext(ctx, marker+" SELECT count(*) FROM pg_stat_statements").Scan(&n)
+		switch {
+		case err == nil:
+			return true, "", nil
+		case sqlState(err) == "55000": // must be loaded via shared_preload_libraries
+			return false, fmt.Sprintf("%s is installed in database %q but not loaded: %s", Extension, dbname, howToLoad), nil
+		case ctx.Err() != nil:
+			return false, "", fmt.Errorf("pgstats: read %s: %w", Extension, err)
+		}
 		return false, fmt.Sprintf("%s is installed in database %q but cannot be read: %v", Extension, dbname, err), nil
 	}
-	return true, "", nil
+	switch {
+	case !onDisk:
+		return false, fmt.Sprintf("%s is not available on this server: its package (postgresql-contrib on most systems) is not installed", Extension), nil
+	case preload.Valid && preloaded(preload.String):
+		return false, fmt.Sprintf("%s is loaded but not installed in database %q: run CREATE EXTENSION %s there",
+			Extension, dbname, Extension), nil
+	case preload.Valid:
+		return false, fmt.Sprintf("%s is not loaded and not installed: %s, then run CREATE EXTENSION %s in database %q",
+			Extension, howToLoad, Extension, dbname), nil
+	}
+	return false, fmt.Sprintf("%s is not installed in database %q: run CREATE EXTENSION %s there (it must also be in shared_preload_libraries)",
+		Extension, dbname, Extension), nil
+}
+
+// sqlState returns the SQLSTATE of err, "" when it has none.
+func sqlState(err error) string {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		return st.SQLState()
+	}
+	return ""
 }
 
 // preloaded reports whether shared_preload_libraries names the extension.

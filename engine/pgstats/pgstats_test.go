@@ -255,3 +255,61 @@ func TestPreloaded(t *testing.T) {
 		}
 	}
 }
+
+// A role that may not see shared_preload_libraries still learns whether
+// the statistics can be read, and can read its own statements.
+func TestAvailableForPlainRole(t *testing.T) {
+	ctx := ctxT(t)
+	for _, c := range []struct {
+		opts   pgtest.Options
+		ok     bool
+		reason string
+	}{
+		{withStatements, true, ""},
+		{pgtest.Options{}, false, "installed in database"},
+	} {
+		srv := pgtest.SharedWith(t, c.opts)
+		dsn := pgtest.FreshDatabaseOn(t, srv)
+		admin := open(t, dsn)
+		if _, err := admin.ExecContext(ctx, "DO $$ BEGIN CREATE ROLE reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.CreateExtension(ctx, dbName(dsn), Extension); err != nil {
+			t.Fatal(err)
+		}
+		db := open(t, strings.Replace(dsn, pgtest.User+"@", "reader@", 1))
+		var visible bool
+		if err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'shared_preload_libraries')").Scan(&visible); err != nil {
+			t.Fatal(err)
+		}
+		if visible {
+			t.Fatal("the plain role sees shared_preload_libraries; the test checks nothing")
+		}
+		ok, reason, err := Available(ctx, db)
+		if err != nil || ok != c.ok || !strings.Contains(reason, c.reason) {
+			t.Fatalf("preload %v: Available = %v, %q, %v", c.opts.Preload, ok, reason, err)
+		}
+		if !ok {
+			if !strings.Contains(reason, "shared_preload_libraries and restart") {
+				t.Fatalf("reason %q does not say how to load it", reason)
+			}
+			continue
+		}
+		w, err := Begin(ctx, db, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if _, err := db.ExecContext(ctx, "SELECT 1 + $1::int", 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := w.End(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Statements) == 0 || r.Statements[0].Calls != 3 || r.Statements[0].QueryID == 0 {
+			t.Fatalf("plain role's window: %+v", r.Statements)
+		}
+	}
+}
