@@ -388,6 +388,9 @@ func (s *Streamer) Close(ctx context.Context) (Final, error) {
 			s.resetBatch()
 		}
 	}
+	if reason == nil && s.journal.pending.Load() > 0 {
+		reason = fmt.Errorf("%d records left in the spill journal", s.journal.pending.Load())
+	}
 	path, cerr := s.journal.close()
 
 	st := s.Stats()

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -83,7 +82,8 @@ func (j *journal) appendLocked(slots []slot) error {
 			j.err = fmt.Errorf("spill journal: %w", err)
 			return j.err
 		}
-		f, err := os.OpenFile(filepath.Join(j.dir, j.name), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+		// A fresh file every time: never the journal a killed worker left.
+		f, err := os.CreateTemp(j.dir, j.name)
 		if err != nil {
 			j.err = fmt.Errorf("spill journal: %w", err)
 			return j.err

@@ -10,7 +10,7 @@ import (
 
 func TestJournalRoundTripAndTruncate(t *testing.T) {
 	dir := t.TempDir()
-	j := newJournal(dir, "j.journal")
+	j := newJournal(dir, "j-*.journal")
 	var in []slot
 	for seq := int64(1); seq <= 2500; seq++ {
 		r, _ := gen(seq, 100)
@@ -72,7 +72,7 @@ func TestJournalRoundTripAndTruncate(t *testing.T) {
 }
 
 func TestJournalRemovedWhenEmpty(t *testing.T) {
-	j := newJournal(t.TempDir(), "j.journal")
+	j := newJournal(t.TempDir(), "j-*.journal")
 	r, _ := gen(1, 0)
 	if err := j.append([]slot{{rec: r, weight: 1}}); err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestJournalUnwritableDirIsAnError(t *testing.T) {
 	if err := os.WriteFile(f, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	j := newJournal(f+"/sub", "j.journal")
+	j := newJournal(f+"/sub", "j-*.journal")
 	r, _ := gen(1, 0)
 	if err := j.append([]slot{{rec: r}}); err == nil {
 		t.Fatal("append under a file succeeded")

@@ -187,7 +187,7 @@ func New(opts Options) *Streamer {
 		spill:     newRing(opts.SpillRows),
 		wake:      make(chan struct{}, 1),
 		spillWake: make(chan struct{}, 1),
-		journal:   newJournal(opts.JournalDir, fmt.Sprintf("fbctl-%s-%s.journal", safeName(opts.RunID), safeName(opts.WorkerID))),
+		journal:   newJournal(opts.JournalDir, fmt.Sprintf("fbctl-%s-%s-*.journal", safeName(opts.RunID), safeName(opts.WorkerID))),
 		flushLat:  hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 2),
 		closing:   make(chan struct{}),
 		finalDone: make(chan struct{}),
