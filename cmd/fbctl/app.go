@@ -54,6 +54,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			forceUnlockCommand(g),
 			workerCommand(g),
 			runsCommand(g),
+			devCommand(g),
+			enrichCommand(g),
 		},
 	}
 	return app

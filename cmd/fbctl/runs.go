@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
+	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/urfave/cli/v2"
 )
@@ -119,6 +121,16 @@ func loadRunReport(ctx context.Context, st *store.Store, runID string) (view.Run
 		if err := json.Unmarshal(report.Parent.PhaseResults, &report.Phases); err != nil {
 			return report, fmt.Errorf("run %s: phase results are unreadable: %w", runID, err)
 		}
+	}
+	// Thresholds are evaluated again from the stored parent row and the
+	// plan the run executed, so what show prints is what the data says.
+	var rp engine.RunPlan
+	if report.Parent.TestID != "" && len(r.Plan) > 0 && json.Unmarshal(r.Plan, &rp) == nil && len(rp.Thresholds) > 0 {
+		ts, err := run.EvaluateThresholds(rp.Thresholds, report.Parent)
+		if err != nil {
+			return report, fmt.Errorf("run %s: thresholds cannot be evaluated from the stored results: %w", runID, err)
+		}
+		report.Thresholds = ts
 	}
 	return report, nil
 }

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/flakebench/fbctl/cmd/fbctl/view"
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/enrich"
+	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/target"
+)
+
+func enrichCommand(g *globals) *cli.Command {
+	return &cli.Command{
+		Name:      "enrich",
+		Usage:     "fill a Snowflake run's server timings from the query history",
+		ArgsUsage: "RUN_ID [PATH...]",
+		Description: "Reads INFORMATION_SCHEMA.QUERY_HISTORY of the run's Snowflake target (the connection\n" +
+			"in the scenario files, default: the current directory) over the run's window, matches\n" +
+			"rows by the query id stored with each execution, fills COMPILE_US, QUEUED_US,\n" +
+			"EXECUTION_US, TOTAL_ELAPSED_US, BYTES_SCANNED and ROWS_PRODUCED of QUERY_EXECUTIONS and\n" +
+			"reports the coverage. Safe to run again. With -aggregate, reads the per-minute\n" +
+			"ACCOUNT_USAGE.AGGREGATE_QUERY_HISTORY instead (45 min to 3 h after the run).",
+		Flags: append([]cli.Flag{
+			&cli.BoolFlag{Name: "aggregate", Usage: "read the per-minute ACCOUNT_USAGE.AGGREGATE_QUERY_HISTORY (hybrid tables' short queries)"},
+			resultsFlag(),
+		}, varFlags()...),
+		Action: func(c *cli.Context) error {
+			if c.NArg() < 1 {
+				return &exitErr{code: exitError, msg: "enrich needs the RUN_ID (see `fbctl runs`)"}
+			}
+			runID := c.Args().First()
+			paths := c.Args().Slice()[1:]
+			if len(paths) == 0 {
+				paths = []string{"."}
+			}
+			cfg, diags := dsl.Load(paths, g.loadOptions(c))
+			if diags.HasErrors() {
+				_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
+				return silentExit(exitError)
+			}
+			st, err := g.openStore(c.Context, c, cfg, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return g.enrichRun(c.Context, st, cfg, runID, c.Bool("aggregate"))
+		},
+	}
+}
+
+// enrichRun enriches one run from the Snowflake connection its templates
+// use, and prints the report.
+func (g *globals) enrichRun(ctx context.Context, st *store.Store, cfg *dsl.Config, runID string, aggregate bool) error {
+	run, err := st.GetRun(ctx, runID)
+	if err != nil {
+		return err
+	}
+	conn, hybrid, err := snowflakeConnectionOf(run, cfg)
+	if err != nil {
+		return err
+	}
+	db, err := target.Open(conn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if aggregate {
+		rep, err := enrich.Aggregate(ctx, db.DB, run, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "%s\n", rep.Explanation)
+		if !rep.Available {
+			return nil
+		}
+		fmt.Fprintf(g.stdout, "\n%-20s  %-20s  %8s  %10s  %10s  %10s  %6s\n", "MINUTE", "QUERY HASH", "CALLS", "AVG ms", "P99 ms", "MAX ms", "ERRORS")
+		for _, r := range rep.Rows {
+			fmt.Fprintf(g.stdout, "%-20s  %-20.20s  %8d  %10.3f  %10.3f  %10.3f  %6d\n", r.IntervalStart.UTC().Format("2006-01-02 15:04"),
+				r.QueryHash, r.Calls, r.AvgElapsedMS, r.P99ElapsedMS, r.MaxElapsedMS, r.ErrorsInInterval)
+		}
+		return nil
+	}
+	rep, err := enrich.Run(ctx, st, &enrich.SnowflakeHistory{DB: db.DB}, run,
+		enrich.Options{Logger: g.logger.Named("enrich"), HybridTables: hybrid})
+	if err != nil {
+		return err
+	}
+	printEnrichReport(g, rep)
+	return nil
+}
+
+func printEnrichReport(g *globals, rep enrich.Report) {
+	fmt.Fprintf(g.stdout, "Enriched run %s from QUERY_HISTORY (%s to %s): %d of %d executions matched (%.1f%% coverage), %d rows updated.\n",
+		rep.RunID, rep.From.Format(time.RFC3339), rep.To.Format(time.RFC3339), rep.Matched, rep.Executions,
+		100*rep.Coverage(), rep.Updated)
+	for _, n := range rep.Notes {
+		fmt.Fprintf(g.stdout, "  Note: %s\n", n)
+	}
+}
+
+// snowflakeConnectionOf finds the Snowflake connection the run's templates
+// use in the scenario files, and whether any of them is on a hybrid table.
+func snowflakeConnectionOf(run store.Run, cfg *dsl.Config) (*dsl.Connection, bool, error) {
+	var plan engine.RunPlan
+	if err := json.Unmarshal(run.Plan, &plan); err != nil {
+		return nil, false, fmt.Errorf("run %s: read its plan: %w", run.ID, err)
+	}
+	names := map[string]bool{}
+	for _, n := range plan.Nodes {
+		if n.Phase != nil {
+			names[n.Phase.Template] = true
+		}
+	}
+	keys := map[string]bool{}
+	hybrid := false
+	for name := range names {
+		t := cfg.Templates[name]
+		if t == nil {
+			return nil, false, fmt.Errorf("run %s: template %q is not in the scenario files given; pass the files the run used", run.ID, name)
+		}
+		if c := cfg.Connections[t.Connection]; c != nil && c.Type == dsl.ConnSnowflake {
+			keys[t.Connection] = true
+			hybrid = hybrid || t.TableType == dsl.TableHybrid
+		}
+	}
+	if len(keys) == 0 {
+		return nil, false, fmt.Errorf("run %s: its templates use no Snowflake connection; enrichment reads Snowflake's query history only", run.ID)
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	if len(sorted) > 1 {
+		return nil, false, fmt.Errorf("run %s: its templates use several Snowflake connections (%v); enrich supports one", run.ID, sorted)
+	}
+	return cfg.Connections[sorted[0]], hybrid, nil
+}
