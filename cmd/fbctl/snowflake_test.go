@@ -135,7 +135,7 @@ func TestSnowflakeDevServerCommand(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no address in:\n%s", text)
 	}
-	db, err := sql.Open("snowflake", "fbctl:any@"+m[1]+"/FLAKEBENCH/PUBLIC?account=local&protocol=http&loginTimeout=10&maxRetryCount=1&tracing=fatal")
+	db, err := sql.Open("snowflake", "fbctl:any@"+m[1]+"/FLAKEBENCH/PUBLIC?account=local&protocol=http&warehouse=COMPUTE_WH&loginTimeout=10&maxRetryCount=1&tracing=fatal")
 	if err != nil {
 		t.Fatal(err)
 	}
