@@ -185,3 +185,49 @@ func BenchmarkMemoryTenMillion(b *testing.B) {
 		b.ReportMetric(float64(st.Spilled), "spilled")
 	}
 }
+
+// BenchmarkExecutorSink compares the closed executor against the no-op
+// target without a sink and with a streamer as its sink (the hot path's
+// cost in context); run with -count to interleave.
+func BenchmarkExecutorSink(b *testing.B) {
+	for _, withSink := range []bool{false, true} {
+		b.Run(map[bool]string{false: "sink=none", true: "sink=stream"}[withSink], func(b *testing.B) {
+			w := newMemWriter()
+			w.keep = false
+			s := New(Options{Store: w, RunID: "0123456789abcdef0123456789abcdef", WorkerID: "worker-0",
+				JournalDir: b.TempDir(), Logger: hclog.NewNullLogger()})
+			go s.Run(context.Background())
+			var sink executor.Sink
+			if withSink {
+				sink = s
+			}
+			db := noopdb.Open(noopdb.Options{})
+			defer db.Close()
+			db.SetMaxIdleConns(4)
+			rec := executor.NewRecorder(histogram.NewRegistry(), []executor.QueryInfo{{Name: "q", Kind: "read"}},
+				executor.RecorderOptions{Sink: sink})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var issued atomic.Int64
+			env := executor.Env{
+				Target:   &executor.SQLTarget{DB: db, Queries: []executor.QuerySpec{{SQL: "SELECT 1"}}},
+				Ops:      func(int) (executor.OpSource, error) { return countedOps{&issued, int64(b.N), cancel}, nil },
+				Recorder: rec.Phase("steady", false),
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			res, err := (&executor.Closed{Connections: 4}).Run(ctx, env)
+			el := time.Since(start)
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, _ := s.Close(context.Background())
+			if withSink && f.Written != res.Counts.Ops {
+				b.Fatalf("final %+v, %d ops", f, res.Counts.Ops)
+			}
+			b.ReportMetric(float64(res.Counts.Ops)/el.Seconds(), "ops/s")
+		})
+	}
+}
