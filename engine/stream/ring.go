@@ -44,7 +44,12 @@ func newRing(n int) *ring {
 func (r *ring) cap() int { return len(r.cells) }
 
 // len is the number of claimed cells; exact when no push is in progress.
-func (r *ring) len() int { return int(r.tail.Load() - r.head.Load()) }
+// head is read first: both only grow and head ≤ tail, so the difference
+// is never negative.
+func (r *ring) len() int {
+	h := r.head.Load()
+	return int(r.tail.Load() - h)
+}
 
 // push copies *v into the ring; false when full.
 func (r *ring) push(v *slot) bool {
