@@ -78,11 +78,13 @@ func TestPostgresOLTPScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t0 := time.Now()
 	out, err := run.Apply(ctx, rp, cfg, run.Options{Store: st, Logger: hclog.NewNullLogger(),
 		HeartbeatEvery: 100 * time.Millisecond, PollEvery: 10 * time.Millisecond, DrainTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("apply took %s", time.Since(t0))
 	report, err := window.End(ctx)
 	if err != nil {
 		t.Fatal(err)
