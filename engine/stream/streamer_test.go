@@ -178,6 +178,13 @@ func TestStoreDownTenSecondsLosesNothing(t *testing.T) {
 				}
 			}
 		}
+		// Once the store is back the journal drains while the run goes on.
+		time.Sleep(30 * time.Second)
+		synctest.Wait()
+		ids := want(n, warm, 0.5)
+		if st := s.Stats(); st.JournalPending != 0 || st.Written != int64(len(ids)) || st.Buffered != 0 {
+			t.Fatalf("before Close: %+v, want %d written", st, len(ids))
+		}
 		f, err := s.Close(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -188,7 +195,6 @@ func TestStoreDownTenSecondsLosesNothing(t *testing.T) {
 		if !sawSpill {
 			t.Error("the outage never spilled to the journal")
 		}
-		ids := want(n, warm, 0.5)
 		checkRows(t, w, ids)
 		if f.Written != int64(len(ids)) || f.NotWritten != 0 || f.Offered != n || f.SampleRate != 0.5 {
 			t.Fatalf("final %+v, want %d written", f, len(ids))
