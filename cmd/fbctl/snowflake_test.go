@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,7 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/executor"
+	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/target"
 	"github.com/flakebench/fbctl/internal/sfserver"
 )
 
@@ -211,16 +214,371 @@ func errorsOf(t *testing.T, raw json.RawMessage) string {
 	return string(raw)
 }
 
-// readLines returns the lines of s that contain sub.
-func readLines(s, sub string) []string {
-	var out []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), sub) {
-			out = append(out, sc.Text())
-		}
-	}
-	return out
+
+// sfHybridScenario is a short hybrid-table scenario for the local server.
+const sfHybridScenario = `
+template "sf_orders" {
+  description       = "Point lookups, inserts and updates on a hybrid table."
+  connection        = connection.snowflake.local
+  table             = "SF_ORDERS"
+  table_type        = "hybrid"
+  use_cached_result = false
+
+  pool "ids" {
+    column = "ID"
+    size   = 200
+  }
+  query "lookup" {
+    kind   = "point_lookup"
+    weight = 6
+    sql    = "SELECT ID, STATUS FROM SF_ORDERS WHERE ID = ?"
+    args   = [pool.ids]
+  }
+  query "new_order" {
+    kind   = "insert"
+    weight = 2
+    sql    = "INSERT INTO SF_ORDERS (ID, STATUS) VALUES (?, ?)"
+    args   = [sequence("ID"), "NEW"]
+  }
+  query "set_status" {
+    kind   = "update"
+    weight = 2
+    sql    = "UPDATE SF_ORDERS SET STATUS = ? WHERE ID = ?"
+    args   = ["PAID", pool.ids]
+  }
 }
 
-var _ = io.Discard
+scenario "sf_orders" {
+  template = template.sf_orders
+  setup {
+    sql = [
+      "CREATE OR REPLACE HYBRID TABLE SF_ORDERS (ID NUMBER PRIMARY KEY, STATUS VARCHAR NOT NULL)",
+      "INSERT INTO SF_ORDERS SELECT SEQ8() + 1, 'NEW' FROM TABLE(GENERATOR(ROWCOUNT => 500))",
+    ]
+  }
+  warmup {
+    duration    = "300ms"
+    connections = 2
+  }
+  phase "closed" {
+    duration    = "1500ms"
+    connections = 3
+  }
+}
+`
+
+// `fbctl apply` runs a Snowflake scenario end to end through the driver,
+// with the results stored on the same local server: CONFIG mirrored, run
+// COMPLETED, every benchmark statement tagged with the run, worker and
+// phase, and injected server errors (lock-waiter limit 000625, suspended
+// warehouse 000606) recorded as errors of the run, not a crash.
+func TestSnowflakeApplyCommand(t *testing.T) {
+	srv := startSF(t, sfserver.Options{})
+	dsn := sfResultsDSN(srv)
+	if code, out, errOut := fbctlRun(t, "schema", "apply", "-results", dsn); code != 0 {
+		t.Fatalf("schema apply: %s%s", out, errOut)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sf.fb.hcl")
+	if err := os.WriteFile(file, []byte(sfConnectionHCL(srv, "local", "BENCH_WH")+sfHybridScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv.InjectError("UPDATE SF_ORDERS", "000625", "57014",
+		"Statement 'x' has locked table 'SF_ORDERS' in transaction and the request for this lock is waiting; limit of 20 waiters reached.", 0)
+	srv.InjectError("INSERT INTO SF_ORDERS (ID", "000606", "57P03",
+		"No active warehouse selected in the current session.", 0)
+
+	code, out, errOut := fbctlRun(t, "apply", "-auto-approve", "-results", dsn, "-run-id", "sf-run-1", file)
+	if code != 0 {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, "local-pw") {
+		t.Error("the target password is printed")
+	}
+	ctx := context.Background()
+	st := openSFStore(t, srv)
+	tmpl, err := st.GetTemplate(ctx, "sf_orders")
+	if err != nil || !strings.Contains(string(tmpl.Config), "SF_ORDERS") || strings.Contains(string(tmpl.Config), "local-pw") {
+		t.Fatalf("CONFIG row: %s, %v", tmpl.Config, err)
+	}
+	run, err := st.GetRun(ctx, "sf-run-1")
+	if err != nil || run.Status != store.RunCompleted {
+		t.Fatalf("run: %+v, %v\n%s", run, err, out)
+	}
+	res, err := st.GetTestResult(ctx, "sf-run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every update fails with 000625 and every insert with 000606; the
+	// lookups succeed.
+	if res.Total == 0 || res.Errors == 0 || res.OK == 0 || res.Errors != res.Writes {
+		t.Errorf("parent result: %d operations, %d ok, %d errors, %d writes; want every write to fail", res.Total, res.OK, res.Errors, res.Writes)
+	}
+	// The codes are in the errors document; they become the groups' codes
+	// once the run engine classifies with classifySnowflake (see
+	// TestSnowflakeQueryIDsClassificationAndEnrich).
+	errs := errorsOf(t, res.ErrorsJSON)
+	for _, code := range []string{"000625", "000606"} {
+		if !strings.Contains(errs, code) {
+			t.Errorf("ERRORS lacks %s: %s", code, errs)
+		}
+	}
+
+	// What the server saw: the session setup and every benchmark
+	// statement of the run, tagged with the run, the worker and the phase.
+	tagged := map[string]int{}
+	var sessionTag bool
+	for _, r := range srv.QueryHistory() {
+		if strings.HasPrefix(r.QueryText, "ALTER SESSION SET QUERY_TAG") && strings.Contains(r.QueryText, "sf-run-1") {
+			sessionTag = true
+		}
+		if !strings.Contains(r.QueryTag, "sf-run-1") || !strings.Contains(r.QueryTag, "worker-0") {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(r.QueryText, "SELECT ID, STATUS FROM SF_ORDERS"),
+			strings.HasPrefix(r.QueryText, "INSERT INTO SF_ORDERS (ID"),
+			strings.HasPrefix(r.QueryText, "UPDATE SF_ORDERS"):
+			for _, ph := range []string{"closed", "warmup"} {
+				if strings.Contains(r.QueryTag, ph) {
+					tagged[ph]++
+				}
+			}
+			if r.Warehouse != "BENCH_WH" {
+				t.Errorf("benchmark statement ran on warehouse %q", r.Warehouse)
+			}
+		}
+	}
+	if !sessionTag || tagged["closed"] == 0 || tagged["warmup"] == 0 {
+		t.Errorf("QUERY_TAG set: %v; tagged benchmark statements by phase: %v", sessionTag, tagged)
+	}
+	if int64(tagged["closed"]) < res.Total {
+		t.Errorf("server saw %d tagged measurement statements, fbctl measured %d", tagged["closed"], res.Total)
+	}
+}
+
+// collectSink keeps every record a recorder offers.
+type collectSink struct {
+	mu   sync.Mutex
+	recs []executor.Record
+}
+
+func (c *collectSink) Offer(r executor.Record) bool {
+	c.mu.Lock()
+	c.recs = append(c.recs, r)
+	c.mu.Unlock()
+	return true
+}
+
+// cycleOps issues the template's queries in turn with fixed arguments.
+type cycleOps struct {
+	n    int
+	args [][]any
+}
+
+func (o *cycleOps) Next() (int, []any) {
+	q := o.n % len(o.args)
+	o.n++
+	return q, o.args[q]
+}
+
+// The Snowflake pieces the run engine takes as hooks, assembled the way it
+// assembles them (executor.SQLTarget with the template's session setup, a
+// recorder with a sink), through the real driver: every execution carries
+// the Snowflake query id of exactly its statement (failures too), errors
+// are classified by Snowflake code, and `fbctl enrich` then fills every
+// stored row's server timings from QUERY_HISTORY.
+func TestSnowflakeQueryIDsClassificationAndEnrich(t *testing.T) {
+	ctx := context.Background()
+	srv := startSF(t, sfserver.Options{})
+	dsn := sfResultsDSN(srv)
+	if code, out, errOut := fbctlRun(t, "schema", "apply", "-results", dsn); code != 0 {
+		t.Fatalf("schema apply: %s%s", out, errOut)
+	}
+	file := filepath.Join(t.TempDir(), "sf.fb.hcl")
+	if err := os.WriteFile(file, []byte(sfConnectionHCL(srv, "local", "BENCH_WH")+sfHybridScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := dsl.Load([]string{file}, dsl.LoadOptions{LookupEnv: func(string) (string, bool) { return "", false }})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	tmpl := cfg.Templates["sf_orders"]
+	db, err := target.Open(cfg.Connections[tmpl.Connection])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := target.RunSQL(ctx, db.DB, "setup", cfg.Scenarios["sf_orders"].Setup); err != nil {
+		t.Fatal(err)
+	}
+
+	const runID = "sf-run-2"
+	init, err := target.SessionInit(dsl.ConnSnowflake, tmpl, target.Tag{Run: runID, Worker: "w0", Phase: "closed", Scenario: "sf_orders"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := make([]executor.QuerySpec, len(tmpl.QueryOrder))
+	infos := make([]executor.QueryInfo, len(tmpl.QueryOrder))
+	for i, name := range tmpl.QueryOrder {
+		q := tmpl.Queries[name]
+		specs[i] = executor.QuerySpec{SQL: db.Rebind(q.SQL), Write: q.IsWrite()}
+		infos[i] = executor.QueryInfo{Name: name, Kind: q.Kind, Write: q.IsWrite()}
+	}
+	args := make([][]any, len(tmpl.QueryOrder))
+	next := int64(10000)
+	for i, name := range tmpl.QueryOrder {
+		switch name {
+		case "lookup":
+			args[i] = []any{int64(7)}
+		case "new_order":
+			args[i] = []any{next, "NEW"}
+		case "set_status":
+			args[i] = []any{"PAID", int64(8)}
+		}
+	}
+	srv.InjectLatency("SELECT ID, STATUS FROM SF_ORDERS WHERE", 5*time.Millisecond)
+	srv.InjectError("UPDATE SF_ORDERS", "000625", "57014", "Statement was aborted: limit of 20 waiters reached.", 0)
+
+	sink := &collectSink{}
+	rec := executor.NewRecorder(histogram.NewRegistry(), infos, executor.RecorderOptions{Sink: sink, Classify: classifySnowflake})
+	pr := rec.Phase("closed", false)
+	think := time.Duration(0)
+	ex, err := executor.New(&dsl.Phase{Name: "closed", Model: dsl.ModelClosed, Duration: 400 * time.Millisecond, Connections: 2, ThinkTime: &think},
+		0, executor.Share{Worker: 0, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opsMu sync.Mutex
+	res, err := ex.Run(ctx, executor.Env{
+		Target:   &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init, QueryID: snowflakeQueryID},
+		Ops: func(int) (executor.OpSource, error) {
+			opsMu.Lock()
+			defer opsMu.Unlock()
+			// Inserts need distinct ids per connection.
+			a := make([][]any, len(args))
+			copy(a, args)
+			for i, name := range tmpl.QueryOrder {
+				if name == "new_order" {
+					a[i] = nil
+				}
+			}
+			return &insertIDs{cycleOps: cycleOps{args: a}, slot: slices0(tmpl.QueryOrder, "new_order"), next: &next, mu: &opsMu}, nil
+		},
+		Recorder: pr, DrainTimeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink.mu.Lock()
+	recs := append([]executor.Record(nil), sink.recs...)
+	sink.mu.Unlock()
+	if len(recs) < 6 {
+		t.Fatalf("only %d operations ran", len(recs))
+	}
+
+	// Each record's id is the server's id of exactly that statement, with
+	// the session's tag; failures keep their id and their Snowflake code.
+	hist := map[string]sfserver.QueryRecord{}
+	for _, h := range srv.QueryHistory() {
+		hist[h.QueryID] = h
+	}
+	for _, r := range recs {
+		h, ok := hist[r.TargetQueryID]
+		if !ok {
+			t.Fatalf("%s: query id %q is not in the server's history", r.Query, r.TargetQueryID)
+		}
+		if want := tmpl.Queries[r.Query].SQL; h.QueryText != want || !strings.Contains(h.QueryTag, runID) || !strings.Contains(h.QueryTag, "closed") {
+			t.Fatalf("%s: id %s belongs to %q tagged %q", r.Query, r.TargetQueryID, h.QueryText, h.QueryTag)
+		}
+		if r.Query == "set_status" {
+			if r.Success || r.ErrorCode != "000625" || r.SQLState != "57014" || h.ErrorCode != "000625" {
+				t.Fatalf("update: success=%v code=%q state=%q (server %q)", r.Success, r.ErrorCode, r.SQLState, h.ErrorCode)
+			}
+		} else if !r.Success {
+			t.Fatalf("%s failed: %s %s", r.Query, r.ErrorCode, r.ErrorMessage)
+		}
+	}
+	groups := pr.Errors()
+	if len(groups) != 1 || groups[0].Code != "000625" {
+		t.Errorf("error groups: %+v", groups)
+	}
+
+	// Store the run and its executions, then `fbctl enrich` it.
+	st := openSFStore(t, srv)
+	plan, diags := engine.BuildPlan(cfg, nil, engine.PlanOptions{Scenarios: []string{"sf_orders"}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	planJSON, _ := json.Marshal(plan.Runs[0])
+	if _, err := st.CreateRun(ctx, store.Run{ID: runID, ScenarioName: "sf_orders", Plan: planJSON, WorkersExpected: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateRun(ctx, runID, store.RunUpdate{StartTime: &res.Started, EndTime: &res.Ended}); err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]store.QueryExecution, len(recs))
+	for i, r := range recs {
+		rows[i] = store.QueryExecution{ExecutionID: fmt.Sprintf("%s-w0-%d", runID, r.ExecutionSeq), RunID: runID, TestID: runID + "-w0",
+			WorkerID: "w0", Phase: r.Phase, QueryName: r.Query, QueryKind: r.Kind, ActualStart: time.UnixMicro(r.ActualStart).UTC(),
+			LatencyUS: r.LatencyUS, ServiceUS: r.ServiceUS, Success: r.Success, ErrorCode: r.ErrorCode, SQLState: r.SQLState,
+			ErrorMessage: r.ErrorMessage, TargetQueryID: r.TargetQueryID}
+	}
+	if err := st.InsertQueryExecutions(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := fbctlRun(t, "enrich", "-results", dsn, runID, file)
+	want := fmt.Sprintf("%d of %d executions matched (100.0%% coverage), %d rows updated", len(recs), len(recs), len(recs))
+	if code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("enrich: exit %d, want %q\n%s\n%s", code, want, out, errOut)
+	}
+	stored, err := st.ListQueryExecutions(ctx, store.QueryExecutionFilter{RunID: runID}, 0)
+	if err != nil || len(stored) != len(recs) {
+		t.Fatalf("stored %d rows, %v", len(stored), err)
+	}
+	for _, e := range stored {
+		if !e.TotalElapsedUS.Valid || !e.CompileUS.Valid || !e.ExecutionUS.Valid || !e.QueuedUS.Valid || !e.RowsProduced.Valid {
+			t.Fatalf("%s not enriched: %+v", e.ExecutionID, e)
+		}
+		// The latency injected into lookups is reported as queued time:
+		// the timings landed on the right rows.
+		if lookup := e.QueryName == "lookup"; lookup != (e.QueuedUS.Int64 >= 5000) {
+			t.Fatalf("%s (%s): QUEUED_US %d", e.ExecutionID, e.QueryName, e.QueuedUS.Int64)
+		}
+	}
+
+	// -aggregate right after the run explains the view's delay.
+	code, out, _ = fbctlRun(t, "enrich", "-aggregate", "-results", dsn, runID, file)
+	if code != 0 || !strings.Contains(out, "45 minutes to 3 hours") || !strings.Contains(out, "retry after") {
+		t.Fatalf("enrich -aggregate: exit %d\n%s", code, out)
+	}
+}
+
+// insertIDs gives the insert query a fresh id on every call.
+type insertIDs struct {
+	cycleOps
+	slot int
+	next *int64
+	mu   *sync.Mutex
+}
+
+func (o *insertIDs) Next() (int, []any) {
+	q, a := o.cycleOps.Next()
+	if q == o.slot {
+		o.mu.Lock()
+		*o.next++
+		id := *o.next
+		o.mu.Unlock()
+		return q, []any{id, "NEW"}
+	}
+	return q, a
+}
+
+func slices0(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
