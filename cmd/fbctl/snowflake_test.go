@@ -214,7 +214,6 @@ func errorsOf(t *testing.T, raw json.RawMessage) string {
 	return string(raw)
 }
 
-
 // sfHybridScenario is a short hybrid-table scenario for the local server.
 const sfHybridScenario = `
 template "sf_orders" {
@@ -451,7 +450,7 @@ func TestSnowflakeQueryIDsClassificationAndEnrich(t *testing.T) {
 	}
 	var opsMu sync.Mutex
 	res, err := ex.Run(ctx, executor.Env{
-		Target:   &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init, QueryID: snowflakeQueryID},
+		Target: &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init, QueryID: snowflakeQueryID},
 		Ops: func(int) (executor.OpSource, error) {
 			opsMu.Lock()
 			defer opsMu.Unlock()
