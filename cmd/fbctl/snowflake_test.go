@@ -18,6 +18,7 @@ import (
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/target"
 	"github.com/flakebench/fbctl/internal/sfserver"
@@ -580,4 +581,159 @@ func slices0(names []string, name string) int {
 		}
 	}
 	return -1
+}
+
+// shortenRun cuts a planned run's durations to test size, as the Postgres
+// scenario test does: the shipped scenarios run minutes.
+func shortenRun(rp *engine.RunPlan) {
+	for i := range rp.Nodes {
+		if w := rp.Nodes[i].Warmup; w != nil {
+			w.DurationMS = 300
+		}
+		if p := rp.Nodes[i].Phase; p != nil {
+			p.DurationMS = 800
+		}
+	}
+}
+
+// applyShipped plans scenario name of cfg, shortens it and runs it with the
+// results on srv, and checks what every Snowflake run must leave behind.
+func applyShipped(t *testing.T, srv *sfserver.Server, cfg *dsl.Config, name string) *run.Outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	plan, diags := engine.BuildPlan(cfg, nil, engine.PlanOptions{Scenarios: []string{name}})
+	if diags.HasErrors() {
+		t.Fatalf("plan: %v", diags)
+	}
+	rp := plan.Runs[0]
+	shortenRun(&rp)
+	st := openSFStore(t, srv)
+	if _, err := st.ApplySchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run.Apply(ctx, rp, cfg, run.Options{Store: st, HeartbeatEvery: 100 * time.Millisecond,
+		PollEvery: 10 * time.Millisecond, DrainTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != store.RunCompleted {
+		t.Fatalf("%s: run %s: %s", name, out.Status, out.FailureReason)
+	}
+	if out.Parent.Total == 0 || out.Parent.Errors != 0 {
+		t.Fatalf("%s: %d operations, %d errors: %s", name, out.Parent.Total, out.Parent.Errors, out.Parent.ErrorsJSON)
+	}
+	stored, err := st.GetTestResult(ctx, out.RunID)
+	if err != nil || stored.Total != out.Parent.Total {
+		t.Fatalf("%s: stored parent result %+v, %v", name, stored, err)
+	}
+	var tagged int64
+	for _, r := range srv.QueryHistory() {
+		if strings.Contains(r.QueryTag, out.RunID) && r.Status == "SUCCESS" && !strings.HasPrefix(r.QueryText, "ALTER SESSION") {
+			tagged++
+		}
+	}
+	if tagged < out.Parent.Total {
+		t.Fatalf("%s: the server saw %d statements tagged with the run, fbctl measured %d", name, tagged, out.Parent.Total)
+	}
+	return out
+}
+
+// scenarioPath is a shipped scenario file.
+func scenarioPath(name string) string { return filepath.Join("..", "..", "scenarios", name) }
+
+// The shipped scenarios/snowflake_hybrid.fb.hcl runs end to end against the
+// local server through gosnowflake (setup with GENERATOR, value pools
+// sampled from the hybrid table, closed and ramp phases), with its results
+// stored on the same server. Its connection takes account, user and
+// password from the environment and has no host, port or protocol
+// variable, so the test adds protocol=http and the account name as driver
+// parameters after loading.
+func TestSnowflakeShippedHybridScenario(t *testing.T) {
+	srv := startSF(t, sfserver.Options{})
+	env := map[string]string{"SNOWFLAKE_ACCOUNT": srv.Addr(), "SNOWFLAKE_USER": "bench", "SNOWFLAKE_PASSWORD": "local-pw"}
+	cfg, diags := dsl.Load([]string{scenarioPath("snowflake_hybrid.fb.hcl")}, dsl.LoadOptions{
+		Vars:      []string{"hybrid_rows=2000", "hybrid_connections=3", "hybrid_warehouse=BENCH_WH", "hybrid_database=BENCH"},
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+	})
+	if diags.HasErrors() {
+		t.Fatalf("load: %v", diags)
+	}
+	c := cfg.Connections["snowflake.bench"]
+	c.Fields["protocol"] = "http"
+	c.Params["account"] = "local"
+	c.Params["maxRetryCount"] = "1"
+	out := applyShipped(t, srv, cfg, "snowflake_hybrid")
+	ops := map[string]int64{}
+	for _, q := range out.Queries.Queries {
+		ops[q.Query] = q.Ops
+	}
+	for _, q := range []string{"lookup", "customer_orders", "new_order", "set_status"} {
+		if ops[q] == 0 {
+			t.Errorf("query %s never ran: %v", q, ops)
+		}
+	}
+	var onWarehouse bool
+	for _, r := range srv.QueryHistory() {
+		onWarehouse = onWarehouse || (strings.HasPrefix(r.QueryText, "SELECT ID, CUSTOMER_ID, STATUS, AMOUNT FROM FB_ORDERS") && r.Warehouse == "BENCH_WH")
+	}
+	if !onWarehouse {
+		t.Error("no lookup ran on the -var warehouse BENCH_WH")
+	}
+}
+
+// The shipped scenarios/snowflake_analytics.fb.hcl runs end to end against
+// the local server, connecting through a connections.toml entry
+// (-var analytics_connection_name, SNOWFLAKE_HOME), on small TPC-H tables
+// created in the server first. Like the hybrid test it adds the account
+// name as a driver parameter after loading.
+func TestSnowflakeShippedAnalyticsScenario(t *testing.T) {
+	srv := startSF(t, sfserver.Options{})
+	home := t.TempDir()
+	toml := fmt.Sprintf("[local]\naccount = %q\nuser = \"analyst\"\npassword = \"local-pw\"\nprotocol = \"http\"\n", srv.Addr())
+	if err := os.WriteFile(filepath.Join(home, "connections.toml"), []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SNOWFLAKE_HOME", home)
+	db, err := sql.Open("snowflake", srv.DSN("loader", "pw", "SNOWFLAKE_SAMPLE_DATA", "TPCH_SF1", "COMPUTE_WH"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		"CREATE TABLE NATION (N_NATIONKEY NUMBER, N_NAME VARCHAR)",
+		"CREATE TABLE CUSTOMER (C_CUSTKEY NUMBER, C_NATIONKEY NUMBER, C_MKTSEGMENT VARCHAR)",
+		"CREATE TABLE ORDERS (O_ORDERKEY NUMBER, O_CUSTKEY NUMBER, O_ORDERDATE DATE, O_SHIPPRIORITY NUMBER)",
+		"CREATE TABLE LINEITEM (L_ORDERKEY NUMBER, L_QUANTITY NUMBER(12,2), L_EXTENDEDPRICE NUMBER(12,2), L_DISCOUNT NUMBER(12,2), L_RETURNFLAG VARCHAR, L_LINESTATUS VARCHAR, L_SHIPDATE DATE)",
+		"INSERT INTO NATION VALUES (1, 'FRANCE'), (2, 'PERU')",
+		"INSERT INTO CUSTOMER VALUES (1, 1, 'BUILDING'), (2, 2, 'MACHINERY'), (3, 1, 'AUTOMOBILE')",
+		"INSERT INTO ORDERS VALUES (1, 1, '1995-02-20', 0), (2, 2, '1994-06-01', 1), (3, 3, '1996-01-05', 0)",
+		"INSERT INTO LINEITEM VALUES (1, 3, 300.00, 0.05, 'N', 'O', '1995-03-10'), (2, 5, 500.00, 0.10, 'R', 'F', '1994-07-01'), (3, 1, 100.00, 0.00, 'A', 'F', '1996-02-01')",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	cfg, diags := dsl.Load([]string{scenarioPath("snowflake_analytics.fb.hcl")}, dsl.LoadOptions{
+		Vars:      []string{"analytics_connection_name=local", "analytics_warehouse=ANALYTICS_WH"},
+		LookupEnv: func(string) (string, bool) { return "", false },
+	})
+	if diags.HasErrors() {
+		t.Fatalf("load: %v", diags)
+	}
+	// connstr puts no account parameter in the DSN for a host:port
+	// account, so the driver's account name is added after loading.
+	cfg.Connections["snowflake.analytics"].Params["account"] = "local"
+	out := applyShipped(t, srv, cfg, "snowflake_analytics")
+	var statementTimeout, noCache bool
+	for _, r := range srv.QueryHistory() {
+		statementTimeout = statementTimeout || strings.Contains(r.QueryText, "STATEMENT_TIMEOUT_IN_SECONDS = 300")
+		noCache = noCache || strings.Contains(r.QueryText, "USE_CACHED_RESULT = false")
+	}
+	if !statementTimeout || !noCache {
+		t.Errorf("session setup: STATEMENT_TIMEOUT_IN_SECONDS=%v USE_CACHED_RESULT=false=%v", statementTimeout, noCache)
+	}
+	if len(out.Phases) != 2 {
+		t.Errorf("phases: %+v", out.Phases)
+	}
 }
