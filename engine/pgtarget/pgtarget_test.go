@@ -350,3 +350,40 @@ func otherCA(t *testing.T) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// Empty strings are values and nil is NULL in every mode; a wrong argument
+// count is an error, not a panic.
+func TestNullAndEmptyArguments(t *testing.T) {
+	for _, mode := range []Mode{ModePrepared, ModeDescribe, ModeSimple} {
+		t.Run(string(mode), func(t *testing.T) {
+			ctx := ctxT(t)
+			tg := newTarget(t, Config{DSN: database(t), Mode: mode, Queries: []executor.QuerySpec{
+				{SQL: "INSERT INTO acc (id, v) VALUES (?, ?)", Write: true},
+				{SQL: "SELECT id FROM acc WHERE v = ? OR (?::text IS NULL AND id = 1)"},
+			}})
+			s, err := tg.Open(ctx, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if n, _, err := s.Exec(ctx, 0, []any{int64(200), ""}); err != nil || n != 1 {
+				t.Fatalf("insert '': %d, %v", n, err)
+			}
+			if n, _, err := s.Exec(ctx, 1, []any{"", "x"}); err != nil || n != 1 {
+				t.Fatalf("select v = '': %d rows, %v", n, err)
+			}
+			if n, _, err := s.Exec(ctx, 1, []any{nil, nil}); err != nil || n != 1 {
+				t.Fatalf("select with NULLs: %d rows, %v", n, err)
+			}
+			if _, _, err := s.Exec(ctx, 0, []any{int64(201), nil}); Classify(err).Code != "23502" {
+				t.Fatalf("NULL into NOT NULL: %v", err)
+			}
+			if _, _, err := s.Exec(ctx, 0, []any{int64(202)}); err == nil {
+				t.Fatal("one argument for two placeholders succeeded")
+			}
+			if n, _, err := s.Exec(ctx, 1, []any{"v5", "x"}); err != nil || n != 1 {
+				t.Fatalf("session unusable after an argument error: %d, %v", n, err)
+			}
+		})
+	}
+}
