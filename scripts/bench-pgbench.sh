@@ -3,7 +3,9 @@
 # PostgreSQL server, the same select-only workload (`pgbench -S -M prepared`
 # on a `pgbench -i` database, and testdata/bench/pgbench_select.fb.hcl), the
 # same clients and duration, run alternately ROUNDS times. Prints each
-# round's TPS and the ratio fbctl/pgbench, then the median ratio.
+# round's TPS, the ratio fbctl/pgbench and each tool's client CPU time per
+# operation (which decides the ratio when client and server share a few
+# cores), then the median ratio.
 #
 #   make bench-pgbench
 #   ROUNDS=5 DURATION=60 CLIENTS=8 scripts/bench-pgbench.sh
@@ -80,34 +82,42 @@ fbctl() { (cd "$work" && "$work/fbctl" "$@"); }
 results="sqlite:$work/results.db"
 scenario="$repo/testdata/bench/pgbench_select.fb.hcl"
 
+# cpu_per_op prints the CPU microseconds per operation from a bash `time`
+# report ("USER SYS" seconds) and an operation count.
+cpu_per_op() { awk -v n="$2" '{printf "%.1f", ($1 + $2) * 1e6 / n}' "$1"; }
+
+# run_pgbench prints "TPS CPU_US_PER_OP".
 run_pgbench() {
-	local out tps
-	out=$("$pgbench" -S -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$DURATION" "$dsn" 2>&1) ||
-		die "pgbench failed: $(tail -n 5 <<<"$out")"
-	tps=$(awk '/^tps = / {print $3; exit}' <<<"$out")
-	[[ -n $tps ]] || die "no tps line in pgbench's output: $(tail -n 5 <<<"$out")"
-	echo "$tps"
+	local tps n TIMEFORMAT='%U %S'
+	{ time "$pgbench" -S -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$DURATION" "$dsn" >"$work/pgbench.out" 2>&1; } 2>"$work/pgbench.time" ||
+		die "pgbench failed: $(tail -n 5 "$work/pgbench.out")"
+	tps=$(awk '/^tps = / {print $3; exit}' "$work/pgbench.out")
+	n=$(awk -F': *' '/actually processed/ {split($2, a, "/"); print a[1]; exit}' "$work/pgbench.out")
+	[[ -n $tps && -n $n ]] || die "no tps in pgbench's output: $(tail -n 5 "$work/pgbench.out")"
+	echo "$tps $(cpu_per_op "$work/pgbench.time" "$n")"
 }
 
+# run_fbctl prints "TPS CPU_US_PER_OP" (the CPU of the whole apply).
 run_fbctl() {
-	local out qps status
-	out=$(fbctl apply -auto-approve -results "$results" \
+	local out qps n status TIMEFORMAT='%U %S'
+	{ time fbctl apply -auto-approve -results "$results" \
 		-var pg_host="$host" -var pg_port="$port" -var pg_user="$user" -var pg_database="$db" \
-		-var scale="$SCALE" -var clients="$CLIENTS" -var duration="${DURATION}s" "$scenario" 2>"$work/fbctl.err") ||
-		die "fbctl apply failed: $(tail -n 20 "$work/fbctl.err") $(tail -n 5 <<<"$out")"
-	if grep -q "run engine is not part of this fbctl" <<<"$out"; then
+		-var scale="$SCALE" -var clients="$CLIENTS" -var duration="${DURATION}s" "$scenario" >"$work/fbctl.out" 2>"$work/fbctl.err"; } 2>"$work/fbctl.time" ||
+		die "fbctl apply failed: $(tail -n 20 "$work/fbctl.err") $(tail -n 5 "$work/fbctl.out")"
+	if grep -q "run engine is not part of this fbctl" "$work/fbctl.out"; then
 		die "this fbctl cannot run scenarios yet (apply stops after mirroring templates); nothing to compare"
 	fi
 	out=$(fbctl runs -json -limit 1 -scenario pgbench_select -results "$results") || die "fbctl runs failed"
 	status=$(grep -o '"status": *"[A-Z_]*"' <<<"$out" | head -n 1 | sed 's/.*"\([A-Z_]*\)"$/\1/')
 	[[ $status == COMPLETED ]] || die "the fbctl run ended $status: $out"
 	qps=$(grep -o '"qps": *[0-9.e+-]*' <<<"$out" | head -n 1 | awk '{print $2}')
-	[[ -n $qps ]] || die "no qps in fbctl runs -json: $out"
-	echo "$qps"
+	n=$(grep -o '"operations": *[0-9]*' <<<"$out" | head -n 1 | awk '{print $2}')
+	[[ -n $qps && -n $n ]] || die "no qps in fbctl runs -json: $out"
+	echo "$qps $(cpu_per_op "$work/fbctl.time" "$n")"
 }
 
 echo "Workload: select-only, $CLIENTS clients, ${DURATION}s per tool, $ROUNDS rounds, scale $SCALE ($((SCALE * 100000)) accounts)"
-printf '%-6s %12s %12s %8s\n' ROUND PGBENCH_TPS FBCTL_TPS RATIO
+printf '%-6s %12s %12s %8s   %s\n' ROUND PGBENCH_TPS FBCTL_TPS RATIO "CPU µs/op pgbench, fbctl"
 ratios=()
 for round in $(seq 1 "$ROUNDS"); do
 	# Alternate which tool goes first, so neither always runs on a
@@ -117,9 +127,11 @@ for round in $(seq 1 "$ROUNDS"); do
 	else
 		fb=$(run_fbctl); pg=$(run_pgbench)
 	fi
-	ratio=$(awk -v a="$fb" -v b="$pg" 'BEGIN {printf "%.3f", a / b}')
+	read -r pg_tps pg_cpu <<<"$pg"
+	read -r fb_tps fb_cpu <<<"$fb"
+	ratio=$(awk -v a="$fb_tps" -v b="$pg_tps" 'BEGIN {printf "%.3f", a / b}')
 	ratios+=("$ratio")
-	printf '%-6s %12.1f %12.1f %8s\n' "$round" "$pg" "$fb" "$ratio"
+	printf '%-6s %12.1f %12.1f %8s   %s, %s\n' "$round" "$pg_tps" "$fb_tps" "$ratio" "$pg_cpu" "$fb_cpu"
 done
 median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}')
 echo "Median ratio fbctl/pgbench: $median (target >= 0.9 at 8 clients)"
