@@ -44,7 +44,7 @@ func applyCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "prune", Usage: "remove stored templates the files do not declare"},
 			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for another apply's lock (default: fail at once)"},
 			resultsFlag(),
-		}, append(runFlags(), varFlags()...)...),
+		}, append(append(runFlags(), streamFlags()...), varFlags()...)...),
 		Action: func(c *cli.Context) error { return g.runApply(c) },
 	}
 }

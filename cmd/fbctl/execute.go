@@ -11,6 +11,7 @@ import (
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/urfave/cli/v2"
 )
 
@@ -24,6 +25,26 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "run-id", Usage: "use `ID` as the run ID (default: a new UUID), e.g. to start external workers before apply"},
 		&cli.DurationFlag{Name: "drain-timeout", Value: run.DefaultDrainTimeout, Usage: "how long in-flight operations may finish after a phase stops issuing"},
 	}
+}
+
+// streamFlags are the flags of the QUERY_EXECUTIONS stream, shared by apply
+// and worker.
+func streamFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "query-executions", Value: true, Usage: "store per-operation rows in QUERY_EXECUTIONS (sampled as the scenario says)"},
+		&cli.DurationFlag{Name: "flush-every", Value: 5 * time.Second, Usage: "write query executions at least this often"},
+		&cli.IntFlag{Name: "flush-rows", Value: 1000, Usage: "or as soon as this many rows wait"},
+		&cli.StringFlag{Name: "journal-dir", Value: ".flakebench/journal", Usage: "`DIR` for the local spill journal used while the results store falls behind"},
+	}
+}
+
+// streamOptions turns the stream flags into the run engine's options (nil:
+// no query executions).
+func streamOptions(c *cli.Context) *stream.Options {
+	if !c.Bool("query-executions") {
+		return nil
+	}
+	return &stream.Options{FlushEvery: c.Duration("flush-every"), FlushRows: c.Int("flush-rows"), JournalDir: c.String("journal-dir")}
 }
 
 // runScenarios runs every run of the plan, one after the other, and
@@ -60,6 +81,7 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 			HardStop:     g.hardStop,
 			ToolVersion:  version,
 			RunID:        runID(c, rp, len(plan.Runs)),
+			Stream:       streamOptions(c),
 		})
 		progress.Done()
 		if err != nil {
@@ -114,7 +136,7 @@ func workerCommand(g *globals) *cli.Command {
 			&cli.StringFlag{Name: "id", Usage: "worker `ID` in WORKER_HEARTBEATS (default: HOST-PID)"},
 			&cli.DurationFlag{Name: "wait", Value: 5 * time.Minute, Usage: "wait up to `DURATION` for the run to be created (a worker may start before apply)"},
 			resultsFlag(),
-		}, varFlags()...),
+		}, append(streamFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error {
 			cfg, diags := dsl.Load(pathsOrCwd(c), g.loadOptions(c))
 			if diags.HasErrors() {
@@ -130,7 +152,7 @@ func workerCommand(g *globals) *cli.Command {
 				return err
 			}
 			err = run.JoinWorker(c.Context, c.String("run"), run.WorkerOptions{
-				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"),
+				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"), Stream: streamOptions(c),
 			})
 			if errors.Is(err, context.Canceled) {
 				return &exitErr{code: exitInterrupted, msg: "worker interrupted"}

@@ -65,6 +65,8 @@ func (w *worker) follow(ctx context.Context) error {
 				return fmt.Errorf("%s: %w", d.node, d.err)
 			}
 			w.finishNode(ctx, d)
+		case err := <-w.streamErr:
+			return fmt.Errorf("query executions cannot be stored: %w", err)
 		case <-poll.C:
 		}
 		if !stopRead {
@@ -126,6 +128,7 @@ func (w *worker) follow(ctx context.Context) error {
 			}
 			w.setState(store.WorkerDraining, "", "")
 			w.heartbeat(ctx)
+			w.closeStream(ctx)
 			if err := w.writeResults(ctx, final, ""); err != nil {
 				return err
 			}
@@ -198,6 +201,11 @@ func (w *worker) finishNode(ctx context.Context, d nodeDone) {
 // runNode runs one warmup or phase node with this worker's share.
 func (w *worker) runNode(ctx, hard context.Context, p phasePayload) (phaseResult, error) {
 	res := phaseResult{Phase: p.Phase, Warmup: p.Warmup}
+	if !p.Warmup && p.SampleRate > 0 && w.stream != nil && w.stream.Rate() != p.SampleRate {
+		if err := w.stream.SetRate(p.SampleRate); err != nil {
+			return res, err
+		}
+	}
 	node, first := w.findNode(p.Node)
 	if node == nil {
 		return res, fmt.Errorf("node %q is not in the run's plan", p.Node)

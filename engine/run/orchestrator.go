@@ -14,6 +14,7 @@ import (
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/flakebench/fbctl/engine/target"
 )
 
@@ -40,6 +41,11 @@ type Options struct {
 	ToolVersion    string // recorded in the log
 	RunID          string // "": a new id
 	Sink           SinkFactory
+	// Stream, when set, streams every stored operation into
+	// QUERY_EXECUTIONS through one engine/stream Streamer per worker; its
+	// Store, RunID, TestID, worker fields and Sampler are filled in per
+	// worker. nil: no QUERY_EXECUTIONS rows.
+	Stream *stream.Options
 
 	// workerCtx lets tests derive a worker's context (to kill it).
 	workerCtx func(group int, ctx context.Context) context.Context
@@ -129,6 +135,8 @@ type orch struct {
 	hard   bool
 	phase  string
 	pstart time.Time
+	// autoRate is the sample rate decided at the end of warmup (0: none).
+	autoRate float64
 }
 
 // Apply runs the scenario p (from `fbctl plan`) with the scenario files
@@ -239,6 +247,7 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 		u.WarmupStart = &now
 	} else {
 		p.Phase, tmplName = n.Phase.Name, n.Phase.Template
+		p.SampleRate = o.autoRate
 		if !o.measuring() {
 			u.MeasurementStart = &now
 		}
@@ -261,6 +270,9 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 	err = o.waitWorkers(ctx, n.Name, func(hbs []store.Heartbeat) bool { return o.nodeDone(hbs, n.Name) })
 	end := time.Now().UTC()
 	if n.Warmup != nil {
+		if err == nil {
+			o.decideSampleRate(end.Sub(now))
+		}
 		o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{WarmupEnd: &end})
 	} else {
 		o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{MeasurementEnd: &end})
@@ -362,4 +374,33 @@ func joinedNames(hbs []store.Heartbeat) string {
 		s = append(s, fmt.Sprintf("%s %s", hb.WorkerID, hb.Status))
 	}
 	return strings.Join(s, ", ")
+}
+
+// decideSampleRate fixes an "auto" sample rate that the plan could not
+// know, at the end of warmup: the rate that keeps stored measurement rows
+// under max_rows_per_second at the throughput the warmup showed. Every
+// worker gets it with its first measurement phase, and RUN_STATUS and the
+// result rows record it.
+func (o *orch) decideSampleRate(warmup time.Duration) {
+	sp := o.plan.Sampling
+	if sp.Mode != "auto" || sp.Rate != nil || warmup <= 0 {
+		return
+	}
+	hbs, err := o.st.ListHeartbeats(o.bg, o.runID)
+	if err != nil {
+		o.log.Warn("sample rate not decided: heartbeats unreadable; every operation is stored", "error", err)
+		return
+	}
+	var ops int64
+	for _, hb := range hbs {
+		ops += hb.Operations
+	}
+	observed := float64(ops) / warmup.Seconds()
+	rate := stream.AutoRate(float64(sp.MaxRowsPerSecond), observed)
+	o.autoRate = rate
+	if err := o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{SampleRate: &rate}); err != nil {
+		o.log.Warn("sample rate not recorded in RUN_STATUS", "error", err)
+	}
+	o.log.Info("sample rate fixed at the end of warmup", "rate", rate, "warmup_ops_per_sec", observed,
+		"max_rows_per_second", sp.MaxRowsPerSecond)
 }

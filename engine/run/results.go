@@ -379,5 +379,24 @@ func (w *worker) writeResults(ctx context.Context, status, reason string) error 
 	if _, err := rs.fill(&r, queryInfos(w.opts.Config), findMax, workers); err != nil {
 		return fmt.Errorf("worker %s results: %w", w.id, err)
 	}
+	w.mu.Lock()
+	fin := w.final
+	w.mu.Unlock()
+	if fin != nil {
+		// OPS_ISSUED counts every operation the worker issued (warmup
+		// included), ROWS_STORED the QUERY_EXECUTIONS rows written:
+		// errors + warmup + sampled measurement operations.
+		r.SampleRate, r.OpsIssued, r.RowsStored = fin.SampleRate, fin.Offered, fin.Written
+		if fin.NotWritten > 0 {
+			note := fmt.Sprintf("%d query executions not written (%s)", fin.NotWritten, fin.Reason)
+			if fin.JournalPath != "" {
+				note += "; they are kept in " + fin.JournalPath
+			}
+			if r.FailureReason != "" {
+				note = r.FailureReason + "; " + note
+			}
+			r.FailureReason = note
+		}
+	}
 	return w.st.WriteTestResult(ctx, r)
 }

@@ -44,6 +44,9 @@ type phasePayload struct {
 	// SequenceMax holds, by template then column, the column's maximum
 	// read just before the node: sequences start after it.
 	SequenceMax map[string]map[string]int64 `json:"sequence_max,omitempty"`
+	// SampleRate is the run's sample rate of measurement operations when
+	// it was decided at the end of warmup (sampling "auto"); 0: unchanged.
+	SampleRate float64 `json:"sample_rate,omitempty"`
 }
 
 // STOP reasons.

@@ -148,6 +148,13 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 	if err != nil {
 		return err
 	}
+	if o.opts.Stream != nil {
+		p.OpsIssued, p.RowsStored = 0, 0
+		for _, c := range out.Children {
+			p.OpsIssued += c.OpsIssued
+			p.RowsStored += c.RowsStored
+		}
+	}
 	out.Parent, out.Phases = p, phases
 	if err := json.Unmarshal(p.QueryResults, &out.Queries); err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/flakebench/fbctl/engine/target"
 )
 
@@ -45,7 +46,8 @@ type WorkerOptions struct {
 	// CancelInFlight cancels operations still running when the drain
 	// ends (see executor.Env.CancelInFlight).
 	CancelInFlight bool
-	Sink           SinkFactory // nil: no per-operation records
+	Sink           SinkFactory     // nil: no per-operation records
+	Stream         *stream.Options // see Options.Stream
 
 	openTarget func(*dsl.Connection) (*target.DB, error) // tests: replaces target.Open
 }
@@ -123,10 +125,14 @@ func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions
 	stopHB()
 	<-hbDone
 	if ctx.Err() != nil {
-		return ctx.Err() // killed: nothing more is written
+		if w.streamStop != nil {
+			w.streamStop() // killed: nothing more is written
+		}
+		return ctx.Err()
 	}
 	if err != nil {
 		w.log.Error("worker failed", "error", err)
+		w.closeStream(context.WithoutCancel(ctx))
 		w.setState(store.WorkerDead, "", err.Error())
 		w.writeResults(context.WithoutCancel(ctx), "FAILED", err.Error())
 		w.heartbeat(context.WithoutCancel(ctx))
@@ -147,7 +153,15 @@ type worker struct {
 	recs      map[string]*executor.Recorder // by template
 	dbs       map[string]*target.DB         // by connection key
 	pools     map[string]map[string][]any
-	sink      executor.Sink // from opts.Sink, one per worker
+	sink      executor.Sink // from opts.Sink or the streamer, one per worker
+
+	// stream writes this worker's QUERY_EXECUTIONS rows (nil: none);
+	// streamErr delivers its failure (the store refused writes past the
+	// retry budget), streamDone ends its Run; final is what Close reported.
+	stream     *stream.Streamer
+	streamErr  chan error
+	streamStop context.CancelFunc
+	final      *stream.Final
 
 	hbMu sync.Mutex // serialises heartbeat writes with state changes
 
@@ -195,8 +209,51 @@ func (w *worker) prepare(ctx context.Context) error {
 			return err
 		}
 	}
+	w.startStream(run)
 	w.setState(store.WorkerReady, "", "")
 	return w.heartbeat(ctx)
+}
+
+// startStream starts the worker's QUERY_EXECUTIONS streamer when the run
+// streams. A sample rate known when the run was created (a fixed rate, or
+// auto with only open phases) is set now; an auto rate decided at the end
+// of warmup arrives with the first measurement phase.
+func (w *worker) startStream(run store.Run) {
+	if w.opts.Stream == nil {
+		return
+	}
+	o := *w.opts.Stream
+	o.Store, o.RunID, o.TestID = w.st, w.runID, ChildTestID(w.runID, w.group)
+	o.WorkerID, o.WorkerGroupID, o.Logger = w.id, w.group, w.log.Named("stream")
+	if w.plan.Sampling.Rate != nil {
+		o.Sampler = stream.Sampler{Rate: run.SampleRate}
+	}
+	w.stream = stream.New(o)
+	w.sink = w.stream
+	w.streamErr = make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	w.streamStop = cancel
+	go func() {
+		if err := w.stream.Run(ctx); err != nil && ctx.Err() == nil {
+			w.streamErr <- err
+		}
+	}()
+}
+
+// closeStream flushes every buffered and journaled row and records what
+// the streamer reports for the worker's result row.
+func (w *worker) closeStream(ctx context.Context) {
+	if w.stream == nil || w.final != nil {
+		return
+	}
+	fin, err := w.stream.Close(ctx)
+	w.streamStop()
+	if err != nil {
+		w.log.Error("query executions not all written", "error", err, "not_written", fin.NotWritten, "journal", fin.JournalPath)
+	}
+	w.mu.Lock()
+	w.final = &fin
+	w.mu.Unlock()
 }
 
 // target returns the worker's own pool for t's connection, opened and

@@ -40,6 +40,10 @@ func Results(w io.Writer, r RunReport) error {
 			p.Total, p.OK, p.Errors, p.Dropped, p.QPS, percent(p.ErrorRate))
 		fmt.Fprintf(&b, "  latency: p50 %s  p90 %s  p95 %s  p99 %s  p99.9 %s  max %s  mean %s\n",
 			Micros(p.P50US), Micros(p.P90US), Micros(p.P95US), Micros(p.P99US), Micros(p.P999US), Micros(p.MaxUS), Micros(p.MeanUS))
+		if p.RowsStored > 0 {
+			fmt.Fprintf(&b, "  query executions: %d rows stored in QUERY_EXECUTIONS of %d operations issued (warmup and errors always stored)\n",
+				p.RowsStored, p.OpsIssued)
+		}
 		if rate := p.SampleRate; rate > 0 && rate < 1 {
 			fmt.Fprintf(&b, "  SAMPLED: %s of measurement operations stored in QUERY_EXECUTIONS (%d rows of %d issued); counts from stored rows must be scaled by %.4g. Percentiles and counts above come from the full histograms.\n",
 				percent(rate), p.RowsStored, p.OpsIssued, 1/rate)
