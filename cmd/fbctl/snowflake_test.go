@@ -867,3 +867,143 @@ func TestSnowflakeClassifier(t *testing.T) {
 		t.Errorf("deadline: %+v", got)
 	}
 }
+
+// liveScenario is the tiny scenario TestLiveSnowflake runs on a real
+// account: a transient table of 100 rows, two sessions of point reads for
+// three seconds, the table dropped at the end.
+const liveScenario = `
+connection "snowflake" "live" {
+  account   = env("SNOWFLAKE_ACCOUNT")
+  user      = env("SNOWFLAKE_USER")
+  password  = env("SNOWFLAKE_PASSWORD")
+  role      = env("SNOWFLAKE_ROLE", "")
+  warehouse = env("SNOWFLAKE_WAREHOUSE", "COMPUTE_WH")
+  database  = env("SNOWFLAKE_DATABASE", "FLAKEBENCH")
+  schema    = env("SNOWFLAKE_SCHEMA", "PUBLIC")
+}
+
+template "live_check" {
+  connection        = connection.snowflake.live
+  table             = "FB_LIVE_CHECK"
+  table_type        = "standard"
+  use_cached_result = false
+  query "lookup" {
+    kind = "point_lookup"
+    sql  = "SELECT ID, NOTE FROM FB_LIVE_CHECK WHERE ID = ?"
+    args = [uniform(1, 100)]
+  }
+}
+
+scenario "live_check" {
+  template = template.live_check
+  setup {
+    sql = [
+      "CREATE OR REPLACE TRANSIENT TABLE FB_LIVE_CHECK (ID NUMBER, NOTE VARCHAR)",
+      "INSERT INTO FB_LIVE_CHECK SELECT SEQ4() + 1, RANDSTR(10, RANDOM()) FROM TABLE(GENERATOR(ROWCOUNT => 100))",
+    ]
+  }
+  phase "reads" {
+    duration    = "3s"
+    connections = 2
+  }
+  teardown {
+    sql = ["DROP TABLE IF EXISTS FB_LIVE_CHECK"]
+  }
+}
+`
+
+// TestLiveSnowflake runs a tiny scenario against a real Snowflake account
+// through `fbctl apply`, results in a local SQLite store, and checks that
+// the account's QUERY_HISTORY holds the run's tagged queries. It is the one
+// test that skips: without SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and
+// SNOWFLAKE_PASSWORD (CI has none) there is no account to reach. Optional:
+// SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE (COMPUTE_WH), SNOWFLAKE_DATABASE
+// (FLAKEBENCH), SNOWFLAKE_SCHEMA (PUBLIC); the role needs to create a
+// transient table there. See docs/snowflake.md.
+func TestLiveSnowflake(t *testing.T) {
+	var missing []string
+	for _, k := range []string{"SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PASSWORD"} {
+		if os.Getenv(k) == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		t.Skipf("live Snowflake check skipped: %s not set (set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and SNOWFLAKE_PASSWORD to run it; see docs/snowflake.md)", strings.Join(missing, ", "))
+	}
+	liveCheck(t, liveScenario)
+}
+
+// liveCheck is TestLiveSnowflake's body for the scenario text src.
+func liveCheck(t *testing.T, src string) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "live.fb.hcl")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	results := "sqlite:" + filepath.Join(dir, "results.db")
+	runID := "live-" + store.NewID()
+	code, out, errOut := fbctlRun(t, "apply", "-auto-approve", "-results", results, "-run-id", runID, file)
+	if strings.Contains(out+errOut, os.Getenv("SNOWFLAKE_PASSWORD")) {
+		t.Fatal("the password appears in fbctl's output")
+	}
+	if code != 0 {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, results, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	res, err := st.GetTestResult(ctx, runID)
+	if err != nil || res.Total == 0 || res.Errors != 0 {
+		t.Fatalf("result: %d operations, %d errors, %v", res.Total, res.Errors, err)
+	}
+
+	cfg, diags := dsl.Load([]string{file}, dsl.LoadOptions{LookupEnv: os.LookupEnv})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	db, err := target.Open(cfg.Connections["snowflake.live"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// QUERY_HISTORY lags a little behind the queries.
+	var tagged int64
+	for range 30 {
+		err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM TABLE(INFORMATION_SCHEMA.QUERY_HISTORY(
+			END_TIME_RANGE_START => DATEADD('minute', -15, CURRENT_TIMESTAMP()), RESULT_LIMIT => 10000))
+			WHERE QUERY_TAG LIKE ? AND QUERY_TEXT LIKE 'SELECT ID, NOTE FROM FB_LIVE_CHECK%'`, "%"+runID+"%").Scan(&tagged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tagged >= res.Total {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	if tagged < res.Total {
+		t.Fatalf("QUERY_HISTORY holds %d lookups tagged with run %s; fbctl measured %d", tagged, runID, res.Total)
+	}
+	t.Logf("live run %s: %d lookups, p50 %v µs, p99 %v µs", runID, res.Total, res.P50US, res.P99US)
+}
+
+// The live check's own body runs in every CI against the local server (the
+// scenario's connection pointed at it), so TestLiveSnowflake cannot rot
+// while nobody has an account at hand.
+func TestLiveSnowflakeBodyOnLocalServer(t *testing.T) {
+	srv := startSF(t, sfserver.Options{})
+	t.Setenv("SNOWFLAKE_ACCOUNT", srv.Addr())
+	t.Setenv("SNOWFLAKE_USER", "live")
+	t.Setenv("SNOWFLAKE_PASSWORD", "local-secret-pw")
+	src := strings.Replace(liveScenario, `  schema    = env("SNOWFLAKE_SCHEMA", "PUBLIC")`, `  schema    = env("SNOWFLAKE_SCHEMA", "PUBLIC")
+  protocol  = "http"
+  params = {
+    account = "local"
+  }`, 1)
+	if src == liveScenario {
+		t.Fatal("the live scenario's connection block changed; update this test")
+	}
+	liveCheck(t, src)
+}
