@@ -82,7 +82,11 @@ func (s *Store) appendExecutionArgs(dst []any, e *QueryExecution) []any {
 // InsertQueryExecutions writes the batch all-or-nothing: COPY on Postgres,
 // multi-row INSERTs in one transaction on SQLite and Snowflake (chunked under
 // the bind-variable limit). A failed batch leaves nothing behind, so the
-// caller may retry it as a whole.
+// caller may retry it as a whole. Writing a batch again is harmless on SQLite
+// and Postgres: rows whose EXECUTION_ID is already stored are skipped (a
+// retry after a write that committed but whose answer was lost). Snowflake
+// does not enforce the primary key of this standard table, so there a
+// repeated batch is stored twice; EXECUTION_ID tells the copies apart.
 func (s *Store) InsertQueryExecutions(ctx context.Context, batch []QueryExecution) error {
 	if len(batch) == 0 {
 		return nil
@@ -94,11 +98,14 @@ func (s *Store) InsertQueryExecutions(ctx context.Context, batch []QueryExecutio
 	}
 	if s.d.Name() == "postgres" {
 		err := s.copyExecutions(ctx, batch)
-		if !errors.Is(err, errNoPgxConn) {
+		var state interface{ SQLState() string }
+		if !errors.Is(err, errNoPgxConn) && !(errors.As(err, &state) && state.SQLState() == "23505") {
 			return err
 		}
+		// COPY cannot skip rows already stored: write this batch again as
+		// INSERT ... ON CONFLICT DO NOTHING.
 	}
-	return s.insertRows(ctx, "QUERY_EXECUTIONS", colsExecution, len(batch), func(dst []any, i int) []any {
+	return s.insertRowsSkipping(ctx, "QUERY_EXECUTIONS", colsExecution, "EXECUTION_ID", len(batch), func(dst []any, i int) []any {
 		return s.appendExecutionArgs(dst, &batch[i])
 	})
 }
@@ -145,11 +152,24 @@ func (s *Store) copyExecutions(ctx context.Context, batch []QueryExecution) erro
 
 // insertRows writes n rows as chunked multi-row INSERTs in one transaction.
 func (s *Store) insertRows(ctx context.Context, table string, cols []dialect.Column, n int, args func(dst []any, i int) []any) error {
+	return s.insertRowsSkipping(ctx, table, cols, "", n, args)
+}
+
+// insertRowsSkipping is insertRows that, given the primary key column,
+// skips rows whose key is already stored (SQLite and Postgres).
+func (s *Store) insertRowsSkipping(ctx context.Context, table string, cols []dialect.Column, key string, n int, args func(dst []any, i int) []any) error {
 	per := dialect.RowsPerStatement(s.d, len(cols), maxRowsPerInsert)
+	insert := func(rows int) string {
+		q := s.d.Insert(table, cols, rows)
+		if key != "" && s.d.Name() != "snowflake" {
+			q += " ON CONFLICT (" + s.d.FoldIdent(key) + ") DO NOTHING"
+		}
+		return q
+	}
 	var full *sql.Stmt
 	if n >= per {
 		var err error
-		if full, err = s.stmts.get(ctx, s.db, s.d.Rebind(s.d.Insert(table, cols, per))); err != nil {
+		if full, err = s.stmts.get(ctx, s.db, s.d.Rebind(insert(per))); err != nil {
 			return fmt.Errorf("insert %d rows into %s: prepare: %w", n, table, err)
 		}
 	}
@@ -167,7 +187,7 @@ func (s *Store) insertRows(ctx context.Context, table string, cols []dialect.Col
 				}
 				continue
 			}
-			if _, err := s.exec(ctx, tx, s.d.Insert(table, cols, end-start), buf...); err != nil {
+			if _, err := s.exec(ctx, tx, insert(end-start), buf...); err != nil {
 				return err
 			}
 		}
