@@ -1,6 +1,7 @@
 package run
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/flakebench/fbctl/engine/dialect"
@@ -18,7 +19,7 @@ func (o *orch) progress(h health) {
 	p.Planned = o.plannedLength(o.phase)
 	d := o.st.Dialect()
 	since := o.pstart.Add(-time.Second).UTC()
-	rows, err := o.st.DB().QueryContext(o.bg, d.Rebind(`SELECT WORKER_ID, TS, OPERATIONS, ERRORS, DROPPED, QPS, P50_US, P99_US
+	rows, err := o.st.DB().QueryContext(o.bg, d.Rebind(`SELECT WORKER_ID, TS, OPERATIONS, ERRORS, DROPPED, QPS, P50_US, P99_US, EXTRA
 FROM WORKER_METRICS_SNAPSHOTS WHERE RUN_ID = ? AND PHASE = ? AND TS >= ? ORDER BY TS`), o.runID, o.phase, d.Time(since))
 	if err != nil {
 		o.log.Debug("progress query failed", "error", err)
@@ -29,6 +30,7 @@ FROM WORKER_METRICS_SNAPSHOTS WHERE RUN_ID = ? AND PHASE = ? AND TS >= ? ORDER B
 	type last struct {
 		ops, errs, dropped, p50, p99 int64
 		qps                          float64
+		stream                       StreamStats
 	}
 	by := map[string]last{}
 	for rows.Next() {
@@ -38,9 +40,14 @@ FROM WORKER_METRICS_SNAPSHOTS WHERE RUN_ID = ? AND PHASE = ? AND TS >= ? ORDER B
 			l        last
 			qps      dialect.Float
 			p50, p99 *int64
+			extra    dialect.JSON
 		)
-		if err := rows.Scan(&id, &ts, &l.ops, &l.errs, &l.dropped, &qps, &p50, &p99); err != nil {
+		if err := rows.Scan(&id, &ts, &l.ops, &l.errs, &l.dropped, &qps, &p50, &p99, &extra); err != nil {
+			o.log.Debug("progress row unreadable", "error", err)
 			break
+		}
+		if len(extra.Raw) > 0 {
+			_ = json.Unmarshal(extra.Raw, &l.stream)
 		}
 		l.qps = qps.Float
 		if p50 != nil {
@@ -59,6 +66,7 @@ FROM WORKER_METRICS_SNAPSHOTS WHERE RUN_ID = ? AND PHASE = ? AND TS >= ? ORDER B
 		p.OpsPerSec += l.qps
 		weighted += float64(l.p50) * l.qps
 		p.P99US = max(p.P99US, l.p99)
+		p.Stream.add(l.stream)
 	}
 	if p.OpsPerSec > 0 {
 		p.P50US = int64(weighted / p.OpsPerSec)

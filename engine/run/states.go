@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/stream"
 )
 
 // Defaults of Options and WorkerOptions.
@@ -108,16 +109,19 @@ type StateChange struct {
 // interval p50 weighted by their rates and P99US the highest worker p99:
 // live approximations (results merge the histograms exactly).
 type Progress struct {
-	RunID           string
-	Phase           string
-	PhaseKind       store.PhaseKind
-	Elapsed         time.Duration // since the phase started
-	Planned         time.Duration // planned phase length (0: unknown)
-	Operations      int64
-	Errors          int64
-	Dropped         int64
-	OpsPerSec       float64
-	P50US, P99US    int64
+	RunID        string
+	Phase        string
+	PhaseKind    store.PhaseKind
+	Elapsed      time.Duration // since the phase started
+	Planned      time.Duration // planned phase length (0: unknown)
+	Operations   int64
+	Errors       int64
+	Dropped      int64
+	OpsPerSec    float64
+	P50US, P99US int64
+	// Stream sums the workers' QUERY_EXECUTIONS streams (zero when the
+	// run does not stream).
+	Stream          StreamStats
 	WorkersAlive    int // heartbeat younger than StaleAfter
 	WorkersStale    int // older than StaleAfter, not yet dead
 	WorkersExpected int
@@ -148,3 +152,31 @@ func (NopHook) NodeFinished(string, string, error) {}
 func (NopHook) NodeSkipped(string, string, string) {}
 func (NopHook) StateChanged(StateChange)           {}
 func (NopHook) Progress(Progress)                  {}
+
+// StreamStats is the state of the workers' query-execution streams, as
+// WORKER_METRICS_SNAPSHOTS.EXTRA carries it: rows waiting in memory, rows
+// written, rows that went through the local spill journal (and are still
+// waiting there), rows lost, and the slowest worker's flush latency p99.
+type StreamStats struct {
+	Buffered       int64 `json:"rows_buffered"`
+	Written        int64 `json:"rows_written"`
+	Spilled        int64 `json:"rows_spilled"`
+	JournalPending int64 `json:"rows_journal_pending"`
+	Dropped        int64 `json:"rows_dropped"`
+	FlushP99US     int64 `json:"flush_p99_us"`
+}
+
+func streamStatsOf(s stream.Stats) StreamStats {
+	return StreamStats{Buffered: s.Buffered, Written: s.Written, Spilled: s.Spilled, JournalPending: s.JournalPending,
+		Dropped: s.Dropped, FlushP99US: s.FlushP99.Microseconds()}
+}
+
+// add sums o into s; flush latency keeps the worst.
+func (s *StreamStats) add(o StreamStats) {
+	s.Buffered += o.Buffered
+	s.Written += o.Written
+	s.Spilled += o.Spilled
+	s.JournalPending += o.JournalPending
+	s.Dropped += o.Dropped
+	s.FlushP99US = max(s.FlushP99US, o.FlushP99US)
+}

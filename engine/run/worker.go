@@ -358,6 +358,9 @@ func (w *worker) snapshot(ctx context.Context, dt time.Duration) {
 		TS: now, ElapsedMS: now.Sub(start).Milliseconds(), Phase: cur.Name(), PhaseKind: kind, Operations: c.Ops,
 		Errors: c.Errors, Dropped: c.Dropped, QPS: float64(sum.Count) / max(dt.Seconds(), 1e-3), P50US: sum.P50,
 		P95US: sum.P95, P99US: sum.P99, ActiveConnections: conns}
+	if w.stream != nil {
+		m.Extra = mustJSON(streamStatsOf(w.stream.Stats()))
+	}
 	if err := w.st.WriteMetricsSnapshots(ctx, []store.MetricsSnapshot{m}); err != nil {
 		w.log.Warn("metrics snapshot not written", "error", err)
 	}

@@ -139,6 +139,16 @@ func StatusLine(pr run.Progress, bar bool) string {
 	if pr.Dropped > 0 {
 		fmt.Fprintf(&b, "  dropped %d", pr.Dropped)
 	}
+	if st := pr.Stream; st.Written+st.Buffered+st.Spilled > 0 {
+		fmt.Fprintf(&b, "  rows written %d buffered %d", st.Written, st.Buffered)
+		if st.Spilled > 0 {
+			fmt.Fprintf(&b, " spilled %d (journal %d)", st.Spilled, st.JournalPending)
+		}
+		if st.Dropped > 0 {
+			fmt.Fprintf(&b, " LOST %d", st.Dropped)
+		}
+		fmt.Fprintf(&b, " flush p99 %s", Micros(st.FlushP99US))
+	}
 	fmt.Fprintf(&b, "  workers %d/%d", pr.WorkersAlive, pr.WorkersExpected)
 	if pr.WorkersStale > 0 {
 		fmt.Fprintf(&b, " (%d stale)", pr.WorkersStale)
