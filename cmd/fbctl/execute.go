@@ -82,6 +82,8 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 			ToolVersion:  version,
 			RunID:        runID(c, rp, len(plan.Runs)),
 			Stream:       streamOptions(c),
+			Targets:      nativeTargets(),
+			Classifiers:  classifiers(),
 		})
 		progress.Done()
 		if err != nil {
@@ -153,6 +155,7 @@ func workerCommand(g *globals) *cli.Command {
 			}
 			err = run.JoinWorker(c.Context, c.String("run"), run.WorkerOptions{
 				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"), Stream: streamOptions(c),
+				Targets: nativeTargets(), Classifiers: classifiers(),
 			})
 			if errors.Is(err, context.Canceled) {
 				return &exitErr{code: exitInterrupted, msg: "worker interrupted"}

@@ -12,7 +12,9 @@ import (
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/pgstats"
+	"github.com/flakebench/fbctl/engine/pgtarget"
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/internal/pgtest"
@@ -80,7 +82,11 @@ func TestPostgresOLTPScenario(t *testing.T) {
 	}
 	t0 := time.Now()
 	out, err := run.Apply(ctx, rp, cfg, run.Options{Store: st, Logger: hclog.NewNullLogger(),
-		HeartbeatEvery: 100 * time.Millisecond, PollEvery: 10 * time.Millisecond, DrainTimeout: 5 * time.Second})
+		HeartbeatEvery: 100 * time.Millisecond, PollEvery: 10 * time.Millisecond, DrainTimeout: 5 * time.Second,
+		Targets: map[string]run.TargetFactory{dsl.ConnPostgres: func(ctx context.Context, c *dsl.Connection, qs []executor.QuerySpec, init []string, n int) (run.NativeTarget, error) {
+			return pgtarget.Open(ctx, c, qs, init, int32(n))
+		}},
+		Classifiers: map[string]executor.Classifier{dsl.ConnPostgres: pgtarget.Classify}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +107,20 @@ func TestPostgresOLTPScenario(t *testing.T) {
 	}
 	if phases["closed"].Counts.Total == 0 || phases["open"].Counts.Total == 0 || phases["open"].Model != dsl.ModelOpen {
 		t.Fatalf("phases %+v", out.Phases)
+	}
+	// Each measurement phase carries the server's own view of it.
+	for _, name := range []string{"closed", "open"} {
+		ss := phases[name].ServerStats
+		if ss == nil || !ss.Available || len(ss.Statements) == 0 {
+			t.Fatalf("phase %s: server stats %+v", name, ss)
+		}
+		var calls int64
+		for _, st := range ss.Statements {
+			calls += st.Calls
+		}
+		if calls < phases[name].Counts.Total {
+			t.Errorf("phase %s: server counted %d calls, the client %d operations", name, calls, phases[name].Counts.Total)
+		}
 	}
 	ops := map[string]int64{}
 	for _, q := range out.Queries.Queries {

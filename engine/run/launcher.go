@@ -22,7 +22,7 @@ func (o *orch) launchInProcess(ctx context.Context) (stop func()) {
 		id := fmt.Sprintf("worker-%d", i)
 		wo := WorkerOptions{Store: o.st, Config: o.cfg, Logger: o.opts.Logger, WorkerID: id, Host: host, PID: pid,
 			HeartbeatEvery: o.opts.HeartbeatEvery, PollEvery: o.opts.PollEvery, DrainTimeout: o.opts.DrainTimeout,
-			CancelInFlight: o.opts.CancelInFlight, Sink: o.opts.Sink, Stream: o.opts.Stream, openTarget: o.opts.workerOpenTarget}
+			CancelInFlight: o.opts.CancelInFlight, Sink: o.opts.Sink, Stream: o.opts.Stream, Targets: o.opts.Targets, Classifiers: o.opts.Classifiers, openTarget: o.opts.workerOpenTarget}
 		group, err := o.st.ClaimWorkerGroup(o.bg, o.runID, id, host, pid)
 		if err != nil {
 			// The join wait reports the missing worker.

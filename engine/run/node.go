@@ -264,8 +264,18 @@ func (w *worker) runNode(ctx, hard context.Context, p phasePayload) (phaseResult
 	w.mu.Lock()
 	w.cur, w.curKind, w.curStart, w.curConns = pr, kind, time.Now(), a.TargetConnections
 	w.mu.Unlock()
+	var tgt executor.Target = &executor.SQLTarget{DB: db.DB, Queries: querySpecs(db, tmpl), Init: init}
+	conn := w.opts.Config.Connections[tmpl.Connection]
+	if open := w.opts.Targets[conn.Type]; open != nil {
+		native, err := open(ctx, conn, querySpecs(db, tmpl), init, int(perWorker))
+		if err != nil {
+			return res, err
+		}
+		defer native.Close()
+		tgt = native
+	}
 	env := executor.Env{
-		Target: &executor.SQLTarget{DB: db.DB, Queries: querySpecs(db, tmpl), Init: init},
+		Target: tgt,
 		Ops: func(conn int) (executor.OpSource, error) {
 			return workload.NewConn(tmpl, workload.Env{Seed: w.plan.Seed, WorkerID: w.group, Workers: int(max(workers, 1)),
 				Conn: conn, ConnsPerWorker: int(perWorker), Pools: w.pools[tmpl.Name], SequenceMax: p.SequenceMax[tmpl.Name]})
@@ -348,7 +358,11 @@ func (w *worker) recorder(t *dsl.Template) *executor.Recorder {
 	if w.sink == nil && w.opts.Sink != nil {
 		w.sink = w.opts.Sink(w.runID, w.id, w.group, ChildTestID(w.runID, w.group))
 	}
-	r := executor.NewRecorder(w.reg, qs, executor.RecorderOptions{Sink: w.sink})
+	var classify executor.Classifier
+	if c := w.opts.Config.Connections[t.Connection]; c != nil {
+		classify = w.opts.Classifiers[c.Type]
+	}
+	r := executor.NewRecorder(w.reg, qs, executor.RecorderOptions{Sink: w.sink, Classify: classify})
 	w.recs[t.Name] = r
 	return r
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/executor"
+	"github.com/flakebench/fbctl/engine/pgstats"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/flakebench/fbctl/engine/target"
@@ -46,6 +47,13 @@ type Options struct {
 	// Store, RunID, TestID, worker fields and Sampler are filled in per
 	// worker. nil: no QUERY_EXECUTIONS rows.
 	Stream *stream.Options
+	// Targets, keyed by connection type, open a driver-native target for a
+	// phase instead of database/sql (e.g. a pgx pool for Postgres); the CLI
+	// registers them. A missing type uses executor.SQLTarget.
+	Targets map[string]TargetFactory
+	// Classifiers, keyed by connection type, turn a driver's errors into
+	// codes; a missing type uses executor.ClassifyError.
+	Classifiers map[string]executor.Classifier
 
 	// workerCtx lets tests derive a worker's context (to kill it).
 	workerCtx func(group int, ctx context.Context) context.Context
@@ -137,6 +145,9 @@ type orch struct {
 	pstart time.Time
 	// autoRate is the sample rate decided at the end of warmup (0: none).
 	autoRate float64
+	// serverStats holds each measurement phase's pg_stat_statements
+	// report (Postgres targets).
+	serverStats map[string]*pgstats.Report
 }
 
 // Apply runs the scenario p (from `fbctl plan`) with the scenario files
@@ -257,6 +268,7 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 		return fmt.Errorf("%s: %w", n.Name, err)
 	}
 	p.SequenceMax = map[string]map[string]int64{tmplName: seq}
+	stats := o.beginServerStats(ctx, n, tmplName)
 	u.Phase, u.PhaseKind = &p.Phase, &kind
 	if err := o.st.UpdateRun(o.bg, o.runID, u); err != nil {
 		return err
@@ -268,6 +280,7 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 		return err
 	}
 	err = o.waitWorkers(ctx, n.Name, func(hbs []store.Heartbeat) bool { return o.nodeDone(hbs, n.Name) })
+	o.endServerStats(n, stats)
 	end := time.Now().UTC()
 	if n.Warmup != nil {
 		if err == nil {
@@ -403,4 +416,46 @@ func (o *orch) decideSampleRate(warmup time.Duration) {
 	}
 	o.log.Info("sample rate fixed at the end of warmup", "rate", rate, "warmup_ops_per_sec", observed,
 		"max_rows_per_second", sp.MaxRowsPerSecond)
+}
+
+// beginServerStats opens a pg_stat_statements window over a measurement
+// phase on a Postgres target (nil otherwise, or when it cannot be read).
+func (o *orch) beginServerStats(ctx context.Context, n engine.Node, tmplName string) *pgstats.Window {
+	if n.Phase == nil {
+		return nil
+	}
+	t := o.cfg.Templates[tmplName]
+	if t == nil || o.cfg.Connections[t.Connection] == nil || o.cfg.Connections[t.Connection].Type != dsl.ConnPostgres {
+		return nil
+	}
+	db, err := o.target(tmplName)
+	if err != nil {
+		return nil
+	}
+	w, err := pgstats.Begin(ctx, db.DB, 50)
+	if err != nil {
+		o.log.Warn("pg_stat_statements not read; the phase has no server-side statistics", "phase", n.Phase.Name, "error", err)
+		return nil
+	}
+	return w
+}
+
+// endServerStats closes the window and keeps the phase's report; a report
+// saying the extension is absent is kept too, so results say why.
+func (o *orch) endServerStats(n engine.Node, w *pgstats.Window) {
+	if w == nil {
+		return
+	}
+	rep, err := w.End(o.bg)
+	if err != nil {
+		o.log.Warn("pg_stat_statements not read at the end of the phase", "phase", n.Phase.Name, "error", err)
+		return
+	}
+	if !rep.Available {
+		o.log.Info("no server-side statistics: " + rep.Reason)
+	}
+	if o.serverStats == nil {
+		o.serverStats = map[string]*pgstats.Report{}
+	}
+	o.serverStats[n.Phase.Name] = &rep
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/pgstats"
 	"github.com/flakebench/fbctl/engine/store"
 )
 
@@ -84,6 +85,9 @@ type PhaseSummary struct {
 	Errors    []executor.ErrorGroup    `json:"errors,omitempty"`
 	Abandoned int                      `json:"abandoned,omitempty"`
 	FindMax   []executor.FindMaxResult `json:"find_max,omitempty"` // one per worker, by WORKER_GROUP_ID
+	// ServerStats are the target's own per-statement statistics over the
+	// phase (pg_stat_statements deltas on Postgres), when it has them.
+	ServerStats *pgstats.Report `json:"server_stats,omitempty"`
 }
 
 // QuerySummary is one query's (or all reads' / all writes') result.

@@ -148,6 +148,14 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 	if err != nil {
 		return err
 	}
+	if len(o.serverStats) > 0 {
+		for i := range phases {
+			phases[i].ServerStats = o.serverStats[phases[i].Name]
+		}
+		if p.PhaseResults, err = json.Marshal(phases); err != nil {
+			return err
+		}
+	}
 	if o.opts.Stream != nil {
 		p.OpsIssued, p.RowsStored = 0, 0
 		for _, c := range out.Children {

@@ -46,8 +46,10 @@ type WorkerOptions struct {
 	// CancelInFlight cancels operations still running when the drain
 	// ends (see executor.Env.CancelInFlight).
 	CancelInFlight bool
-	Sink           SinkFactory     // nil: no per-operation records
-	Stream         *stream.Options // see Options.Stream
+	Sink           SinkFactory                    // nil: no per-operation records
+	Stream         *stream.Options                // see Options.Stream
+	Targets        map[string]TargetFactory       // see Options.Targets
+	Classifiers    map[string]executor.Classifier // see Options.Classifiers
 
 	openTarget func(*dsl.Connection) (*target.DB, error) // tests: replaces target.Open
 }
@@ -77,6 +79,17 @@ func (o *WorkerOptions) defaults() {
 	if o.openTarget == nil {
 		o.openTarget = target.Open
 	}
+}
+
+// TargetFactory opens a driver-native target for one phase of a worker:
+// the connection, the template's queries, the session setup statements and
+// the most connections it will hold. The run closes it when the phase ends.
+type TargetFactory func(ctx context.Context, c *dsl.Connection, queries []executor.QuerySpec, init []string, maxConns int) (NativeTarget, error)
+
+// NativeTarget is a target with its own pool.
+type NativeTarget interface {
+	executor.Target
+	Close()
 }
 
 // ChildTestID is the TEST_ID of a worker's TEST_RESULTS row (and of its

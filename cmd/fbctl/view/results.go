@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/pgstats"
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
 )
@@ -62,6 +63,7 @@ func Results(w io.Writer, r RunReport) error {
 		if ph.Counts.Dropped > 0 {
 			fmt.Fprintf(&b, "  dropped arrivals (no free connection): %d\n", ph.Counts.Dropped)
 		}
+		writeServerStats(&b, ph.ServerStats)
 		for _, e := range ph.Errors {
 			code := e.Code
 			if e.SQLState != "" {
@@ -127,3 +129,30 @@ func writeQueryRow(w io.Writer, name string, ops, errs int64, qps float64, l his
 }
 
 func percent(f float64) string { return fmt.Sprintf("%.2f%%", f*100) }
+
+// writeServerStats prints the target's own statistics over a phase (the
+// pg_stat_statements deltas) next to the client-side table, busiest
+// statements first, or why there are none.
+func writeServerStats(b *strings.Builder, ss *pgstats.Report) {
+	if ss == nil {
+		return
+	}
+	if !ss.Available {
+		fmt.Fprintf(b, "  server statistics: none (%s)\n", ss.Reason)
+		return
+	}
+	b.WriteString("  server statistics (pg_stat_statements over the phase):\n")
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  CALLS\tMEAN EXEC\tTOTAL EXEC\tROWS\tBLKS HIT\tBLKS READ\tWAL BYTES\t  STATEMENT")
+	for i, st := range ss.Statements {
+		if i == 8 {
+			break
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%d\t%d\t%d\t  %s\n", st.Calls, Micros(st.MeanExecUS), Micros(st.TotalExecUS),
+			st.Rows, st.SharedHit, st.SharedRead, st.WALBytes, oneLine(st.Query, 60))
+	}
+	tw.Flush()
+	if ss.Reset || ss.Evicted > 0 {
+		fmt.Fprintf(b, "  (partial: statistics were reset or %d entries evicted during the phase)\n", ss.Evicted)
+	}
+}
