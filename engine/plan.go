@@ -33,6 +33,20 @@ type Plan struct {
 	Runs []RunPlan `json:"runs"`
 	// Summary counts the above.
 	Summary Summary `json:"summary"`
+	// Warnings are preflight findings that do not stop the plan but that
+	// a reviewer should see (e.g. more concurrent writers on a Snowflake
+	// standard table than its lock-waiter limit).
+	Warnings []Warning `json:"warnings,omitempty"`
+}
+
+// Warning is a preflight finding about a plan.
+type Warning struct {
+	Code     string `json:"code"`
+	Scenario string `json:"scenario,omitempty"`
+	Node     string `json:"node,omitempty"`
+	Template string `json:"template,omitempty"`
+	Summary  string `json:"summary"`
+	Detail   string `json:"detail"`
 }
 
 // HasChanges reports whether applying the plan changes CONFIG (a template

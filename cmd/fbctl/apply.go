@@ -111,6 +111,7 @@ func (g *globals) runApply(c *cli.Context) error {
 	if pdiags.HasErrors() {
 		return silentExit(exitError)
 	}
+	addPreflight(c, cfg, plan)
 
 	if saved != nil {
 		if what := planDifference(saved.Plan, plan); what != "" {

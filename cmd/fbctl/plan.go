@@ -8,6 +8,7 @@ import (
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/planfile"
+	"github.com/flakebench/fbctl/engine/preflight"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/urfave/cli/v2"
 )
@@ -107,6 +108,7 @@ func (g *globals) planAgainst(ctx context.Context, c *cli.Context, cfg *dsl.Conf
 	if diags.HasErrors() {
 		return nil, silentExit(exitError)
 	}
+	addPreflight(c, cfg, plan)
 	return &planResult{cfg: cfg, plan: plan, state: state, store: st}, nil
 }
 
@@ -121,4 +123,16 @@ func configState(ctx context.Context, st *store.Store) (map[string]engine.Stored
 		state[r.Name] = engine.StoredTemplate{Name: r.Name, Config: r.Config, Hash: r.ConfigHash, Version: r.Version}
 	}
 	return state, nil
+}
+
+// addPreflight adds the preflight warnings (engine/preflight) to the plan.
+func addPreflight(c *cli.Context, cfg *dsl.Config, plan *engine.Plan) {
+	resultsDSN := ""
+	if c.IsSet("results") {
+		resultsDSN = c.String("results")
+	}
+	for _, w := range preflight.Check(cfg, plan, preflight.Options{ResultsDSN: resultsDSN}) {
+		plan.Warnings = append(plan.Warnings, engine.Warning{Code: w.Code, Scenario: w.Scenario, Node: w.Node,
+			Template: w.Template, Summary: w.Summary, Detail: w.Detail})
+	}
 }

@@ -9,6 +9,9 @@ package main
 //   - classifySnowflake is an executor.Classifier: a *gosnowflake.
 //     SnowflakeError becomes its six-digit error code ("000625", "000606")
 //     with its SQLSTATE; anything else goes to executor.ClassifyError;
+//   - openSnowflakeTarget is the run.TargetFactory for Snowflake: an
+//     executor.SQLTarget on its own pool with that hook (register it with
+//     classifySnowflake in targets.go's nativeTargets and classifiers);
 //   - loadSnowflakePrivateKey / snowflakePrivateKeyParam turn a
 //     private_key_file (PKCS#1, PKCS#8, or encrypted PKCS#8 with a
 //     passphrase) into the driver's privateKey DSN parameter for
@@ -36,7 +39,10 @@ import (
 
 	sf "github.com/snowflakedb/gosnowflake"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/executor"
+	"github.com/flakebench/fbctl/engine/run"
+	"github.com/flakebench/fbctl/engine/target"
 )
 
 // snowflakeQueryID is the executor.SQLTarget QueryID hook for Snowflake
@@ -53,6 +59,37 @@ func snowflakeQueryID(ctx context.Context) (context.Context, func() string) {
 			return ""
 		}
 	}
+}
+
+// snowflakeTarget runs a phase through database/sql on its own pool, with
+// the driver's query-id capture on every operation.
+type snowflakeTarget struct {
+	executor.SQLTarget
+	db *target.DB
+}
+
+// Close closes the phase's pool.
+func (t *snowflakeTarget) Close() { t.db.Close() }
+
+var _ run.NativeTarget = (*snowflakeTarget)(nil)
+
+// openSnowflakeTarget is the run.TargetFactory for Snowflake connections:
+// SQLTarget with snowflakeQueryID, so QUERY_EXECUTIONS.TARGET_QUERY_ID is
+// filled and enrichment can match QUERY_HISTORY.
+func openSnowflakeTarget(ctx context.Context, c *dsl.Connection, queries []executor.QuerySpec, init []string, maxConns int) (run.NativeTarget, error) {
+	db, err := target.Open(c)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxIdleConns(max(maxConns, 1) + 2)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connection %s: %w", c.Key(), err)
+	}
+	return &snowflakeTarget{
+		SQLTarget: executor.SQLTarget{DB: db.DB, Queries: queries, Init: init, QueryID: snowflakeQueryID},
+		db:        db,
+	}, nil
 }
 
 // classifySnowflake is the executor.Classifier for Snowflake targets.

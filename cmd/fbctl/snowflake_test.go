@@ -19,10 +19,12 @@ import (
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/enrich"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/flakebench/fbctl/engine/target"
 	"github.com/flakebench/fbctl/internal/sfserver"
 	sf "github.com/snowflakedb/gosnowflake"
@@ -643,7 +645,10 @@ func applyShipped(t *testing.T, srv *sfserver.Server, cfg *dsl.Config, name stri
 		t.Fatal(err)
 	}
 	out, err := run.Apply(ctx, rp, cfg, run.Options{Store: st, HeartbeatEvery: 100 * time.Millisecond,
-		PollEvery: 10 * time.Millisecond, DrainTimeout: 10 * time.Second})
+		PollEvery: 10 * time.Millisecond, DrainTimeout: 10 * time.Second,
+		Stream:      &stream.Options{FlushEvery: 100 * time.Millisecond, JournalDir: t.TempDir()},
+		Targets:     map[string]run.TargetFactory{dsl.ConnSnowflake: openSnowflakeTarget},
+		Classifiers: map[string]executor.Classifier{dsl.ConnSnowflake: classifySnowflake}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -666,7 +671,43 @@ func applyShipped(t *testing.T, srv *sfserver.Server, cfg *dsl.Config, name stri
 	if tagged < out.Parent.Total {
 		t.Fatalf("%s: the server saw %d statements tagged with the run, fbctl measured %d", name, tagged, out.Parent.Total)
 	}
+
+	// Every stored execution carries the Snowflake query id of its own
+	// statement, and enrichment fills all of them from QUERY_HISTORY.
+	execs, err := st.ListQueryExecutions(ctx, store.QueryExecutionFilter{RunID: out.RunID}, 0)
+	if err != nil || len(execs) == 0 {
+		t.Fatalf("%s: %d QUERY_EXECUTIONS rows, %v", name, len(execs), err)
+	}
+	hist := map[string]sfserver.QueryRecord{}
+	for _, r := range srv.QueryHistory() {
+		hist[r.QueryID] = r
+	}
+	for _, e := range execs {
+		h, ok := hist[e.TargetQueryID]
+		if !ok || h.QueryText != cfg.Templates[cfg.Scenarios[name].Template].Queries[e.QueryName].SQL || !strings.Contains(h.QueryTag, out.RunID) {
+			t.Fatalf("%s: %s (%s) has query id %q, which the server ran as %q tagged %q", name, e.ExecutionID, e.QueryName, e.TargetQueryID, h.QueryText, h.QueryTag)
+		}
+	}
+	run, err := st.GetRun(ctx, out.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := enrich.Run(ctx, st, &enrich.SnowflakeHistory{DB: targetDB(t, cfg, name)}, run, enrich.Options{})
+	if err != nil || rep.Executions != len(execs) || rep.Matched != len(execs) || rep.Updated != int64(len(execs)) {
+		t.Fatalf("%s: enrich %+v, %v", name, rep, err)
+	}
 	return out
+}
+
+// targetDB opens the benchmark connection of scenario name.
+func targetDB(t *testing.T, cfg *dsl.Config, name string) *sql.DB {
+	t.Helper()
+	db, err := target.Open(cfg.Connections[cfg.Templates[cfg.Scenarios[name].Template].Connection])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db.DB
 }
 
 // scenarioPath is a shipped scenario file.

@@ -29,6 +29,18 @@ func Plan(w io.Writer, p *engine.Plan, color bool) error {
 		writeRun(&b, pt, r)
 	}
 
+	for _, w := range p.Warnings {
+		where := ""
+		if w.Scenario != "" {
+			where = " (scenario " + w.Scenario
+			if w.Node != "" {
+				where += ", " + w.Node
+			}
+			where += ")"
+		}
+		fmt.Fprintf(&b, "\n%s %s%s\n%s\n", pt.yellow("Warning:"), w.Summary, where, indent(wrap(w.Detail, 96), "  "))
+	}
+
 	s := p.Summary
 	fmt.Fprintf(&b, "\n%s %d to create, %d to update, %d to remove, %d unchanged",
 		pt.bold("Plan:"), s.ToCreate, s.ToUpdate, s.ToDelete, s.Unchanged)
@@ -253,4 +265,8 @@ func (p painter) action(a engine.Action) string {
 		return p.red("-")
 	}
 	return p.yellow("~")
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
