@@ -7,9 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/user"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func (g *globals) runApply(c *cli.Context) error {
 		if err := f.CheckToolVersion(version); err != nil {
 			return fmt.Errorf("cannot apply %s: %w", savedPath, err)
 		}
-		saved, paths = f, sortedKeys(f.Sources)
+		saved, paths = f, slices.Sorted(maps.Keys(f.Sources))
 	}
 
 	cfg, diags := dsl.Load(paths, g.loadOptions(c))
@@ -146,15 +147,6 @@ func isPlanFile(path string) bool {
 	return err == nil && info.Mode().IsRegular()
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // planDifference compares a saved plan with the plan rebuilt now from the
 // same files and CONFIG, and says what differs ("" when nothing does).
 func planDifference(saved, now *engine.Plan) string {
@@ -166,12 +158,12 @@ func planDifference(saved, now *engine.Plan) string {
 		return m
 	}
 	sh, nh := hashes(saved), hashes(now)
-	for _, name := range sortedKeys(nh) {
+	for _, name := range slices.Sorted(maps.Keys(nh)) {
 		if sh[name] != nh[name] {
 			return fmt.Sprintf("template %q", name)
 		}
 	}
-	for _, name := range sortedKeys(sh) {
+	for _, name := range slices.Sorted(maps.Keys(sh)) {
 		if _, ok := nh[name]; !ok {
 			return fmt.Sprintf("template %q", name)
 		}
