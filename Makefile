@@ -50,10 +50,10 @@ fuzz:
 golden:
 	$(GO) test ./... -run 'Golden|Format|Plan' -update
 
-## bench: run the benchmarks
+## bench: the performance suite, every figure side by side; table in .flakebench/bench/bench-results.md and docs/benchmarks.md (env ROUNDS)
 .PHONY: bench
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	GO=$(GO) scripts/bench.sh
 
 ## fmt: format Go code and the shipped scenarios
 .PHONY: fmt

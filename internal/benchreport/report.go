@@ -1,0 +1,246 @@
+package benchreport
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Verdicts of a row.
+const (
+	Met      = "met"
+	Short    = "short"
+	Info     = "—" // reported for context, no target
+	Missing  = "not measured"
+	stepFail = "step failed"
+)
+
+// Step is one command of the suite as scripts/bench.sh left it in the
+// output directory: NAME.txt (stdout and stderr), NAME.cmd (the command
+// line), NAME.load (/proc/loadavg when it started), NAME.rc (exit status),
+// and optionally NAME.prof (CPU profile) with the test binary NAME.bin
+// names.
+type Step struct {
+	Name    string
+	Output  []byte
+	Cmd     string
+	Load    string // the 1-, 5- and 15-minute load averages
+	RC      int    // -1: no .rc file
+	Profile string // path of the CPU profile, "" if none
+	Binary  string // path of the test binary the profile belongs to
+	Results Results
+}
+
+// Row is one line of the table.
+type Row struct {
+	Figure, Target, Measured, Verdict, Step, Load string
+}
+
+// Report is what the suite measured.
+type Report struct {
+	Dir   string
+	Steps map[string]*Step
+	Rows  []Row
+}
+
+// ReadStep loads step name from dir; a missing output file is not an error
+// (the step did not run).
+func ReadStep(dir, name string) (*Step, error) {
+	s := &Step{Name: name, RC: -1}
+	out, err := os.ReadFile(filepath.Join(dir, name+".txt"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("step %s: %w", name, err)
+	}
+	s.Output = out
+	if s.Results, err = ParseBench(bytes.NewReader(out)); err != nil {
+		return nil, fmt.Errorf("step %s: %w", name, err)
+	}
+	read := func(ext string) string {
+		b, _ := os.ReadFile(filepath.Join(dir, name+ext))
+		return strings.TrimSpace(string(b))
+	}
+	s.Cmd = read(".cmd")
+	if f := strings.Fields(read(".load")); len(f) >= 3 {
+		s.Load = strings.Join(f[:3], " ")
+	}
+	if rc, err := strconv.Atoi(read(".rc")); err == nil {
+		s.RC = rc
+	}
+	if p := filepath.Join(dir, name+".prof"); fileExists(p) {
+		s.Profile = p
+		s.Binary = read(".bin")
+	}
+	return s, nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Size() > 0
+}
+
+// figure is one row's definition: where its values come from, how to
+// print them, and its target (pass nil: no target).
+type figure struct {
+	name, target, step string
+	values             func(*Step) []float64
+	format             func(float64) string
+	pass               func(float64) bool
+}
+
+func metric(bench, unit string) func(*Step) []float64 {
+	return func(s *Step) []float64 { return s.Results.Get(bench, unit) }
+}
+
+// diff pairs the rounds of two benchmarks' unit: a[i] − b[i].
+func diff(benchA, benchB, unit string) func(*Step) []float64 {
+	return func(s *Step) []float64 {
+		a, b := s.Results.Get(benchA, unit), s.Results.Get(benchB, unit)
+		var out []float64
+		for i := range min(len(a), len(b)) {
+			out = append(out, a[i]-b[i])
+		}
+		return out
+	}
+}
+
+func pgbenchRounds(s *Step) []float64 {
+	rounds, _, _, _ := PgbenchRatios(bytes.NewReader(s.Output))
+	return rounds
+}
+
+func f(format string) func(float64) string {
+	return func(v float64) string { return fmt.Sprintf(format, v) }
+}
+
+func figures() []figure {
+	const (
+		ex     = "BenchmarkHarnessRatio"
+		pacer  = "BenchmarkPacer"
+		co     = "BenchmarkCoordinatedOmission"
+		mem    = "BenchmarkMemoryRSS"
+		scale  = "BenchmarkScale"
+		ingSQL = "BenchmarkIngestHotPath/SQLite"
+		ingPG  = "BenchmarkIngestHotPath/Postgres"
+	)
+	return []figure{
+		{"1. Harness overhead: ops/s closed harness ÷ bare loop (wall)", "≥ 0.9", "harness", metric(ex, "ratio"), f("%.3f"), func(v float64) bool { return v >= 0.9 }},
+		{"1. Harness overhead: CPU per op bare ÷ harness", "—", "harness", metric(ex, "cpu_ratio"), f("%.3f"), nil},
+		{"1. Closed harness ns/op (no-op target, 4 conns)", "—", "hotpath", metric("BenchmarkClosedHarness", "ns/op"), f("%.0f"), nil},
+		{"1. Bare loop ns/op (same driver and conns)", "—", "hotpath", metric("BenchmarkBareLoop", "ns/op"), f("%.0f"), nil},
+		{"1. Closed harness allocs/op (database/sql included)", "—", "hotpath", metric("BenchmarkClosedHarness", "allocs/op"), f("%.0f"), nil},
+		{"1. Allocs/op the harness adds over the bare loop (sampling 0)", "≤ 1", "hotpath", diff("BenchmarkClosedHarness", "BenchmarkBareLoop", "allocs/op"), f("%.0f"), func(v float64) bool { return v <= 1 }},
+		{"2. Pacer achieved rate at 10,000 ops/s (ops/s)", "within 1%", "pacer", metric(pacer, "achieved_ops/s"), f("%.0f"), func(v float64) bool { return math.Abs(v-10_000) <= 100 }},
+		{"2. Pacer schedule lag p50 (µs)", "< 50", "pacer", metric(pacer, "lag_p50_us"), f("%.0f"), func(v float64) bool { return v < 50 }},
+		{"2. Pacer schedule lag p99 (µs)", "< 1000", "pacer", metric(pacer, "lag_p99_us"), f("%.0f"), func(v float64) bool { return v < 1000 }},
+		{"3. Coordinated omission, 1 s stall: open-model p99 (ms)", "reflects the stall (≥ 500)", "co", metric(co, "open_p99_ms"), f("%.1f"), func(v float64) bool { return v >= 500 }},
+		{"3. Coordinated omission, 1 s stall: open-model max (ms)", "reflects the stall (≥ 1000)", "co", metric(co, "open_max_ms"), f("%.1f"), func(v float64) bool { return v >= 1000 }},
+		{"3. Coordinated omission, 1 s stall: closed-model p99 (ms)", "— (hides the stall)", "co", metric(co, "closed_p99_ms"), f("%.1f"), nil},
+		{"3. Coordinated omission, 1 s stall: closed-model max (ms)", "—", "co", metric(co, "closed_max_ms"), f("%.1f"), nil},
+		{"4. pgbench ratio fbctl ÷ pgbench -S, 8 clients (TPS)", "≥ 0.9", "pgbench", pgbenchRounds, f("%.3f"), func(v float64) bool { return v >= 0.9 }},
+		{"5. Streamer ingest into SQLite (rows/s)", "≥ 50,000", "ingest", metric(ingSQL, "rows/s"), f("%.0f"), func(v float64) bool { return v >= 50_000 }},
+		{"5. Hot path while streaming into SQLite: ops/s ÷ no sink", "≥ 0.9 (unaffected)", "ingest", metric(ingSQL, "hot_ratio"), f("%.3f"), func(v float64) bool { return v >= 0.9 }},
+		{"5. Streamer ingest into Postgres, COPY (rows/s)", "≥ 100,000", "ingest", metric(ingPG, "rows/s"), f("%.0f"), func(v float64) bool { return v >= 100_000 }},
+		{"5. Hot path while streaming into Postgres: ops/s ÷ no sink", "≥ 0.9 (unaffected)", "ingest", metric(ingPG, "hot_ratio"), f("%.3f"), func(v float64) bool { return v >= 0.9 }},
+		{"6. Memory, 10M operations: peak RSS (MB)", "< 100", "memory", metric(mem, "rss_peak_MB"), f("%.1f"), func(v float64) bool { return v < 100 }},
+		{"6. Memory, 10M operations: peak − first-quarter RSS (MB)", "flat (≤ 16)", "memory", growth, f("%.1f"), func(v float64) bool { return v <= 16 }},
+		{"7. Scale 50 × 100: oldest heartbeat seen (s)", "< StaleAfter (30 s)", "scale", metric(scale, "hb_max_age_s"), f("%.2f"), func(v float64) bool { return v < 30 }},
+		{"7. Scale 50 × 100: workers merged into the parent result", "50, sums match", "scale", mergedWorkers, f("%.0f"), func(v float64) bool { return v == 50 }},
+		{"7. Scale 50 × 100: ops/s", "—", "scale", metric(scale, "ops/s"), f("%.0f"), nil},
+		{"7. Scale 50 × 100: CPU ms per second per 1,000 ops/s", "—", "scale", metric(scale, "cpu_ms_per_s_per_kops"), f("%.2f"), nil},
+	}
+}
+
+// mergedWorkers is the number of workers merged when the child rows sum
+// to the parent (merged_ok), else 0.
+func mergedWorkers(s *Step) []float64 {
+	n, ok := s.Results.Get("BenchmarkScale", "workers_merged"), s.Results.Get("BenchmarkScale", "merged_ok")
+	var out []float64
+	for i := range min(len(n), len(ok)) {
+		out = append(out, n[i]*ok[i])
+	}
+	return out
+}
+
+// growth is peak − early RSS per round.
+func growth(s *Step) []float64 {
+	p, e := s.Results.Get("BenchmarkMemoryRSS", "rss_peak_MB"), s.Results.Get("BenchmarkMemoryRSS", "rss_early_MB")
+	var out []float64
+	for i := range min(len(p), len(e)) {
+		out = append(out, p[i]-e[i])
+	}
+	return out
+}
+
+// Build reads every step in dir and evaluates the figures.
+func Build(dir string) (*Report, error) {
+	r := &Report{Dir: dir, Steps: map[string]*Step{}}
+	for _, fg := range figures() {
+		st, ok := r.Steps[fg.step]
+		if !ok {
+			var err error
+			if st, err = ReadStep(dir, fg.step); err != nil {
+				return nil, err
+			}
+			r.Steps[fg.step] = st
+		}
+		row := Row{Figure: fg.name, Target: fg.target, Step: fg.step}
+		if st == nil {
+			row.Measured, row.Verdict = "step did not run", Missing
+			r.Rows = append(r.Rows, row)
+			continue
+		}
+		row.Load = st.Load
+		sum, ok := Summarize(fg.values(st))
+		switch {
+		case !ok && st.RC > 0:
+			row.Measured, row.Verdict = fmt.Sprintf("%s (exit %d), see %s.txt", stepFail, st.RC, fg.step), Missing
+		case !ok:
+			row.Measured, row.Verdict = "no value in the output", Missing
+		default:
+			row.Measured = fmt.Sprintf("%s (%s–%s), n=%d", fg.format(sum.Median), fg.format(sum.Min), fg.format(sum.Max), sum.N)
+			if sum.N == 1 {
+				row.Measured = fmt.Sprintf("%s, n=1", fg.format(sum.Median))
+			}
+			row.Verdict = Info
+			if fg.pass != nil {
+				row.Verdict = map[bool]string{true: Met, false: Short}[fg.pass(sum.Median)]
+			}
+		}
+		r.Rows = append(r.Rows, row)
+	}
+	return r, nil
+}
+
+// ShortSteps returns the steps with at least one figure short, in table
+// order.
+func (r *Report) ShortSteps() []*Step {
+	seen := map[string]bool{}
+	var out []*Step
+	for _, row := range r.Rows {
+		if row.Verdict == Short && !seen[row.Step] && r.Steps[row.Step] != nil {
+			seen[row.Step] = true
+			out = append(out, r.Steps[row.Step])
+		}
+	}
+	return out
+}
+
+// Table renders the rows as a markdown table.
+func (r *Report) Table() string {
+	var b strings.Builder
+	b.WriteString("| Figure | Target | Measured: median (min–max), rounds | Verdict | Load avg (1/5/15 min) at the step |\n")
+	b.WriteString("|---|---|---|---|---|\n")
+	for _, row := range r.Rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", row.Figure, row.Target, row.Measured, row.Verdict, row.Load)
+	}
+	return b.String()
+}

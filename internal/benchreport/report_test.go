@@ -1,0 +1,114 @@
+package benchreport
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const benchOut = `goos: linux
+pkg: github.com/flakebench/fbctl/engine/executor
+BenchmarkBareLoop-2        	  949304	      1369 ns/op	    730499 ops/s	     528 B/op	       9 allocs/op
+BenchmarkClosedHarness-2   	 1000000	      1622 ns/op	    616584 ops/s	     528 B/op	      10 allocs/op
+BenchmarkClosedHarness-2   	 1000000	      1389 ns/op	    719881 ops/s	     528 B/op	      12 allocs/op
+BenchmarkBareLoop-2        	  949304	      1400 ns/op	    730499 ops/s	     528 B/op	       9 allocs/op
+BenchmarkScale
+    scale_bench_test.go:220: BenchmarkScale 5 workers
+PASS
+`
+
+func TestParseBenchGroupsRoundsByNameAndUnit(t *testing.T) {
+	r, err := ParseBench(strings.NewReader(benchOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Get("BenchmarkClosedHarness", "ns/op"); len(got) != 2 || got[0] != 1622 || got[1] != 1389 {
+		t.Fatalf("ns/op %v", got)
+	}
+	if len(r) != 2 {
+		t.Fatalf("benchmarks %v", r)
+	}
+	s, ok := Summarize([]float64{3, 1, 2, 10})
+	if !ok || s.Median != 2.5 || s.Min != 1 || s.Max != 10 || s.N != 4 {
+		t.Fatalf("summary %+v", s)
+	}
+	if _, ok := Summarize(nil); ok {
+		t.Fatal("summary of nothing")
+	}
+}
+
+func TestPgbenchRatiosReadsRoundsAndMedian(t *testing.T) {
+	out := "ROUND   PGBENCH_TPS    FBCTL_TPS    RATIO   CPU µs/op pgbench, fbctl\n" +
+		"1           40271.3      29358.1    0.729   11.7, 18.8\n" +
+		"2           40000.0      36000.0    0.900   11.7, 18.8\n" +
+		"Median ratio fbctl/pgbench: 0.815 (target >= 0.9 at 8 clients)\n"
+	rounds, med, ok, err := PgbenchRatios(strings.NewReader(out))
+	if err != nil || !ok || med != 0.815 || len(rounds) != 2 || rounds[1] != 0.9 {
+		t.Fatalf("rounds %v median %v ok %v err %v", rounds, med, ok, err)
+	}
+}
+
+// The verdicts follow the medians of what the steps printed; a step that
+// did not run or failed is reported, never passed.
+func TestBuildVerdicts(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("hotpath.txt", benchOut)
+	write("hotpath.load", "2.50 3.00 4.00 1/2 3")
+	write("hotpath.rc", "0")
+	write("pacer.txt", "BenchmarkPacer-2  1  5 ns/op  10050 achieved_ops/s  40 lag_p50_us  2000 lag_p99_us\n"+
+		"BenchmarkPacer-2  1  5 ns/op  9000 achieved_ops/s  60 lag_p50_us  900 lag_p99_us\n"+
+		"BenchmarkPacer-2  1  5 ns/op  10010 achieved_ops/s  45 lag_p50_us  800 lag_p99_us\n")
+	write("scale.txt", "--- FAIL: BenchmarkScale\n")
+	write("scale.rc", "1")
+	r, err := Build(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]Row{}
+	for _, row := range r.Rows {
+		rows[row.Figure] = row
+	}
+	check := func(prefix, verdict, measured string) {
+		t.Helper()
+		for name, row := range rows {
+			if strings.HasPrefix(name, prefix) {
+				if row.Verdict != verdict || !strings.Contains(row.Measured, measured) {
+					t.Fatalf("%s: %+v, want %s %q", name, row, verdict, measured)
+				}
+				return
+			}
+		}
+		t.Fatalf("no row %q", prefix)
+	}
+	check("1. Allocs/op the harness adds", Short, "2 (1–3), n=2")
+	check("1. Harness overhead: ops/s", Missing, "did not run")
+	check("2. Pacer achieved rate", Met, "10010 (9000–10050), n=3")
+	check("2. Pacer schedule lag p50", Met, "45")
+	check("2. Pacer schedule lag p99", Met, "900")
+	check("7. Scale 50 × 100: oldest heartbeat", Missing, "exit 1")
+	if rows["1. Closed harness ns/op (no-op target, 4 conns)"].Load != "2.50 3.00 4.00" {
+		t.Fatalf("load %+v", rows)
+	}
+	if short := r.ShortSteps(); len(short) != 1 || short[0].Name != "hotpath" {
+		t.Fatalf("short steps %v", short)
+	}
+	if tbl := r.Table(); !strings.Contains(tbl, "| 2. Pacer schedule lag p99 (µs) | < 1000 | 900 (800–2000), n=3 | met |") {
+		t.Fatalf("table:\n%s", tbl)
+	}
+}
+
+func TestReplaceSection(t *testing.T) {
+	doc := "# Title\n\nprose\n<!-- B -->\nold\n<!-- E -->\nafter\n"
+	if got := ReplaceSection(doc, "<!-- B -->", "<!-- E -->", "new\n"); got != "# Title\n\nprose\n<!-- B -->\nnew\n<!-- E -->\nafter\n" {
+		t.Fatalf("got %q", got)
+	}
+	if got := ReplaceSection("# T\n", "<!-- B -->", "<!-- E -->", "new"); got != "# T\n\n<!-- B -->\nnew\n<!-- E -->\n" {
+		t.Fatalf("got %q", got)
+	}
+}
