@@ -17,10 +17,11 @@ func nativeTargets() map[string]run.TargetFactory {
 		dsl.ConnPostgres: func(ctx context.Context, c *dsl.Connection, queries []executor.QuerySpec, init []string, maxConns int) (run.NativeTarget, error) {
 			return pgtarget.Open(ctx, c, queries, init, int32(max(maxConns, 1)))
 		},
+		dsl.ConnSnowflake: openSnowflakeTarget,
 	}
 }
 
 // classifiers turn each driver's errors into codes for the results.
 func classifiers() map[string]executor.Classifier {
-	return map[string]executor.Classifier{dsl.ConnPostgres: pgtarget.Classify}
+	return map[string]executor.Classifier{dsl.ConnPostgres: pgtarget.Classify, dsl.ConnSnowflake: classifySnowflake}
 }
