@@ -80,6 +80,7 @@ func (g *globals) setup(c *cli.Context) error {
 	if level == hclog.NoLevel {
 		return &exitErr{code: exitError, msg: fmt.Sprintf("unknown log level %q; use trace, debug, info, warn, error or off", levelName)}
 	}
+	quietDrivers(level)
 	g.logger = hclog.New(&hclog.LoggerOptions{
 		Name:   "fbctl",
 		Level:  level,

@@ -1,9 +1,24 @@
 package main
 
 // The database drivers fbctl speaks. This is the only place they are
-// imported: the engine works with database/sql and driver names.
+// registered: the engine works with database/sql and driver names.
 import (
-	_ "github.com/jackc/pgx/v5/stdlib"     // "pgx"
-	_ "github.com/snowflakedb/gosnowflake" // "snowflake"
-	_ "modernc.org/sqlite"                 // "sqlite"
+	"github.com/hashicorp/go-hclog"
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx"
+	sf "github.com/snowflakedb/gosnowflake"
+	_ "modernc.org/sqlite" // "sqlite"
 )
+
+// quietDrivers keeps the Snowflake driver's own logger (which writes to
+// stderr on its own) to fatal errors unless fbctl logs at debug or trace:
+// errors reach the user through fbctl's messages, once.
+func quietDrivers(level hclog.Level) {
+	driverLevel := "fatal"
+	switch {
+	case level <= hclog.Trace:
+		driverLevel = "debug"
+	case level <= hclog.Debug:
+		driverLevel = "info"
+	}
+	_ = sf.GetLogger().SetLogLevel(driverLevel)
+}

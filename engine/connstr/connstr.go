@@ -86,21 +86,35 @@ func snowflakeDSN(c *dsl.Connection) (string, error) {
 	if account == "" {
 		return "", fmt.Errorf("connection %s: account is required", c.Key())
 	}
+	// gosnowflake query-unescapes the user and password, reads the server
+	// from the DSN's authority (account.snowflakecomputing.com unless a
+	// host is given) and ignores host= and port= parameters.
 	var b strings.Builder
 	b.WriteString("snowflake://")
-	b.WriteString(url.PathEscape(f["user"]))
+	b.WriteString(url.QueryEscape(f["user"]))
 	if pw, ok := secrets["password"]; ok {
-		b.WriteString(":" + url.PathEscape(pw))
-	}
-	b.WriteString("@" + account)
-	if db := f["database"]; db != "" {
-		b.WriteString("/" + db)
-		if sc := f["schema"]; sc != "" {
-			b.WriteString("/" + sc)
-		}
+		b.WriteString(":" + url.QueryEscape(pw))
 	}
 	q := url.Values{}
-	for _, k := range []string{"warehouse", "role", "host", "port", "protocol", "authenticator"} {
+	if host := f["host"]; host != "" {
+		if port := f["port"]; port != "" {
+			host = net.JoinHostPort(host, port)
+		}
+		b.WriteString("@" + host)
+		q.Set("account", account)
+	} else {
+		b.WriteString("@" + account)
+		if port := f["port"]; port != "" {
+			b.WriteString(":" + port)
+		}
+	}
+	if db := f["database"]; db != "" {
+		b.WriteString("/" + url.QueryEscape(db))
+		if sc := f["schema"]; sc != "" {
+			b.WriteString("/" + url.QueryEscape(sc))
+		}
+	}
+	for _, k := range []string{"warehouse", "role", "protocol", "authenticator"} {
 		if v := f[k]; v != "" {
 			q.Set(k, v)
 		}

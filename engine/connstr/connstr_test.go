@@ -26,7 +26,7 @@ func TestDSN(t *testing.T) {
 			Fields:  map[string]string{"account": "acme", "user": "bench", "database": "DB", "schema": "PUBLIC", "warehouse": "WH", "host": "127.0.0.1", "port": "8080", "protocol": "http"},
 			Secrets: map[string]string{"password": "pw"},
 			Params:  map[string]string{"loginTimeout": "10"}},
-			"snowflake://bench:pw@acme/DB/PUBLIC?host=127.0.0.1&loginTimeout=10&port=8080&protocol=http&warehouse=WH"},
+			"snowflake://bench:pw@127.0.0.1:8080/DB/PUBLIC?account=acme&loginTimeout=10&protocol=http&warehouse=WH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +70,7 @@ func TestSnowflakeConnectionName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "snowflake://loader:from-toml-secret@acme-xy?port=8443&warehouse=BLOCK_WH"
+	want := "snowflake://loader:from-toml-secret@acme-xy:8443?warehouse=BLOCK_WH"
 	if got != want {
 		t.Fatalf("DSN = %q, want %q (block fields win over the file)", got, want)
 	}
