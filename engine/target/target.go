@@ -3,7 +3,6 @@ package target
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -96,7 +95,7 @@ func sqlLiteral(v string) string {
 
 // SessionInit returns the statements each benchmark session of template t
 // runs once before its first operation. On Snowflake: TIMEZONE = 'UTC',
-// QUERY_TAG = the JSON of tag, USE_CACHED_RESULT when the template sets it,
+// QUERY_TAG = QueryTag(tag) (flakebench:run=…:worker=…:phase=…), USE_CACHED_RESULT when the template sets it,
 // then the template's session parameters (ALTER SESSION SET). On Postgres
 // the session parameters become SET statements, on SQLite PRAGMAs. Keys are
 // applied in sorted order so the statements are the same on every run.
@@ -112,11 +111,7 @@ func SessionInit(connType string, t *dsl.Template, tag Tag) ([]string, error) {
 	var out []string
 	switch connType {
 	case dsl.ConnSnowflake:
-		b, err := json.Marshal(tag)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, "ALTER SESSION SET TIMEZONE = 'UTC'", "ALTER SESSION SET QUERY_TAG = "+sqlLiteral(string(b)))
+		out = append(out, "ALTER SESSION SET TIMEZONE = 'UTC'", "ALTER SESSION SET QUERY_TAG = "+sqlLiteral(QueryTag(tag)))
 		if t.UseCachedResult != nil {
 			out = append(out, fmt.Sprintf("ALTER SESSION SET USE_CACHED_RESULT = %t", *t.UseCachedResult))
 		}

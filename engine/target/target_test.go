@@ -78,7 +78,7 @@ func TestSessionInit(t *testing.T) {
 	}
 	want := []string{
 		"ALTER SESSION SET TIMEZONE = 'UTC'",
-		`ALTER SESSION SET QUERY_TAG = '{"run":"r1","worker":"worker-0","phase":"steady"}'`,
+		`ALTER SESSION SET QUERY_TAG = 'flakebench:run=r1:worker=worker-0:phase=steady'`,
 		"ALTER SESSION SET USE_CACHED_RESULT = false",
 		"ALTER SESSION SET ROWS_PER_RESULTSET = 'it''s'",
 		"ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 60",
