@@ -121,6 +121,23 @@ func snowflakeDSN(c *dsl.Connection) (string, error) {
 	}
 	if tok, ok := secrets["token"]; ok {
 		q.Set("token", tok)
+		if f["authenticator"] == "" {
+			q.Set("authenticator", "OAUTH")
+		}
+	}
+	if path := f["private_key_file"]; path != "" {
+		key, err := loadPrivateKey(path, []byte(secrets["private_key_passphrase"]))
+		if err != nil {
+			return "", fmt.Errorf("connection %s: %w", c.Key(), err)
+		}
+		param, err := privateKeyParam(key)
+		if err != nil {
+			return "", fmt.Errorf("connection %s: private_key_file: %w", c.Key(), err)
+		}
+		q.Set("privateKey", param)
+		if f["authenticator"] == "" {
+			q.Set("authenticator", "SNOWFLAKE_JWT")
+		}
 	}
 	keys := make([]string, 0, len(c.Params))
 	for k := range c.Params {
