@@ -63,9 +63,10 @@ step() {
 	while [[ $1 != -- ]]; do envs+=("$1"); shift; done
 	shift
 	wanted "$name" || return 0
-	local args=(test -run '^$' -benchtime 1x -o "$OUT/$name.test" -cpuprofile "$OUT/$name.prof" "$@")
+	local args=(test -run '^$' -o "$OUT/$name.test" -cpuprofile "$OUT/$name.prof" "$@")
 	cut -d' ' -f1-3 /proc/loadavg >"$OUT/$name.load"
-	echo "${envs[*]:+${envs[*]} }$GO ${args[*]}" | sed "s|$OUT|\$OUT|g" >"$OUT/$name.cmd"
+	# The command as it can be pasted into a shell (OUT spelled as such).
+	{ printf '%s ' "${envs[@]}" && printf '%q ' "$GO" "${args[@]}"; } | sed -e "s|$OUT|\$OUT|g" -e 's/ $//' >"$OUT/$name.cmd"
 	echo "$OUT/$name.test" >"$OUT/$name.bin"
 	echo "== $name (load $(cat "$OUT/$name.load")): $(cat "$OUT/$name.cmd")"
 	local t0=$SECONDS rc=0
@@ -76,10 +77,10 @@ step() {
 	if ((rc != 0)); then failed=1; fi
 }
 
-step harness -- -bench '^BenchmarkHarnessRatio$' -count "$ROUNDS" ./engine/executor
+step harness -- -bench '^BenchmarkHarnessRatio$' -benchtime 1x -count "$ROUNDS" ./engine/executor
 step hotpath -- -bench '^Benchmark(ClosedHarness|BareLoop)$' -benchtime 1s -benchmem -count "$ROUNDS" ./engine/executor
-step pacer FBCTL_BENCH_PACER_SECONDS="$PACER_SECONDS" -- -bench '^BenchmarkPacer$' -count "$ROUNDS" ./engine/executor
-step co -- -bench '^BenchmarkCoordinatedOmission$' -count "$ROUNDS" ./engine/executor
+step pacer FBCTL_BENCH_PACER_SECONDS="$PACER_SECONDS" -- -bench '^BenchmarkPacer$' -benchtime 1x -count "$ROUNDS" ./engine/executor
+step co -- -bench '^BenchmarkCoordinatedOmission$' -benchtime 1x -count "$ROUNDS" ./engine/executor
 
 if wanted pgbench; then
 	cut -d' ' -f1-3 /proc/loadavg >"$OUT/pgbench.load"
@@ -100,9 +101,9 @@ if wanted pgbench; then
 	if ((rc != 0)); then failed=1; fi
 fi
 
-step ingest -- -bench '^BenchmarkIngestHotPath$' -count "$ROUNDS" ./engine/stream
-step memory FBCTL_BENCH_MEMORY_OPS="$MEMORY_OPS" -- -bench '^BenchmarkMemoryRSS$' ./engine/stream
-step scale FBCTL_BENCH_SCALE_SECONDS="$SCALE_SECONDS" -- -bench '^BenchmarkScale$' -v ./engine/run
+step ingest -- -bench '^BenchmarkIngestHotPath$' -benchtime 1x -count "$ROUNDS" ./engine/stream
+step memory FBCTL_BENCH_MEMORY_OPS="$MEMORY_OPS" -- -bench '^BenchmarkMemoryRSS$' -benchtime 1x ./engine/stream
+step scale FBCTL_BENCH_SCALE_SECONDS="$SCALE_SECONDS" -- -bench '^BenchmarkScale$' -benchtime 1x -v ./engine/run
 
 echo
 docarg=()

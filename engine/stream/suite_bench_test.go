@@ -72,7 +72,8 @@ func envInt64(name string, def int64) int64 {
 // the same time the hot path: the executor's ops/s with the streamer as its
 // sink against a run without sink just before (hot_ratio). rows/s is every
 // row written, from the first operation until Close returned; rows/s_hot
-// counts only the rows written while the executor ran.
+// counts only the rows written while the executor ran; lost_rows the rows
+// the streamer dropped (both queues full).
 func BenchmarkIngestHotPath(b *testing.B) {
 	ops := envInt64("FBCTL_BENCH_INGEST_OPS", 500_000)
 	for _, be := range backends {
@@ -88,10 +89,16 @@ func BenchmarkIngestHotPath(b *testing.B) {
 				duringHot := s.Stats().Written
 				f, err := s.Close(context.Background())
 				el := time.Since(start)
-				if err != nil || f.Written != hotOps {
-					b.Fatalf("final %+v, %v; executor counted %d ops", f, err, hotOps)
-				}
+				// Rows the streamer could not keep (spill queue full) are
+				// a measured shortfall, reported as lost, not a crash of
+				// the suite; anything else unaccounted for is a bug.
 				stats := s.Stats()
+				if f.Offered != hotOps || f.Written+f.NotWritten != hotOps || f.NotWritten != stats.Dropped {
+					b.Fatalf("final %+v, %v; executor counted %d ops, stats %+v", f, err, hotOps, stats)
+				}
+				if err != nil {
+					b.Logf("close: %v", err)
+				}
 				base, hot := float64(baseOps)/baseEl.Seconds(), float64(hotOps)/hotEl.Seconds()
 				b.ReportMetric(float64(f.Written)/el.Seconds(), "rows/s")
 				b.ReportMetric(float64(duringHot)/hotEl.Seconds(), "rows/s_hot")
@@ -99,7 +106,7 @@ func BenchmarkIngestHotPath(b *testing.B) {
 				b.ReportMetric(base, "base_ops/s")
 				b.ReportMetric(hot/base, "hot_ratio")
 				b.ReportMetric(float64(stats.Spilled), "spilled")
-				b.ReportMetric(float64(stats.Dropped), "dropped")
+				b.ReportMetric(float64(f.NotWritten), "lost_rows")
 				b.ReportMetric(float64(stats.FlushP99.Microseconds())/1000, "flush-p99-ms")
 			}
 		})

@@ -64,6 +64,9 @@ func TestBuildVerdicts(t *testing.T) {
 	write("pacer.txt", "BenchmarkPacer-2  1  5 ns/op  10050 achieved_ops/s  40 lag_p50_us  2000 lag_p99_us\n"+
 		"BenchmarkPacer-2  1  5 ns/op  9000 achieved_ops/s  60 lag_p50_us  900 lag_p99_us\n"+
 		"BenchmarkPacer-2  1  5 ns/op  10010 achieved_ops/s  45 lag_p50_us  800 lag_p99_us\n")
+	write("ingest.txt", "BenchmarkIngestHotPath/SQLite-2  1  5 ns/op  0 lost_rows\n"+
+		"BenchmarkIngestHotPath/SQLite-2  1  5 ns/op  2707 lost_rows\n"+
+		"BenchmarkIngestHotPath/SQLite-2  1  5 ns/op  0 lost_rows\n")
 	write("scale.txt", "--- FAIL: BenchmarkScale\n")
 	write("scale.rc", "1")
 	r, err := Build(dir)
@@ -92,10 +95,11 @@ func TestBuildVerdicts(t *testing.T) {
 	check("2. Pacer schedule lag p50", Met, "45")
 	check("2. Pacer schedule lag p99", Met, "900")
 	check("7. Scale 50 × 100: oldest heartbeat", Missing, "exit 1")
+	check("5. Rows lost while streaming into SQLite", Short, "0 (0–2707), n=3") // one bad round is a shortfall
 	if rows["1. Closed harness ns/op (no-op target, 4 conns)"].Load != "2.50 3.00 4.00" {
 		t.Fatalf("load %+v", rows)
 	}
-	if short := r.ShortSteps(); len(short) != 1 || short[0].Name != "hotpath" {
+	if short := r.ShortSteps(); len(short) != 2 || short[0].Name != "hotpath" || short[1].Name != "ingest" {
 		t.Fatalf("short steps %v", short)
 	}
 	if tbl := r.Table(); !strings.Contains(tbl, "| 2. Pacer schedule lag p99 (µs) | < 1000 | 900 (800–2000), n=3 | met |") {

@@ -19,6 +19,13 @@ const (
 	endMarker   = "<!-- END bench-results -->"
 )
 
+// pprofViews are the pprof options that show a step's story best (default
+// -top): for the harness, what the closed loop does besides the driver
+// call the bare loop also makes.
+var pprofViews = map[string][]string{
+	"harness": {"-peek", `executor\.closedLoop$|executor\.bareRun\.func1$`},
+}
+
 func main() {
 	dir := flag.String("dir", ".flakebench/bench", "scripts/bench.sh output directory")
 	out := flag.String("out", "", "write the report here too (\"\": DIR/bench-results.md)")
@@ -45,7 +52,7 @@ func run(dir, out, doc string) error {
 		benchreport.CPUModel(), read("start.load"))
 	b.WriteString("The machine was shared with other agents' builds and tests while this ran, so each figure's load average is recorded next to it; ratios are measured side by side in the same process to cancel most of the noise.\n\n")
 	b.WriteString(rep.Table())
-	b.WriteString("\nEach figure is the median over the rounds of its step (n), with the lowest and highest round in parentheses; the verdict is the median against the target.\n\n")
+	b.WriteString("\nEach figure is the median over the rounds of its step (n), with the lowest and highest round in parentheses; the verdict is the median against the target (for counts of lost rows, the worst round).\n\n")
 	b.WriteString("Commands, in the order `make bench` ran them:\n\n")
 	for _, name := range []string{"harness", "hotpath", "pacer", "co", "pgbench", "ingest", "memory", "scale"} {
 		st := rep.Steps[name]
@@ -59,18 +66,23 @@ func run(dir, out, doc string) error {
 		fmt.Fprintf(&b, "- %s: `%s`%s\n", name, st.Cmd, status)
 	}
 	if short := rep.ShortSteps(); len(short) > 0 {
-		b.WriteString("\nCPU profiles of the steps with a figure short of its target (`go tool pprof -top`, flat time):\n")
+		b.WriteString("\nCPU profiles of the steps with a figure short of its target:\n")
 		for _, st := range short {
 			if st.Profile == "" || st.Binary == "" {
 				fmt.Fprintf(&b, "\n%s: no profile recorded.\n", st.Name)
 				continue
 			}
-			top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=18", st.Binary, st.Profile).Output()
+			view := pprofViews[st.Name]
+			if view == nil {
+				view = []string{"-top", "-nodecount=18"}
+			}
+			args := append(append([]string{"tool", "pprof"}, view...), st.Binary, st.Profile)
+			top, err := exec.Command("go", args...).Output()
 			if err != nil {
 				fmt.Fprintf(&b, "\n%s: pprof failed: %v\n", st.Name, err)
 				continue
 			}
-			fmt.Fprintf(&b, "\n%s (`go tool pprof -top %s %s`):\n\n```\n%s```\n", st.Name, st.Binary, st.Profile, trimTop(string(top)))
+			fmt.Fprintf(&b, "\n%s (`go %s`):\n\n```\n%s```\n", st.Name, strings.Join(args, " "), trimTop(string(top)))
 		}
 	}
 	report := b.String()
