@@ -729,7 +729,15 @@ func TestSnowflakeShippedHybridScenario(t *testing.T) {
 	c.Fields["protocol"] = "http"
 	c.Params["account"] = "local"
 	c.Params["maxRetryCount"] = "1"
+	srv.SetWarehouse(sfserver.Warehouse{Name: "BENCH_WH", Size: "Small", MaxClusters: 2, Queued: 4})
 	out := applyShipped(t, srv, cfg, "snowflake_hybrid")
+	// The warehouse was polled during each measurement phase.
+	for _, ph := range out.Phases {
+		wh := ph.Warehouse
+		if wh == nil || wh.Name != "BENCH_WH" || wh.Samples == 0 || wh.MaxQueued != 4 || wh.MaxStartedClusters < 1 {
+			t.Errorf("phase %s: warehouse summary %+v", ph.Name, wh)
+		}
+	}
 	ops := map[string]int64{}
 	for _, q := range out.Queries.Queries {
 		ops[q.Query] = q.Ops

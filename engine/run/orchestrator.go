@@ -54,6 +54,9 @@ type Options struct {
 	// Classifiers, keyed by connection type, turn a driver's errors into
 	// codes; a missing type uses executor.ClassifyError.
 	Classifiers map[string]executor.Classifier
+	// WarehousePollEvery is how often a Snowflake target's warehouse is
+	// polled during measurement phases (0: DefaultWarehousePollEvery).
+	WarehousePollEvery time.Duration
 
 	// workerCtx lets tests derive a worker's context (to kill it).
 	workerCtx func(group int, ctx context.Context) context.Context
@@ -83,6 +86,7 @@ func (o *Options) defaults() {
 	set(&o.DeadAfter, DefaultDeadAfter)
 	set(&o.PollEvery, DefaultPollEvery)
 	set(&o.DrainTimeout, DefaultDrainTimeout)
+	set(&o.WarehousePollEvery, DefaultWarehousePollEvery)
 	if o.HardStop == nil {
 		o.HardStop = context.Background()
 	}
@@ -148,6 +152,8 @@ type orch struct {
 	// serverStats holds each measurement phase's pg_stat_statements
 	// report (Postgres targets).
 	serverStats map[string]*pgstats.Report
+	// warehouses holds each Snowflake measurement phase's warehouse view.
+	warehouses map[string]*WarehouseSummary
 }
 
 // Apply runs the scenario p (from `fbctl plan`) with the scenario files
@@ -269,6 +275,7 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 	}
 	p.SequenceMax = map[string]map[string]int64{tmplName: seq}
 	stats := o.beginServerStats(ctx, n, tmplName)
+	wh := o.watchWarehouse(n, tmplName)
 	u.Phase, u.PhaseKind = &p.Phase, &kind
 	if err := o.st.UpdateRun(o.bg, o.runID, u); err != nil {
 		return err
@@ -281,6 +288,7 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 	}
 	err = o.waitWorkers(ctx, n.Name, func(hbs []store.Heartbeat) bool { return o.nodeDone(hbs, n.Name) })
 	o.endServerStats(n, stats)
+	o.endWarehouseWatch(n, wh)
 	end := time.Now().UTC()
 	if n.Warmup != nil {
 		if err == nil {

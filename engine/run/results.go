@@ -88,6 +88,8 @@ type PhaseSummary struct {
 	// ServerStats are the target's own per-statement statistics over the
 	// phase (pg_stat_statements deltas on Postgres), when it has them.
 	ServerStats *pgstats.Report `json:"server_stats,omitempty"`
+	// Warehouse is what SHOW WAREHOUSES said during the phase (Snowflake).
+	Warehouse *WarehouseSummary `json:"warehouse,omitempty"`
 }
 
 // QuerySummary is one query's (or all reads' / all writes') result.

@@ -148,9 +148,10 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 	if err != nil {
 		return err
 	}
-	if len(o.serverStats) > 0 {
+	if len(o.serverStats)+len(o.warehouses) > 0 {
 		for i := range phases {
 			phases[i].ServerStats = o.serverStats[phases[i].Name]
+			phases[i].Warehouse = o.warehouses[phases[i].Name]
 		}
 		if p.PhaseResults, err = json.Marshal(phases); err != nil {
 			return err

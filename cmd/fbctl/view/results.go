@@ -64,6 +64,13 @@ func Results(w io.Writer, r RunReport) error {
 			fmt.Fprintf(&b, "  dropped arrivals (no free connection): %d\n", ph.Counts.Dropped)
 		}
 		writeServerStats(&b, ph.ServerStats)
+		if wh := ph.Warehouse; wh != nil {
+			fmt.Fprintf(&b, "  warehouse %s (%s): at most %d running, %d queued, %d of %d clusters started (%d polls)\n",
+				wh.Name, wh.Size, wh.MaxRunning, wh.MaxQueued, wh.MaxStartedClusters, wh.MaxClusters, wh.Samples)
+			if wh.MaxQueued > 0 {
+				b.WriteString("  statements queued for the warehouse: latency includes waiting for compute, not only the workload\n")
+			}
+		}
 		for _, e := range ph.Errors {
 			code := e.Code
 			if e.SQLState != "" {
