@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -76,7 +77,7 @@ func run(dir, out, doc string) error {
 			if view == nil {
 				view = []string{"-top", "-nodecount=18"}
 			}
-			args := append(append([]string{"tool", "pprof"}, view...), st.Binary, st.Profile)
+			args := append(append([]string{"tool", "pprof"}, view...), relative(st.Binary), relative(st.Profile))
 			top, err := exec.Command("go", args...).Output()
 			if err != nil {
 				fmt.Fprintf(&b, "\n%s: pprof failed: %v\n", st.Name, err)
@@ -103,6 +104,19 @@ func run(dir, out, doc string) error {
 		}
 	}
 	return nil
+}
+
+// relative returns p relative to the working directory (the repository
+// when run by make bench) when it lies below it.
+func relative(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
 }
 
 // trimTop drops pprof's header lines about the binary and build id.
