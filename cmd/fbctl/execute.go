@@ -22,6 +22,7 @@ func runFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "join-timeout", Value: run.DefaultJoinTimeout, Usage: "with -workers external: how long to wait for the planned workers to join"},
 		&cli.DurationFlag{Name: "stale-after", Value: run.DefaultStaleAfter, Usage: "a worker whose heartbeat is older than this is STALE"},
 		&cli.DurationFlag{Name: "dead-after", Value: run.DefaultDeadAfter, Usage: "a worker whose heartbeat is older than this is DEAD and fails the run"},
+		&cli.BoolFlag{Name: "enrich", Value: true, Usage: "after a Snowflake run, fill server timings from QUERY_HISTORY (see `fbctl enrich`)"},
 		&cli.StringFlag{Name: "run-id", Usage: "use `ID` as the run ID (default: a new UUID), e.g. to start external workers before apply"},
 		&cli.DurationFlag{Name: "drain-timeout", Value: run.DefaultDrainTimeout, Usage: "how long in-flight operations may finish after a phase stops issuing"},
 	}
@@ -99,6 +100,12 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 		fmt.Fprintln(g.stdout)
 		if err := view.Results(g.stdout, report); err != nil {
 			return err
+		}
+		if c.Bool("enrich") && c.Bool("query-executions") && usesSnowflake(rp, cfg) && out.Parent.RowsStored > 0 {
+			fmt.Fprintln(g.stdout)
+			if err := g.enrichRun(context.WithoutCancel(ctx), st, cfg, out.RunID, false); err != nil {
+				fmt.Fprintf(g.stdout, "Enrichment from QUERY_HISTORY did not run: %v\nRun `fbctl enrich %s` later.\n", err, out.RunID)
+			}
 		}
 		fmt.Fprintf(g.stdout, "\nDetails: fbctl show %s\n", out.RunID)
 		switch {
@@ -192,4 +199,19 @@ func waitForRun(ctx context.Context, st *store.Store, runID string, wait time.Du
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// usesSnowflake reports whether any phase of the run targets Snowflake.
+func usesSnowflake(rp engine.RunPlan, cfg *dsl.Config) bool {
+	for _, n := range rp.Nodes {
+		if n.Phase == nil {
+			continue
+		}
+		if t := cfg.Templates[n.Phase.Template]; t != nil {
+			if c := cfg.Connections[t.Connection]; c != nil && c.Type == dsl.ConnSnowflake {
+				return true
+			}
+		}
+	}
+	return false
 }
