@@ -67,10 +67,9 @@ func (g *globals) runApply(c *cli.Context) error {
 		saved, paths = f, slices.Sorted(maps.Keys(f.Sources))
 	}
 
-	cfg, diags := dsl.Load(paths, g.loadOptions(c))
-	if diags.HasErrors() {
-		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
-		return silentExit(exitError)
+	cfg, err := g.loadConfig(c, paths)
+	if err != nil {
+		return err
 	}
 	st, err := g.openStore(ctx, c, cfg, true)
 	if err != nil {

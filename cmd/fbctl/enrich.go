@@ -9,7 +9,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/enrich"
@@ -41,10 +40,9 @@ func enrichCommand(g *globals) *cli.Command {
 			if len(paths) == 0 {
 				paths = []string{"."}
 			}
-			cfg, diags := dsl.Load(paths, g.loadOptions(c))
-			if diags.HasErrors() {
-				_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
-				return silentExit(exitError)
+			cfg, err := g.loadConfig(c, paths)
+			if err != nil {
+				return err
 			}
 			st, err := g.openStore(c.Context, c, cfg, true)
 			if err != nil {

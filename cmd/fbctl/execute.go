@@ -147,10 +147,9 @@ func workerCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		}, append(streamFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error {
-			cfg, diags := dsl.Load(pathsOrCwd(c), g.loadOptions(c))
-			if diags.HasErrors() {
-				_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
-				return silentExit(exitError)
+			cfg, err := g.loadConfig(c, pathsOrCwd(c))
+			if err != nil {
+				return err
 			}
 			st, err := g.openStore(c.Context, c, cfg, true)
 			if err != nil {

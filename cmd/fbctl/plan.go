@@ -73,10 +73,9 @@ type planResult struct {
 // the plan. Problems in the files are rendered as diagnostics. On success
 // the caller owns pr.store.
 func (g *globals) makePlan(ctx context.Context, c *cli.Context, paths []string) (*planResult, error) {
-	cfg, diags := dsl.Load(paths, g.loadOptions(c))
-	if diags.HasErrors() {
-		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
-		return nil, silentExit(exitError)
+	cfg, err := g.loadConfig(c, paths)
+	if err != nil {
+		return nil, err
 	}
 	st, err := g.openStore(ctx, c, cfg, true)
 	if err != nil {

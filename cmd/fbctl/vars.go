@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/urfave/cli/v2"
 )
@@ -28,4 +29,15 @@ func pathsOrCwd(c *cli.Context) []string {
 		return []string{"."}
 	}
 	return c.Args().Slice()
+}
+
+// loadConfig reads the scenario files at paths with the variable flags and
+// renders any diagnostics; an error in the files is exit code 1.
+func (g *globals) loadConfig(c *cli.Context, paths []string) (*dsl.Config, error) {
+	cfg, diags := dsl.Load(paths, g.loadOptions(c))
+	if diags.HasErrors() {
+		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
+		return nil, silentExit(exitError)
+	}
+	return cfg, nil
 }

@@ -192,10 +192,12 @@ func (r *Registry) Merged(keep func(Key) bool) *hdr.Histogram {
 }
 
 func sortSnapshots(s []Snapshot) {
-	sort.Slice(s, func(i, j int) bool { return keyLess(s[i].Key, s[j].Key) })
+	sort.Slice(s, func(i, j int) bool { return s[i].Key.Less(s[j].Key) })
 }
 
-func keyLess(a, b Key) bool {
+// Less orders keys by metric, phase, query, then failures before successes:
+// the order snapshots and persisted histograms are kept in.
+func (a Key) Less(b Key) bool {
 	if a.Metric != b.Metric {
 		return a.Metric < b.Metric
 	}

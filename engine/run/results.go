@@ -66,6 +66,10 @@ type EncodedHistogram struct {
 	HDR     string `json:"hdr"`
 }
 
+func (e EncodedHistogram) key() histogram.Key {
+	return histogram.Key{Metric: e.Metric, Phase: e.Phase, Query: e.Query, Success: e.Success}
+}
+
 // PhaseSummary is the result of one measurement phase, merged across
 // workers (parent row) or of one worker (child row): an entry of
 // TEST_RESULTS.PHASE_RESULTS. Latencies are microseconds from the intended
@@ -284,19 +288,7 @@ func encodeHists(hs map[histogram.Key]*hdr.Histogram) (json.RawMessage, error) {
 		}
 		out = append(out, EncodedHistogram{Metric: k.Metric, Phase: k.Phase, Query: k.Query, Success: k.Success, Count: h.TotalCount(), HDR: s})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Metric != b.Metric {
-			return a.Metric < b.Metric
-		}
-		if a.Phase != b.Phase {
-			return a.Phase < b.Phase
-		}
-		if a.Query != b.Query {
-			return a.Query < b.Query
-		}
-		return !a.Success && b.Success
-	})
+	sort.Slice(out, func(i, j int) bool { return out[i].key().Less(out[j].key()) })
 	return json.Marshal(out)
 }
 
@@ -316,7 +308,7 @@ func DecodeHistograms(raw json.RawMessage) (map[histogram.Key]*hdr.Histogram, er
 		if err != nil {
 			return nil, err
 		}
-		out[histogram.Key{Metric: e.Metric, Phase: e.Phase, Query: e.Query, Success: e.Success}] = h
+		out[e.key()] = h
 	}
 	return out, nil
 }
