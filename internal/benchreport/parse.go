@@ -76,6 +76,7 @@ func Summarize(vs []float64) (s Summary, ok bool) {
 
 var (
 	pgRoundLine  = regexp.MustCompile(`^\s*(\d+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\b`)
+	pgCPU        = regexp.MustCompile(`^\s*\d+\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+([0-9.]+), ([0-9.]+)\s*$`)
 	pgMedianLine = regexp.MustCompile(`Median ratio fbctl/pgbench: ([0-9.]+)`)
 )
 
@@ -102,4 +103,20 @@ func PgbenchRatios(r io.Reader) (rounds []float64, median float64, ok bool, err 
 		return nil, 0, false, fmt.Errorf("reading pgbench output: %w", err)
 	}
 	return rounds, median, ok, nil
+}
+
+// PgbenchCPU reads the client CPU microseconds per operation of pgbench
+// and of fbctl from each round line of scripts/bench-pgbench.sh.
+func PgbenchCPU(r io.Reader) (pgbench, fbctl []float64) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if m := pgCPU.FindStringSubmatch(sc.Text()); m != nil {
+			p, err1 := strconv.ParseFloat(m[1], 64)
+			f, err2 := strconv.ParseFloat(m[2], 64)
+			if err1 == nil && err2 == nil {
+				pgbench, fbctl = append(pgbench, p), append(fbctl, f)
+			}
+		}
+	}
+	return pgbench, fbctl
 }

@@ -120,6 +120,16 @@ func pgbenchRounds(s *Step) []float64 {
 	return rounds
 }
 
+func pgbenchCPU(fbctl bool) func(*Step) []float64 {
+	return func(s *Step) []float64 {
+		pg, fb := PgbenchCPU(bytes.NewReader(s.Output))
+		if fbctl {
+			return fb
+		}
+		return pg
+	}
+}
+
 func f(format string) func(float64) string {
 	return func(v float64) string { return fmt.Sprintf(format, v) }
 }
@@ -149,14 +159,17 @@ func figures() []figure {
 		{"3. Coordinated omission, 1 s stall: closed-model p99 (ms)", "— (hides the stall)", "co", metric(co, "closed_p99_ms"), f("%.1f"), nil, false},
 		{"3. Coordinated omission, 1 s stall: closed-model max (ms)", "—", "co", metric(co, "closed_max_ms"), f("%.1f"), nil, false},
 		{"4. pgbench ratio fbctl ÷ pgbench -S, 8 clients (TPS)", "≥ 0.9", "pgbench", pgbenchRounds, f("%.3f"), func(v float64) bool { return v >= 0.9 }, false},
+		{"4. Client CPU per operation, pgbench (µs)", "—", "pgbench", pgbenchCPU(false), f("%.1f"), nil, false},
+		{"4. Client CPU per operation, fbctl (µs)", "—", "pgbench", pgbenchCPU(true), f("%.1f"), nil, false},
 		{"5. Streamer ingest into SQLite (rows/s)", "≥ 50,000", "ingest", metric(ingSQL, "rows/s"), f("%.0f"), func(v float64) bool { return v >= 50_000 }, false},
 		{"5. Hot path while streaming into SQLite: ops/s ÷ no sink", "≥ 0.9 (unaffected)", "ingest", metric(ingSQL, "hot_ratio"), f("%.3f"), func(v float64) bool { return v >= 0.9 }, false},
-		lost("5. Rows lost while streaming into SQLite (spill queue full), worst round", ingSQL),
+		lost("5. Rows lost while streaming into SQLite (spill queue full), worst round", "ingest", ingSQL),
 		{"5. Streamer ingest into Postgres, COPY (rows/s)", "≥ 100,000", "ingest", metric(ingPG, "rows/s"), f("%.0f"), func(v float64) bool { return v >= 100_000 }, false},
 		{"5. Hot path while streaming into Postgres: ops/s ÷ no sink", "≥ 0.9 (unaffected)", "ingest", metric(ingPG, "hot_ratio"), f("%.3f"), func(v float64) bool { return v >= 0.9 }, false},
-		lost("5. Rows lost while streaming into Postgres (spill queue full), worst round", ingPG),
+		lost("5. Rows lost while streaming into Postgres (spill queue full), worst round", "ingest", ingPG),
 		{"6. Memory, 10M operations: peak RSS (MB)", "< 100", "memory", metric(mem, "rss_peak_MB"), f("%.1f"), func(v float64) bool { return v < 100 }, false},
 		{"6. Memory, 10M operations: peak − first-quarter RSS (MB)", "flat (≤ 16)", "memory", growth, f("%.1f"), func(v float64) bool { return v <= 16 }, false},
+		lost("6. Memory, 10M operations: rows the streamer dropped (spill queue full)", "memory", mem),
 		{"7. Scale 50 × 100: oldest heartbeat seen (s)", "< StaleAfter (30 s)", "scale", metric(scale, "hb_max_age_s"), f("%.2f"), func(v float64) bool { return v < 30 }, false},
 		{"7. Scale 50 × 100: workers merged into the parent result", "50, sums match", "scale", mergedWorkers, f("%.0f"), func(v float64) bool { return v == 50 }, false},
 		{"7. Scale 50 × 100: ops/s", "—", "scale", metric(scale, "ops/s"), f("%.0f"), nil, false},
@@ -166,8 +179,8 @@ func figures() []figure {
 
 // lost is a count of rows the streamer dropped: met only when no round
 // lost any.
-func lost(name, bench string) figure {
-	return figure{name: name, target: "0", step: "ingest", values: metric(bench, "lost_rows"), format: f("%.0f"),
+func lost(name, step, bench string) figure {
+	return figure{name: name, target: "0", step: step, values: metric(bench, "lost_rows"), format: f("%.0f"),
 		pass: func(v float64) bool { return v == 0 }, worst: true}
 }
 

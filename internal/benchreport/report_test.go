@@ -47,6 +47,9 @@ func TestPgbenchRatiosReadsRoundsAndMedian(t *testing.T) {
 	if err != nil || !ok || med != 0.815 || len(rounds) != 2 || rounds[1] != 0.9 {
 		t.Fatalf("rounds %v median %v ok %v err %v", rounds, med, ok, err)
 	}
+	if pg, fb := PgbenchCPU(strings.NewReader(out)); len(pg) != 2 || pg[0] != 11.7 || fb[1] != 18.8 {
+		t.Fatalf("cpu %v %v", pg, fb)
+	}
 }
 
 // The verdicts follow the medians of what the steps printed; a step that
