@@ -15,6 +15,7 @@
 #   co       coordinated omission: 1 s stall, open vs closed model, ROUNDS times
 #   pgbench  scripts/bench-pgbench.sh (PGBENCH_ROUNDS 3 × PGBENCH_DURATION 10 s, 8 clients)
 #   ingest   streamer into SQLite and Postgres with the hot path running, ROUNDS times
+#   store    the same stores fed by a plain loop (no executor), ROUNDS × 200,000 rows
 #   memory   RSS over MEMORY_OPS (10,000,000) operations, once
 #   scale    50 in-process workers × 100 connections for SCALE_SECONDS (30), once
 #
@@ -31,7 +32,7 @@ PGBENCH_ROUNDS=${PGBENCH_ROUNDS:-3}
 PGBENCH_DURATION=${PGBENCH_DURATION:-10}
 MEMORY_OPS=${MEMORY_OPS:-10000000}
 SCALE_SECONDS=${SCALE_SECONDS:-30}
-STEPS=${STEPS:-harness hotpath pacer co pgbench ingest memory scale}
+STEPS=${STEPS:-harness hotpath pacer co pgbench ingest store memory scale}
 GO=${GO:-go}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -102,6 +103,7 @@ if wanted pgbench; then
 fi
 
 step ingest -- -bench '^BenchmarkIngestHotPath$' -benchtime 1x -count "$ROUNDS" ./engine/stream
+step store -- -bench '^BenchmarkStreamer(SQLite|Postgres)$/^flush=1000$' -benchtime 200000x -count "$ROUNDS" ./engine/stream
 step memory FBCTL_BENCH_MEMORY_OPS="$MEMORY_OPS" -- -bench '^BenchmarkMemoryRSS$' -benchtime 1x ./engine/stream
 step scale FBCTL_BENCH_SCALE_SECONDS="$SCALE_SECONDS" -- -bench '^BenchmarkScale$' -benchtime 1x -v ./engine/run
 

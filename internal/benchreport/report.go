@@ -167,6 +167,8 @@ func figures() []figure {
 		{"5. Streamer ingest into Postgres, COPY (rows/s)", "≥ 100,000", "ingest", metric(ingPG, "rows/s"), f("%.0f"), func(v float64) bool { return v >= 100_000 }, false},
 		{"5. Hot path while streaming into Postgres: ops/s ÷ no sink", "≥ 0.9 (unaffected)", "ingest", metric(ingPG, "hot_ratio"), f("%.3f"), func(v float64) bool { return v >= 0.9 }, false},
 		lost("5. Rows lost while streaming into Postgres (spill queue full), worst round", "ingest", ingPG),
+		{"5. Store alone (no executor), SQLite (rows/s)", "—", "store", metric("BenchmarkStreamerSQLite/flush=1000", "rows/s"), f("%.0f"), nil, false},
+		{"5. Store alone (no executor), Postgres COPY (rows/s)", "—", "store", metric("BenchmarkStreamerPostgres/flush=1000", "rows/s"), f("%.0f"), nil, false},
 		{"6. Memory, 10M operations: peak RSS (MB)", "< 100", "memory", metric(mem, "rss_peak_MB"), f("%.1f"), func(v float64) bool { return v < 100 }, false},
 		{"6. Memory, 10M operations: peak − first-quarter RSS (MB)", "flat (≤ 16)", "memory", growth, f("%.1f"), func(v float64) bool { return v <= 16 }, false},
 		lost("6. Memory, 10M operations: rows the streamer dropped (spill queue full)", "memory", mem),
