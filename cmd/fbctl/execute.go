@@ -39,13 +39,22 @@ func streamFlags() []cli.Flag {
 	}
 }
 
+// sqliteWriteGap is the pause between a stream's back-to-back batches on
+// an SQLite results store, which has one writer at a time: without it a
+// busy stream starves heartbeats and a live worker looks dead.
+const sqliteWriteGap = 25 * time.Millisecond
+
 // streamOptions turns the stream flags into the run engine's options (nil:
 // no query executions).
-func streamOptions(c *cli.Context) *stream.Options {
+func streamOptions(c *cli.Context, st *store.Store) *stream.Options {
 	if !c.Bool("query-executions") {
 		return nil
 	}
-	return &stream.Options{FlushEvery: c.Duration("flush-every"), FlushRows: c.Int("flush-rows"), JournalDir: c.String("journal-dir")}
+	o := &stream.Options{FlushEvery: c.Duration("flush-every"), FlushRows: c.Int("flush-rows"), JournalDir: c.String("journal-dir")}
+	if st.Dialect().Name() == "sqlite" {
+		o.WriteGap = sqliteWriteGap
+	}
+	return o
 }
 
 // runScenarios runs every run of the plan, one after the other, and
@@ -82,7 +91,7 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 			HardStop:     g.hardStop,
 			ToolVersion:  version,
 			RunID:        runID(c, rp, len(plan.Runs)),
-			Stream:       streamOptions(c),
+			Stream:       streamOptions(c, st),
 			Targets:      nativeTargets(),
 			Classifiers:  classifiers(),
 		})
@@ -160,7 +169,7 @@ func workerCommand(g *globals) *cli.Command {
 				return err
 			}
 			err = run.JoinWorker(c.Context, c.String("run"), run.WorkerOptions{
-				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"), Stream: streamOptions(c),
+				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"), Stream: streamOptions(c, st),
 				Targets: nativeTargets(), Classifiers: classifiers(),
 			})
 			if errors.Is(err, context.Canceled) {

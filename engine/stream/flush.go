@@ -73,6 +73,9 @@ func (s *Streamer) loop(ctx context.Context) error {
 			if err := s.writeLive(ctx); err != nil {
 				return err
 			}
+			if err := s.pause(ctx); err != nil {
+				return err
+			}
 			if err := s.drainJournalLive(ctx); err != nil {
 				return err
 			}
@@ -116,8 +119,30 @@ func (s *Streamer) drainJournalLive(ctx context.Context) error {
 		if err := s.writeLive(ctx); err != nil {
 			return err
 		}
+		if err := s.pause(ctx); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// pause waits Options.WriteGap after a write, so a single-writer store
+// (SQLite) lets other writers (heartbeats, control events) in between
+// batches; records keep arriving in the buffer and the journal meanwhile.
+func (s *Streamer) pause(ctx context.Context) error {
+	if s.opts.WriteGap <= 0 {
+		return nil
+	}
+	t := time.NewTimer(s.opts.WriteGap)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-s.closing:
+		return errClosing
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // journalLoop moves spilled records to the journal file until Close.

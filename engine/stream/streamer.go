@@ -47,6 +47,10 @@ type Options struct {
 	BufferRows int           // in-memory buffer capacity (4 × FlushRows)
 	SpillRows  int           // spill queue capacity (4 × BufferRows)
 	JournalDir string        // spill journal directory (os.TempDir())
+	// WriteGap is the least pause between two back-to-back writes (0:
+	// none). A store with one writer at a time (SQLite) needs it so the
+	// control plane's heartbeats are not starved by a busy stream.
+	WriteGap time.Duration
 
 	// RetryBudget is how long the store may refuse every write before Run
 	// fails with ErrStoreUnavailable (2 min).
