@@ -51,7 +51,7 @@ func run(dir, out, doc string) error {
 	fmt.Fprintf(&b, "Run of %s (UTC), commit `%s`, %s.\n\n", read("start.date"), read("commit"), read("goversion"))
 	fmt.Fprintf(&b, "Machine: %d CPUs (nproc %s), %s; load average at start %s (1/5/15 min). ", runtime.NumCPU(), read("nproc"),
 		benchreport.CPUModel(), read("start.load"))
-	b.WriteString("The machine was shared with other agents' builds and tests while this ran, so each figure's load average is recorded next to it; ratios are measured side by side in the same process to cancel most of the noise.\n\n")
+	b.WriteString("The machine was shared with other agents' builds and tests while this ran, so each figure's load average is recorded next to it; each ratio is measured side by side (alternating rounds of both sides in one run) to cancel most of the noise.\n\n")
 	b.WriteString(rep.Table())
 	b.WriteString("\nEach figure is the median over the rounds of its step (n), with the lowest and highest round in parentheses; the verdict is the median against the target (for counts of lost rows, the worst round).\n\n")
 	b.WriteString("Commands, in the order `make bench` ran them:\n\n")
