@@ -63,18 +63,17 @@ type heartbeatWatch struct {
 	runID string
 	every time.Duration
 
-	mu           sync.Mutex
-	maxAge       time.Duration
-	maxStale     int
-	polls        int
-	phaseStart   time.Time
-	phaseEnd     time.Time
-	cpuStart     time.Duration
-	cpuEnd       time.Duration
-	stop         chan struct{}
-	done         chan struct{}
-	pollErr      error
-	expectedSeen int
+	mu         sync.Mutex
+	maxAge     time.Duration
+	maxStale   int
+	polls      int
+	phaseStart time.Time
+	phaseEnd   time.Time
+	cpuStart   time.Duration
+	cpuEnd     time.Duration
+	stop       chan struct{}
+	done       chan struct{}
+	pollErr    error
 }
 
 func (h *heartbeatWatch) NodeStarted(_, node string) {
@@ -105,7 +104,6 @@ func (h *heartbeatWatch) Progress(p Progress) {
 	}
 	h.mu.Lock()
 	h.maxStale = max(h.maxStale, p.WorkersStale)
-	h.expectedSeen = max(h.expectedSeen, p.WorkersExpected)
 	h.mu.Unlock()
 }
 
