@@ -13,6 +13,7 @@ import (
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/target"
+	"github.com/flakebench/fbctl/engine/warehouse"
 	"github.com/flakebench/fbctl/engine/workload"
 )
 
@@ -250,6 +251,10 @@ func (w *worker) runNode(ctx, hard context.Context, p phasePayload) (phaseResult
 	if err != nil {
 		return res, err
 	}
+	if fm, ok := ex.(*executor.FindMax); ok && !p.Warmup {
+		stop := w.stopOnQueueing(ctx, tmpl, db, fm)
+		defer stop()
+	}
 	init, err := target.SessionInit(w.opts.Config.Connections[tmpl.Connection].Type, tmpl,
 		target.Tag{Run: w.runID, Worker: w.id, Phase: p.Phase, Scenario: w.plan.Scenario})
 	if err != nil {
@@ -374,4 +379,23 @@ func querySpecs(db *target.DB, t *dsl.Template) []executor.QuerySpec {
 		out[i] = executor.QuerySpec{SQL: db.Rebind(q.SQL), Write: q.IsWrite()}
 	}
 	return out
+}
+
+// stopOnQueueing makes a find-max search on a Snowflake warehouse stop at
+// the first step during which statements queued for the warehouse (the
+// warehouse, not the workload, is then the limit): it polls SHOW WAREHOUSES
+// while the phase runs. The returned func stops the polling.
+func (w *worker) stopOnQueueing(ctx context.Context, t *dsl.Template, db *target.DB, fm *executor.FindMax) func() {
+	c := w.opts.Config.Connections[t.Connection]
+	if c == nil || c.Type != dsl.ConnSnowflake || c.Get("warehouse") == "" || fm.Signal != nil {
+		return func() {}
+	}
+	qs := &warehouse.QueueSignal{}
+	every := max(min(fm.StepDuration/5, DefaultWarehousePollEvery), 100*time.Millisecond)
+	poller := &warehouse.Poller{Q: db.DB, Name: c.Get("warehouse"), Every: every, OnSample: qs.Observe, Logger: w.log}
+	fm.Signal = qs.Signal
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = poller.Run(pctx) }()
+	return func() { cancel(); <-done }
 }
