@@ -1,29 +1,30 @@
 // Package stream owns the per-worker path of operation records into the
 // results store's QUERY_EXECUTIONS table: the sampling decision, a bounded
-// in-memory buffer fed by a hot path that never blocks, a background flusher
+// in-memory buffer fed by a hot path that does not wait in normal operation, a background flusher
 // that writes batches through a store Writer with retries and backoff, and a
 // local append-only spill journal that takes over when the buffer is full
 // and is drained when the store catches up or at Close.
 //
 // Guarantees (one Streamer per worker):
 //
-//   - Offer never waits and allocates nothing. A record is copied into a
-//     preallocated lock-free ring (BufferRows cells; one CAS per record).
-//     When that ring is full it is copied into a second ring (the spill
-//     queue, SpillRows) that the journal goroutine appends to the journal
-//     file. When both are full the worker appends the record to the journal
-//     itself if no one holds it (sync.Mutex.TryLock; one write into the page
-//     cache). When the flusher or the journal goroutine lags (its ring is
-//     half full) Offer calls runtime.Gosched once so that a consumer starved
-//     of CPU by the workers can run; it never parks.
+//   - Offer allocates nothing and, while either ring has room, never waits.
+//     A record is copied into a preallocated lock-free ring (BufferRows
+//     cells; one CAS per record). When that ring is full it is copied into a
+//     second ring (the spill queue, SpillRows) that the journal goroutine
+//     appends to the journal file. When both are full the worker appends the
+//     record to the journal itself, waiting for an append in progress (one
+//     write into the page cache): under sustained overload the hot path
+//     slows down instead of losing records. When the flusher or the journal
+//     goroutine lags (its ring is half full) Offer calls runtime.Gosched once
+//     so that a consumer starved of CPU by the workers can run.
 //   - Memory is bounded by BufferRows + SpillRows records, one batch of
 //     FlushRows rows and one journal read buffer (1 MiB), whatever the store
 //     does; the backlog goes to disk. The journal file is truncated each
 //     time it has been drained entirely.
-//   - Nothing is dropped silently. A record is lost only when both rings are
-//     full and the journal is busy at that instant, or the journal file
-//     cannot be written. Such records are counted (Stats.Dropped) and
-//     reported by Close (Final.NotWritten and Reason).
+//   - Nothing is dropped while the journal can be written. A record is lost
+//     only when both rings are full and the journal file cannot be written;
+//     such records are counted (Stats.Dropped) and reported by Close
+//     (Final.NotWritten and Reason).
 //   - A batch is written all-or-nothing (the store's contract) and retried
 //     with exponential backoff (100 ms doubling to 10 s, ±20% jitter). A
 //     store that refuses every attempt at one batch for RetryBudget makes Run

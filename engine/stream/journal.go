@@ -63,12 +63,11 @@ func (j *journal) append(slots []slot) error {
 	return j.appendLocked(slots)
 }
 
-// tryAppend appends one record when the journal is not in use; it reports
-// false, having done nothing, when it is (or has failed).
-func (j *journal) tryAppend(s *slot) bool {
-	if !j.mu.TryLock() {
-		return false
-	}
+// appendOne appends one record, waiting for an append in progress (a
+// write into the page cache) rather than giving up: it is the hot path's
+// last resort when both rings are full.
+func (j *journal) appendOne(s *slot) bool {
+	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.appendLocked(unsafe.Slice(s, 1)) == nil
 }

@@ -254,9 +254,10 @@ func (s *Streamer) measurementRate() *rateState {
 	}
 }
 
-// Offer implements executor.Sink: it never blocks. It reports false when
-// the record is not stored: sampled out, offered after Close, or lost with
-// both queues full (counted in Stats.Dropped).
+// Offer implements executor.Sink. It waits only when both rings are full
+// (for the journal file, see the package doc). It reports false when the
+// record is not stored: sampled out, offered after Close, or lost because
+// the journal cannot be written (counted in Stats.Dropped).
 func (s *Streamer) Offer(r executor.Record) bool {
 	w := 1.0
 	if r.Success && !r.Warmup {
@@ -305,9 +306,12 @@ func (s *Streamer) Offer(r executor.Record) bool {
 		}
 		return true
 	}
-	// Last resort: append to the journal file directly when no one holds
-	// it (one write into the page cache, no waiting on a lock).
-	if s.journal.tryAppend(&sl) {
+	// Last resort: append to the journal file directly. This may wait for
+	// the journal goroutine's append in progress (a write into the page
+	// cache): under sustained overload the hot path slows down rather than
+	// lose a record. Only a journal that cannot be written drops records,
+	// and they are counted and reported.
+	if s.journal.appendOne(&sl) {
 		s.spilled.Add(1)
 		s.fromSpill.Add(1)
 		return true
