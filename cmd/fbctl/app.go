@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
@@ -23,10 +24,12 @@ type globals struct {
 	logger   hclog.Logger
 	getenv   func(string) (string, bool)
 	workdir  string
+	// stopProfile ends a -cpuprofile; a no-op without one.
+	stopProfile func()
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context) *cli.App {
-	g := &globals{hardStop: hardStop, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv}
+	g := &globals{hardStop: hardStop, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, stopProfile: func() {}}
 	app := &cli.App{
 		Name:                 "fbctl",
 		Usage:                "declarative database benchmarks for Snowflake, Postgres and SQLite",
@@ -39,9 +42,11 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Usage: "switch to `DIR` before doing anything else"},
 			&cli.BoolFlag{Name: "no-color", Usage: "disable color in output (also NO_COLOR)"},
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of this command to `FILE` (go tool pprof)"},
 			&cli.StringFlag{Name: "log-level", Usage: "log `LEVEL`: trace, debug, info, warn, error, off", EnvVars: []string{"FLAKEBENCH_LOG"}, Value: "warn"},
 		},
 		Before: func(c *cli.Context) error { return g.setup(c) },
+		After:  func(*cli.Context) error { g.stopProfile(); return nil },
 		Commands: []*cli.Command{
 			versionCommand(g),
 			validateCommand(g),
@@ -79,6 +84,17 @@ func (g *globals) setup(c *cli.Context) error {
 	level := hclog.LevelFromString(levelName)
 	if level == hclog.NoLevel {
 		return &exitErr{code: exitError, msg: fmt.Sprintf("unknown log level %q; use trace, debug, info, warn, error or off", levelName)}
+	}
+	if path := c.String("cpuprofile"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		g.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 	}
 	quietDrivers(level)
 	g.logger = hclog.New(&hclog.LoggerOptions{
