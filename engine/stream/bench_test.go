@@ -108,50 +108,23 @@ func memoryRun(tb testing.TB, n int64) (maxEarly, maxLate uint64, st Stats, el t
 	s := New(Options{Store: w, RunID: "0123456789abcdef0123456789abcdef", WorkerID: "worker-0",
 		JournalDir: tb.TempDir(), Logger: hclog.NewNullLogger()})
 	go s.Run(context.Background())
-	db := noopdb.Open(noopdb.Options{})
-	defer db.Close()
-	db.SetMaxIdleConns(4)
-	rec := executor.NewRecorder(histogram.NewRegistry(), []executor.QueryInfo{{Name: "point_lookup", Kind: "read"}},
-		executor.RecorderOptions{Sink: s})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var issued atomic.Int64
-	env := executor.Env{
-		Target:   &executor.SQLTarget{DB: db, Queries: []executor.QuerySpec{{SQL: "SELECT 1"}}},
-		Ops:      func(int) (executor.OpSource, error) { return countedOps{&issued, n, cancel}, nil },
-		Recorder: rec.Phase("steady", false),
-	}
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		var ms runtime.MemStats
-		for next := n / 20; ; {
-			time.Sleep(time.Millisecond)
-			if ctx.Err() != nil {
-				return
-			}
-			if issued.Load() < next {
-				continue
-			}
-			runtime.ReadMemStats(&ms)
-			if next <= n/4 {
-				maxEarly = max(maxEarly, ms.HeapInuse)
-			} else {
-				maxLate = max(maxLate, ms.HeapInuse)
-			}
-			next += n / 20
+	var ms runtime.MemStats
+	next := n / 20
+	el, ops := hotRun(tb, s, n, func(issued int64) {
+		if issued < next {
+			return
 		}
-	}()
-	start := time.Now()
-	res, err := (&executor.Closed{Connections: 4}).Run(ctx, env)
-	el = time.Since(start)
-	<-sampled
-	if err != nil {
-		tb.Fatal(err)
-	}
+		runtime.ReadMemStats(&ms)
+		if next <= n/4 {
+			maxEarly = max(maxEarly, ms.HeapInuse)
+		} else {
+			maxLate = max(maxLate, ms.HeapInuse)
+		}
+		next += n / 20
+	})
 	f, err := s.Close(context.Background())
-	if err != nil || f.Written != res.Counts.Ops || f.Offered != res.Counts.Ops {
-		tb.Fatalf("final %+v, %v; executor counted %d ops", f, err, res.Counts.Ops)
+	if err != nil || f.Written != ops || f.Offered != ops {
+		tb.Fatalf("final %+v, %v; executor counted %d ops", f, err, ops)
 	}
 	return maxEarly, maxLate, s.Stats(), el
 }
