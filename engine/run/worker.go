@@ -283,7 +283,7 @@ func (w *worker) target(ctx context.Context, t *dsl.Template) (*target.DB, error
 	if err != nil {
 		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingPatiently(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connection %s: %w", c.Key(), err)
 	}
@@ -377,4 +377,22 @@ func (w *worker) snapshot(ctx context.Context, dt time.Duration) {
 	if err := w.st.WriteMetricsSnapshots(ctx, []store.MetricsSnapshot{m}); err != nil {
 		w.log.Warn("metrics snapshot not written", "error", err)
 	}
+}
+
+// pingPatiently pings a freshly opened target, retrying for a few seconds:
+// a worker joins while the orchestrator may still run setup on the same
+// target, and an SQLite file that setup is creating can answer "database
+// is locked" to a new connection for a moment.
+func pingPatiently(ctx context.Context, db *target.DB) error {
+	for _, wait := range []time.Duration{50, 100, 200, 400, 800, 1000} {
+		if err := db.PingContext(ctx); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait * time.Millisecond):
+		}
+	}
+	return db.PingContext(ctx)
 }
