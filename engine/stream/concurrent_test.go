@@ -42,6 +42,10 @@ func TestConcurrentOffersAccountedExactly(t *testing.T) {
 	const producers, each = 8, 5000
 	var seq, accepted atomic.Int64
 	var kept sync.Map
+	// The producer that takes the store down and the one that brings it
+	// back are different goroutines: the second waits for the first, so
+	// the store is never left down.
+	wentDown := make(chan struct{})
 	var wg sync.WaitGroup
 	for range producers {
 		wg.Go(func() {
@@ -49,8 +53,10 @@ func TestConcurrentOffersAccountedExactly(t *testing.T) {
 				n := seq.Add(1)
 				if n == producers*each/3 {
 					w.setDown(true)
+					close(wentDown)
 				}
 				if n == 2*producers*each/3 {
+					<-wentDown
 					w.setDown(false)
 				}
 				r, _ := gen(n, 0)
