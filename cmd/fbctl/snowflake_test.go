@@ -35,15 +35,7 @@ import (
 // startSF starts a local Snowflake-protocol server for one test.
 func startSF(t *testing.T, opts sfserver.Options) *sfserver.Server {
 	t.Helper()
-	srv, err := sfserver.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
+	return sfserver.StartForTest(t, opts)
 }
 
 // sfResultsDSN is a -results DSN for a store on srv.

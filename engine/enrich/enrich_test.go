@@ -31,14 +31,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv, err := sfserver.New(sfserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := sfserver.StartForTest(t, sfserver.Options{})
 	ctx := context.Background()
 	st, err := store.Open(ctx, "snowflake://"+srv.DSN("fb", "pw", "FB", "RESULTS", "RESULTS_WH"), store.Options{})
 	if err != nil {

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/flakebench/fbctl/engine/store"
@@ -16,18 +15,7 @@ import (
 // skips: the server is in-process.
 func openSnowflake(t *testing.T) *store.Store {
 	t.Helper()
-	// The driver must not probe cloud metadata addresses. (SF_DISABLE_MINICORE
-	// is read in the driver's init; `make test` exports it.)
-	os.Setenv("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
-	os.Setenv("SF_DISABLE_MINICORE", "true")
-	srv, err := sfserver.New(sfserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := sfserver.StartForTest(t, sfserver.Options{})
 	ctx := context.Background()
 	s, err := store.Open(ctx, "snowflake://"+srv.DSN("u", "p", "FB", "RESULTS", "WH"), store.Options{})
 	if err != nil {

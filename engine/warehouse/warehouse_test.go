@@ -24,14 +24,7 @@ func TestMain(m *testing.M) {
 
 func start(t *testing.T, whs ...sfserver.Warehouse) (*sfserver.Server, *sql.DB) {
 	t.Helper()
-	srv, err := sfserver.New(sfserver.Options{Warehouses: whs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := sfserver.StartForTest(t, sfserver.Options{Warehouses: whs})
 	db, err := sql.Open("snowflake", srv.DSN("bench", "pw", "BENCH", "PUBLIC", "ADMIN_WH"))
 	if err != nil {
 		t.Fatal(err)

@@ -14,14 +14,7 @@ import (
 
 func benchServer(b *testing.B) *sql.DB {
 	b.Helper()
-	s, err := sfserver.New(sfserver.Options{Logger: hclog.NewNullLogger()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
+	s := sfserver.StartForTest(b, sfserver.Options{Logger: hclog.NewNullLogger()})
 	db, err := sql.Open("snowflake", s.DSN("bench", "x", "BENCH", "PUBLIC", "COMPUTE_WH"))
 	if err != nil {
 		b.Fatal(err)

@@ -35,22 +35,7 @@ func startServer(t *testing.T, opts sfserver.Options) *sfserver.Server {
 	if opts.Logger == nil {
 		opts.Logger = hclog.New(&hclog.LoggerOptions{Name: "sfserver", Level: hclog.Warn, Output: testWriter{t}})
 	}
-	s, err := sfserver.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-		if u := s.Stats().Unknown; len(u) > 0 {
-			t.Errorf("server answered 404 to unknown endpoints: %v", u)
-		}
-	})
-	return s
+	return sfserver.StartForTest(t, opts)
 }
 
 type testWriter struct{ t *testing.T }
