@@ -93,7 +93,7 @@ func (g *globals) runApply(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := engine.PlanOptions{Scenarios: c.StringSlice("scenario"), Prune: c.Bool("prune"), ToolVersion: version}
+	opts := engine.PlanOptions{Scenarios: c.StringSlice("scenario"), Prune: c.Bool("prune")}
 	if saved != nil {
 		if err := planfile.Check(saved, cfg.Sources, state); err != nil {
 			return fmt.Errorf("the saved plan %s is stale and was not applied: %w\nMake a new plan with `fbctl plan -out %s`.", savedPath, err, savedPath)
@@ -104,14 +104,10 @@ func (g *globals) runApply(c *cli.Context) error {
 			opts.Scenarios = append(opts.Scenarios, r.Scenario)
 		}
 	}
-	plan, pdiags := engine.BuildPlan(cfg, state, opts)
-	if len(pdiags) > 0 {
-		_ = view.Diagnostics(g.stderr, cfg.Files, pdiags, g.color)
+	plan, err := g.buildPlan(c, cfg, state, opts)
+	if err != nil {
+		return err
 	}
-	if pdiags.HasErrors() {
-		return silentExit(exitError)
-	}
-	addPreflight(c, cfg, plan)
 
 	if saved != nil {
 		if what := planDifference(saved.Plan, plan); what != "" {

@@ -96,11 +96,21 @@ func (g *globals) planAgainst(ctx context.Context, c *cli.Context, cfg *dsl.Conf
 	if err != nil {
 		return nil, err
 	}
-	plan, diags := engine.BuildPlan(cfg, state, engine.PlanOptions{
-		Scenarios:   c.StringSlice("scenario"),
-		Prune:       c.Bool("prune"),
-		ToolVersion: version,
+	plan, err := g.buildPlan(c, cfg, state, engine.PlanOptions{
+		Scenarios: c.StringSlice("scenario"),
+		Prune:     c.Bool("prune"),
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &planResult{cfg: cfg, plan: plan, state: state, store: st}, nil
+}
+
+// buildPlan builds the plan with the preflight warnings, rendering any
+// diagnostics; errors among them are exit code 1.
+func (g *globals) buildPlan(c *cli.Context, cfg *dsl.Config, state map[string]engine.StoredTemplate, opts engine.PlanOptions) (*engine.Plan, error) {
+	opts.ToolVersion = version
+	plan, diags := engine.BuildPlan(cfg, state, opts)
 	if len(diags) > 0 {
 		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
 	}
@@ -108,7 +118,7 @@ func (g *globals) planAgainst(ctx context.Context, c *cli.Context, cfg *dsl.Conf
 		return nil, silentExit(exitError)
 	}
 	addPreflight(c, cfg, plan)
-	return &planResult{cfg: cfg, plan: plan, state: state, store: st}, nil
+	return plan, nil
 }
 
 // configState reads TEST_TEMPLATES as the planner's state.
