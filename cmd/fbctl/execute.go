@@ -74,10 +74,10 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 		}
 		progress := &view.Progress{W: g.stderr, Terminal: isTerminal(g.stderr), Color: g.color}
 		fmt.Fprintf(g.stdout, "\nRunning scenario %q (%s, %s).\n", rp.Scenario,
-			plural(int(rp.Workers), "worker", "workers"), launch)
+			view.Plural(int(rp.Workers), "worker", "workers"), launch)
 		if launch == run.LaunchExternal {
 			fmt.Fprintf(g.stdout, "Start %s with: fbctl worker -run <RUN_ID shown below> [-results DSN] [scenario files]\n",
-				plural(int(rp.Workers), "worker", "workers"))
+				view.Plural(int(rp.Workers), "worker", "workers"))
 		}
 		out, err := run.Apply(ctx, rp, cfg, run.Options{
 			Store:        st,

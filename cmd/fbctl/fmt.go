@@ -94,7 +94,7 @@ func (g *globals) runFmt(a fmtArgs) error {
 	}
 	if a.check && len(needs) > 0 {
 		fmt.Fprintf(g.stderr, "%s not in canonical format; run `fbctl fmt` to fix.\n",
-			plural(len(needs), "file is", "files are"))
+			view.Plural(len(needs), "file is", "files are"))
 		return silentExit(exitError)
 	}
 	return nil

@@ -32,7 +32,7 @@ func showCommand(g *globals) *cli.Command {
 				return view.JSON(g.stdout, f)
 			}
 			fmt.Fprintf(g.stdout, "Saved plan made by fbctl %s at %s from %s.\n\n",
-				f.ToolVersion, f.CreatedAt.Format("2006-01-02 15:04:05 UTC"), plural(len(f.Sources), "file", "files"))
+				f.ToolVersion, f.CreatedAt.Format("2006-01-02 15:04:05 UTC"), view.Plural(len(f.Sources), "file", "files"))
 			return view.Plan(g.stdout, f.Plan, g.color)
 		},
 	}

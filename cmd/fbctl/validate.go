@@ -37,15 +37,8 @@ func validateCommand(g *globals) *cli.Command {
 			if diags.HasErrors() {
 				return silentExit(exitError)
 			}
-			fmt.Fprintf(g.stdout, "Success! %s valid.\n", plural(len(cfg.Files), "scenario file is", "scenario files are"))
+			fmt.Fprintf(g.stdout, "Success! %s valid.\n", view.Plural(len(cfg.Files), "scenario file is", "scenario files are"))
 			return nil
 		},
 	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

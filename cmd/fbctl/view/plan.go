@@ -47,7 +47,7 @@ func Plan(w io.Writer, p *engine.Plan, color bool) error {
 	if s.NotManaged > 0 {
 		fmt.Fprintf(&b, ", %d not managed (use -prune to remove)", s.NotManaged)
 	}
-	fmt.Fprintf(&b, "; %s.\n", plural(s.Runs, "run", "runs"))
+	fmt.Fprintf(&b, "; %s.\n", Plural(s.Runs, "run", "runs"))
 	if !p.HasChanges() {
 		b.WriteString("No changes to CONFIG: the stored templates match the files.\n")
 	}
@@ -77,7 +77,7 @@ func writeTemplateChange(b *strings.Builder, pt painter, t engine.TemplateChange
 
 func writeRun(b *strings.Builder, pt painter, r engine.RunPlan) {
 	fmt.Fprintf(b, "%s (seed %d, %s)\n", pt.bold(fmt.Sprintf("Run scenario %q", r.Scenario)), r.Seed,
-		plural(int(r.Workers), "worker", "workers"))
+		Plural(int(r.Workers), "worker", "workers"))
 	if r.Description != "" {
 		fmt.Fprintf(b, "  %s\n", r.Description)
 	}
@@ -88,14 +88,14 @@ func writeRun(b *strings.Builder, pt painter, r engine.RunPlan) {
 		}
 		switch n.Kind {
 		case engine.NodeSetup, engine.NodeTeardown:
-			fmt.Fprintf(b, "  %-8s %s on the target%s\n", n.Name, plural(len(n.SQL), "statement", "statements"), after)
+			fmt.Fprintf(b, "  %-8s %s on the target%s\n", n.Name, Plural(len(n.SQL), "statement", "statements"), after)
 			for _, sql := range n.SQL {
 				fmt.Fprintf(b, "             %s\n", oneLine(sql, 90))
 			}
 		case engine.NodeWarmup:
 			wp := n.Warmup
 			fmt.Fprintf(b, "  %-8s %s closed model, %s on %s (excluded from results)%s\n",
-				n.Name, ms(wp.DurationMS), plural(int(wp.Connections), "connection", "connections"), plural(int(wp.Workers), "worker", "workers"), after)
+				n.Name, ms(wp.DurationMS), Plural(int(wp.Connections), "connection", "connections"), Plural(int(wp.Workers), "worker", "workers"), after)
 		case engine.NodePhase:
 			writePhase(b, n, after)
 		}
@@ -117,7 +117,7 @@ func writePhase(b *strings.Builder, n engine.Node, after string) {
 	var load string
 	switch ph.Model {
 	case "closed":
-		load = "closed model, " + plural(int(ph.Connections), "connection", "connections")
+		load = "closed model, " + Plural(int(ph.Connections), "connection", "connections")
 	case "open":
 		load = fmt.Sprintf("open model, %s ops/s, at most %d connections", num(ph.Rate), ph.Connections)
 	case "ramp":
@@ -134,13 +134,13 @@ func writePhase(b *strings.Builder, n engine.Node, after string) {
 	if ph.ThinkTimeMS > 0 {
 		fmt.Fprintf(b, "      think time %s\n", ms(ph.ThinkTimeMS))
 	}
-	fmt.Fprintf(b, "      %s (%s)\n", plural(int(ph.Workers), "worker", "workers"), scalingText(ph.Scaling))
+	fmt.Fprintf(b, "      %s (%s)\n", Plural(int(ph.Workers), "worker", "workers"), scalingText(ph.Scaling))
 	for _, a := range ph.Assignments {
 		share := ""
 		if a.RateShare > 0 {
 			share = fmt.Sprintf(", %s ops/s", num(a.RateShare))
 		}
-		fmt.Fprintf(b, "        %-10s group %d: %s%s\n", a.WorkerID, a.WorkerGroupID, plural(int(a.TargetConnections), "connection", "connections"), share)
+		fmt.Fprintf(b, "        %-10s group %d: %s%s\n", a.WorkerID, a.WorkerGroupID, Plural(int(a.TargetConnections), "connection", "connections"), share)
 	}
 	switch {
 	case ph.ExpectedOperations != nil:
@@ -238,7 +238,8 @@ func oneLine(s string, width int) string {
 	return s
 }
 
-func plural(n int, one, many string) string {
+// Plural renders a count with its noun: "1 worker", "3 workers".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, one)
 	}

@@ -52,7 +52,7 @@ func Results(w io.Writer, r RunReport) error {
 	}
 	for _, ph := range r.Phases {
 		fmt.Fprintf(&b, "\nPhase %s (%s, %s, %s): %.1f ops/s over %.1fs\n", ph.Name, ph.Model,
-			plural(ph.Workers, "worker", "workers"), plural(int(ph.Counts.Total), "op", "ops"), ph.QPS, ph.Seconds)
+			Plural(ph.Workers, "worker", "workers"), Plural(int(ph.Counts.Total), "op", "ops"), ph.QPS, ph.Seconds)
 		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "  QUERY\tOPS\tERRORS\tOPS/S\tP50\tP95\tP99\tP99.9\tMAX\t")
 		for _, q := range ph.Queries {
@@ -121,7 +121,7 @@ func Results(w io.Writer, r RunReport) error {
 		}
 		tw.Flush()
 		if failed > 0 {
-			fmt.Fprintf(&b, "%s failed.\n", plural(failed, "threshold", "thresholds"))
+			fmt.Fprintf(&b, "%s failed.\n", Plural(failed, "threshold", "thresholds"))
 		} else {
 			b.WriteString("All thresholds passed.\n")
 		}
