@@ -225,7 +225,7 @@ type Phase struct {
 	Duration  time.Duration
 	Model     string
 
-	Connections    int64    // closed
+	Connections    int64    // closed: sessions; open and ramp: sessions opened before the start (0: derived)
 	Rate           float64  // open: total ops/s across workers
 	MaxConnections int64    // open and ramp: cap on concurrent sessions (0: derived)
 	Ramp           *Ramp    // ramp

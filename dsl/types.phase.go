@@ -65,17 +65,22 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		}
 	}
 
-	// The load model: exactly one of connections, rate, ramp, find_max.
+	// The load model: exactly one of connections (closed), rate, ramp,
+	// find_max. With rate or ramp, connections are the sessions opened
+	// before the phase starts.
 	type modelSrc struct {
 		model string
 		rng   hcl.Range
 	}
 	var models []modelSrc
-	if a := attrs["connections"]; a != nil {
-		models = append(models, modelSrc{ModelClosed, a.NameRange})
+	conns := attrs["connections"]
+	if a := conns; a != nil {
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
 		p.Connections = n
+		if attrs["rate"] == nil && len(content.Blocks.OfType("ramp")) == 0 {
+			models = append(models, modelSrc{ModelClosed, a.NameRange})
+		}
 	}
 	if a := attrs["rate"]; a != nil {
 		models = append(models, modelSrc{ModelOpen, a.NameRange})
@@ -123,6 +128,12 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 				fmt.Sprintf("max_connections caps the sessions of an open load model (rate or ramp); the phase %q uses %s.", name, p.Model),
 				rangePtr(a.NameRange), rangePtr(a.Range)))
 		}
+	}
+	if open := p.Model == ModelOpen || p.Model == ModelRamp; open && conns != nil && p.MaxConnections > 0 && p.Connections > p.MaxConnections {
+		l.diags = append(l.diags, errorDiag("Invalid connections",
+			fmt.Sprintf("The phase %q opens %d sessions before it starts but max_connections caps it at %d. Lower connections or raise max_connections.",
+				name, p.Connections, p.MaxConnections),
+			rangePtr(conns.Expr.Range()), rangePtr(conns.Range)))
 	}
 
 	if a := attrs["duration"]; a != nil {

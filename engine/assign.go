@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/load"
 )
 
 // DefaultMaxConnectionsPerWorker is the per-worker session cap used by
@@ -117,24 +118,51 @@ func SplitRate(rate float64, workers int64) []float64 {
 	return out
 }
 
-// Assignments builds one WorkerAssignment per worker from a connection
-// budget and a rate (0 for closed-model nodes).
-func Assignments(connections int64, rate float64, workers int64) []WorkerAssignment {
-	conns := SplitConnections(connections, workers)
+// phaseAssignments gives every worker of a resolved phase its load: the
+// phase's sessions, max sessions and rate split exactly (SplitConnections,
+// SplitRate), a ramp scaled by the worker's share of the peak rate, and
+// find_max start, step and ceiling split like sessions (at least 1 each).
+func phaseAssignments(pp *PhasePlan) []WorkerAssignment {
+	out := make([]WorkerAssignment, pp.Workers)
+	sessions := SplitConnections(pp.Sessions, pp.Workers)
+	maxes := SplitConnections(pp.Connections, pp.Workers)
 	var rates []float64
-	if rate > 0 {
-		rates = SplitRate(rate, workers)
+	if pp.Model.IsOpen() {
+		rates = SplitRate(pp.Rate, pp.Workers)
 	}
-	out := make([]WorkerAssignment, workers)
+	var fmStart, fmStep, fmMax []int64
+	if fm := pp.FindMax; fm != nil {
+		fmStart, fmStep, fmMax = SplitConnections(fm.Start, pp.Workers), SplitConnections(fm.Step, pp.Workers), SplitConnections(fm.Max, pp.Workers)
+	}
 	for i := range out {
-		out[i] = WorkerAssignment{
-			WorkerID:          WorkerID(int64(i)),
-			WorkerGroupID:     int64(i),
-			TargetConnections: conns[i],
+		l := load.Spec{Model: pp.Model, Duration: pp.Duration, ThinkTime: pp.ThinkTime}
+		switch pp.Model {
+		case load.Closed:
+			l.Sessions = sessions[i]
+		case load.Open, load.Ramp:
+			l.Sessions, l.MaxSessions, l.Rate = sessions[i], maxes[i], rates[i]
+			if r := pp.Ramp; r != nil && pp.Rate > 0 {
+				ratio := rates[i] / pp.Rate
+				l.Ramp = &load.RampSpec{From: r.From * ratio, To: r.To * ratio, Over: r.Over}
+			}
+		case load.FindMax:
+			fm := pp.FindMax
+			f := &load.FindMaxSpec{Start: max(fmStart[i], 1), Step: max(fmStep[i], 1), StepDuration: fm.StepDuration,
+				MaxErrorRate: fm.MaxErrorRate, MaxP95Increase: fm.MaxP95Increase, MaxQPSDrop: fm.MaxQPSDrop}
+			f.Max = max(fmMax[i], f.Start)
+			l.Sessions, l.MaxSessions, l.FindMax = f.Start, f.Max, f
 		}
-		if rates != nil {
-			out[i].RateShare = rates[i]
-		}
+		out[i] = WorkerAssignment{WorkerID: WorkerID(int64(i)), WorkerGroupID: int64(i), Load: l}
+	}
+	return out
+}
+
+// warmupAssignments splits a warmup's closed load over its workers.
+func warmupAssignments(w *WarmupPlan, think load.Duration) []WorkerAssignment {
+	out := make([]WorkerAssignment, w.Workers)
+	for i, n := range SplitConnections(w.Connections, w.Workers) {
+		out[i] = WorkerAssignment{WorkerID: WorkerID(int64(i)), WorkerGroupID: int64(i),
+			Load: load.Spec{Model: load.Closed, Duration: w.Duration, Sessions: n, ThinkTime: think}}
 	}
 	return out
 }

@@ -1,7 +1,9 @@
 package engine
 
 import (
-	"fmt"
+	"time"
+
+	"github.com/flakebench/fbctl/engine/load"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -101,17 +103,51 @@ func TestResolveWorkers(t *testing.T) {
 	}
 }
 
-func TestAssignments(t *testing.T) {
-	got := Assignments(10, 1000.5, 3)
+func TestPhaseAssignments(t *testing.T) {
+	sec := load.Duration(time.Second)
+	open := &PhasePlan{Model: load.Open, Duration: sec, Rate: 1000.5, Sessions: 5, Connections: 10, Workers: 3}
+	got := phaseAssignments(open)
+	spec := func(sessions, maxSess int64, rate float64) load.Spec {
+		return load.Spec{Model: load.Open, Duration: sec, Sessions: sessions, MaxSessions: maxSess, Rate: rate}
+	}
 	want := []WorkerAssignment{
-		{WorkerID: "worker-0", WorkerGroupID: 0, TargetConnections: 4, RateShare: 334.5},
-		{WorkerID: "worker-1", WorkerGroupID: 1, TargetConnections: 3, RateShare: 333},
-		{WorkerID: "worker-2", WorkerGroupID: 2, TargetConnections: 3, RateShare: 333},
+		{WorkerID: "worker-0", WorkerGroupID: 0, Load: spec(2, 4, 334.5)},
+		{WorkerID: "worker-1", WorkerGroupID: 1, Load: spec(2, 3, 333)},
+		{WorkerID: "worker-2", WorkerGroupID: 2, Load: spec(1, 3, 333)},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatal(d)
 	}
-	if fmt.Sprint(Assignments(3, 0, 1)[0].RateShare) != "0" {
-		t.Fatal("closed model has a rate share")
+	for _, a := range got {
+		if err := a.Load.Check(); err != nil {
+			t.Fatalf("%s: %v", a.WorkerID, err)
+		}
+	}
+
+	ramp := &PhasePlan{Model: load.Ramp, Duration: 2 * sec, Rate: 400, Sessions: 2, Connections: 4, Workers: 2,
+		Ramp: &RampPlan{From: 100, To: 400, Over: sec}}
+	var from, to float64
+	for _, a := range phaseAssignments(ramp) {
+		from += a.Load.Ramp.From
+		to += a.Load.Ramp.To
+		if a.Load.Rate != a.Load.Ramp.To {
+			t.Fatalf("%s: peak %v, ramp to %v", a.WorkerID, a.Load.Rate, a.Load.Ramp.To)
+		}
+	}
+	if from != 100 || to != 400 {
+		t.Fatalf("ramp shares sum to %v → %v, want 100 → 400", from, to)
+	}
+
+	fm := &PhasePlan{Model: load.FindMax, Duration: 10 * sec, Workers: 3, Connections: 30,
+		FindMax: &FindMaxPlan{Start: 2, Step: 4, Max: 30, StepDuration: sec}}
+	for i, a := range phaseAssignments(fm) {
+		f := a.Load.FindMax
+		if f.Start < 1 || f.Step < 1 || f.Max < f.Start || a.Load.Sessions != f.Start {
+			t.Fatalf("worker %d: %+v", i, f)
+		}
+	}
+	closed := phaseAssignments(&PhasePlan{Model: load.Closed, Duration: sec, Sessions: 3, Connections: 3, Workers: 1})
+	if l := closed[0].Load; l.Rate != 0 || l.MaxSessions != 0 || l.Sessions != 3 {
+		t.Fatalf("closed load %+v", l)
 	}
 }

@@ -8,11 +8,18 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/load"
 )
 
+// derivedPreopenLatency is the latency the pre-opened sessions of an open
+// phase without connections are budgeted for: ceil(peak rate × 10 ms),
+// at least one per worker and at most max_connections. More sessions open
+// on demand, up to max_connections.
+const derivedPreopenLatency = 10 * time.Millisecond
+
 // expandPhase resolves one phase: template, model parameters, connection
-// budget, worker count and assignments, expected operations. It always
-// returns a non-nil plan (best effort when diagnostics hold errors).
+// budget, worker count and every worker's load. It always returns a
+// non-nil plan (best effort when diagnostics hold errors).
 func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[string]string) (*phaseInfo, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	rng := rangePtr(p.DeclRange)
@@ -20,7 +27,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		diags = diags.Append(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary,
 			Detail: fmt.Sprintf("Phase %q of scenario %q: ", p.Name, sc.Name) + fmt.Sprintf(format, args...), Subject: rng})
 	}
-	pp := &PhasePlan{Name: p.Name, Model: p.Model, DurationMS: millis(p.Duration), Assignments: []WorkerAssignment{}}
+	pp := &PhasePlan{Name: p.Name, Model: load.Model(p.Model), Duration: load.Duration(p.Duration), Assignments: []WorkerAssignment{}}
 	info := &phaseInfo{plan: pp}
 
 	tmplName := p.Template
@@ -36,10 +43,11 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		errorf("Unknown template", "template %q is not declared.%s", tmplName, didYouMean(tmplName, cfg.TemplateOrder, mapKeys(cfg.Templates)))
 	default:
 		pp.TemplateHash = hashes[tmplName]
-		pp.ThinkTimeMS = millis(t.ThinkTime)
+		pp.ThinkTime = load.Duration(t.ThinkTime)
+		pp.Connection = t.Connection
 	}
 	if p.ThinkTime != nil {
-		pp.ThinkTimeMS = millis(*p.ThinkTime)
+		pp.ThinkTime = load.Duration(*p.ThinkTime)
 	}
 
 	needDuration := func() {
@@ -49,15 +57,15 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 	}
 	var budget int64
 	var rate float64 // total rate for the split (open: rate; ramp: peak)
-	switch p.Model {
-	case dsl.ModelClosed:
+	switch pp.Model {
+	case load.Closed:
 		needDuration()
 		budget = p.Connections
 		if budget <= 0 {
 			errorf("Invalid connections", "a closed-model phase needs connections of at least 1 (got %d).", p.Connections)
 		}
 		pp.ExpectedOperationsNote = "depends on latency (closed model)"
-	case dsl.ModelOpen:
+	case load.Open:
 		needDuration()
 		rate = p.Rate
 		if !(rate > 0) || !finite(rate) {
@@ -67,7 +75,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		pp.Rate = rate
 		ops := int64(math.Round(rate * p.Duration.Seconds()))
 		pp.ExpectedOperations = &ops
-	case dsl.ModelRamp:
+	case load.Ramp:
 		r := p.Ramp
 		if r == nil {
 			errorf("Missing ramp", "a ramp phase needs a ramp block (from, to, over).")
@@ -90,11 +98,11 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		}
 		rate = max(r.From, r.To, 0)
 		pp.Rate = rate
-		pp.DurationMS = millis(dur)
-		pp.Ramp = &RampPlan{From: r.From, To: r.To, OverMS: millis(over)}
+		pp.Duration = load.Duration(dur)
+		pp.Ramp = &RampPlan{From: r.From, To: r.To, Over: load.Duration(over)}
 		ops := int64(math.Round((r.From+r.To)/2*over.Seconds() + r.To*(dur-over).Seconds()))
 		pp.ExpectedOperations = &ops
-	case dsl.ModelFindMax:
+	case load.FindMax:
 		fm := p.FindMax
 		if fm == nil {
 			errorf("Missing find_max", "a find_max phase needs a find_max block.")
@@ -104,7 +112,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		if ceiling == 0 {
 			ceiling = DefaultFindMaxCeiling
 		}
-		fp := &FindMaxPlan{Start: fm.Start, Step: fm.Step, Max: ceiling, StepDurationMS: millis(fm.StepDuration),
+		fp := &FindMaxPlan{Start: fm.Start, Step: fm.Step, Max: ceiling, StepDuration: load.Duration(fm.StepDuration),
 			MaxErrorRate: fm.MaxErrorRate, MaxP95Increase: fm.MaxP95Increase, MaxQPSDrop: fm.MaxQPSDrop}
 		pp.FindMax = fp
 		switch {
@@ -122,7 +130,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 					errorf("Phase shorter than one step", "the phase lasts %s, less than one find_max step of %s.", p.Duration, fm.StepDuration)
 				}
 			}
-			pp.DurationMS = millis(time.Duration(fp.Steps) * fm.StepDuration)
+			pp.Duration = load.Duration(time.Duration(fp.Steps) * fm.StepDuration)
 		}
 		budget = ceiling
 		pp.ExpectedOperationsNote = fmt.Sprintf("depends on latency (find_max: at most %d steps × %s)", fp.Steps, fm.StepDuration)
@@ -131,7 +139,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 	}
 
 	// Open models: the connection budget is max_connections, or derived.
-	open := p.Model == dsl.ModelOpen || p.Model == dsl.ModelRamp
+	open := pp.Model.IsOpen()
 	if open {
 		budget = p.MaxConnections
 		if budget < 0 {
@@ -152,23 +160,44 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		budget = wc.Workers // one session per worker at least
 	}
 	pp.Scaling, pp.Workers, pp.Connections = wc.Scaling, wc.Workers, budget
-	info.budget, info.warmup = budget, budget
-	if p.Model == dsl.ModelFindMax && p.FindMax != nil {
-		info.warmup = p.FindMax.Start // warm up at the first step, not the ceiling
+	pp.Sessions = budget
+	switch {
+	case open:
+		pp.Sessions = p.Connections
+		if pp.Sessions <= 0 {
+			pp.Sessions = min(budget, max(wc.Workers, int64(math.Ceil(rate*derivedPreopenLatency.Seconds()))))
+			pp.SessionsDerived = true
+		}
+		if pp.Sessions > budget {
+			errorf("More pre-opened sessions than max_connections", "the phase opens %d sessions before it starts but may hold at most %d. Lower connections or raise max_connections.", pp.Sessions, budget)
+		}
+	case pp.FindMax != nil:
+		pp.Sessions = pp.FindMax.Start
+	}
+	info.budget = budget
+	info.warmup = budget
+	if pp.FindMax != nil {
+		info.warmup = pp.FindMax.Start // warm up at the first step, not the ceiling
 	}
 
 	if budget > 0 && wc.Workers > budget {
 		errorf("More workers than connections",
 			"%d workers share %d connections, so %s. Use at most %d workers, or more connections.",
 			wc.Workers, budget, idleWorkers(budget, wc.Workers), budget)
+	} else if open && pp.Sessions > 0 && wc.Workers > pp.Sessions {
+		errorf("More workers than pre-opened sessions",
+			"%d workers share %d sessions opened before the start, so %s. Set connections to at least %d.",
+			wc.Workers, pp.Sessions, idleWorkers(pp.Sessions, wc.Workers), wc.Workers)
 	}
 	if open && rate > 0 && rate < float64(wc.Workers) {
 		diags = diags.Append(&hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Workers with no rate",
 			Detail: fmt.Sprintf("Phase %q of scenario %q: a rate of %v ops/s split over %d workers leaves some workers with a whole-number share of 0 ops/s (the fraction goes to worker-0). Use at most %d workers.",
 				p.Name, sc.Name, rate, wc.Workers, max(int64(rate), 1)), Subject: rng})
 	}
-	pp.Assignments = Assignments(max(budget, 0), rate, wc.Workers)
 	info.ok = !diags.HasErrors()
+	if info.ok {
+		pp.Assignments = phaseAssignments(pp)
+	}
 	return info, diags
 }
 
@@ -189,8 +218,8 @@ func planSampling(sc *dsl.Scenario, names []string, infos map[string]*phaseInfo)
 	var closed []string
 	for _, n := range names {
 		pp := infos[n].plan
-		switch pp.Model {
-		case dsl.ModelOpen, dsl.ModelRamp:
+		switch {
+		case pp.Model.IsOpen():
 			if pp.Rate > 0 && s.MaxRowsPerSecond > 0 {
 				rate = min(rate, float64(s.MaxRowsPerSecond)/pp.Rate)
 			}
@@ -249,13 +278,13 @@ func planThresholds(cfg *dsl.Config, sc *dsl.Scenario, names []string, infos map
 				}
 			}
 			if slo.P50 > 0 {
-				add("p50", millis(slo.P50))
+				add("p50", load.Duration(slo.P50).Millis())
 			}
 			if slo.P95 > 0 {
-				add("p95", millis(slo.P95))
+				add("p95", load.Duration(slo.P95).Millis())
 			}
 			if slo.P99 > 0 {
-				add("p99", millis(slo.P99))
+				add("p99", load.Duration(slo.P99).Millis())
 			}
 			if slo.ErrorRate != nil {
 				add("error_rate", *slo.ErrorRate)

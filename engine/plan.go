@@ -1,12 +1,16 @@
 package engine
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/flakebench/fbctl/engine/load"
+)
 
 // PlanFormatVersion is the version of the Plan JSON shape (the `-json`
 // output of `fbctl plan` and the "plan" member of a saved plan file). It is
 // incremented for any change that requires a consuming parser to change;
 // adding a field does not.
-const PlanFormatVersion = "1"
+const PlanFormatVersion = "2"
 
 // Plan is the compiled, fully evaluated result of `fbctl plan`: what changes
 // in the stored templates (CONFIG) and what each selected scenario's run
@@ -15,8 +19,9 @@ const PlanFormatVersion = "1"
 // with the source files and CONFIG state it was computed from; the plan
 // file (engine/planfile) records both so a stale plan is refused.
 //
-// Durations are milliseconds (JSON numbers, whole unless the source had a
-// sub-millisecond part) in every field whose name ends in _ms.
+// Durations are load.Duration values: milliseconds in JSON (numbers, whole
+// unless the source had a sub-millisecond part) in every field whose name
+// ends in _ms.
 type Plan struct {
 	// FormatVersion is PlanFormatVersion at the time the plan was built.
 	FormatVersion string `json:"format_version"`
@@ -182,6 +187,30 @@ type RunPlan struct {
 	// Thresholds are the pass/fail rules: the scenario's, then the
 	// templates' SLOs as "slo.<query>.<metric>".
 	Thresholds []ThresholdPlan `json:"thresholds"`
+	// Sessions is the most target sessions the run's load nodes hold at
+	// once, over every set of nodes that may run at the same time.
+	Sessions SessionsPlan `json:"sessions"`
+}
+
+// SessionsPlan bounds the target sessions of a run: the sum over the
+// largest set of load nodes that may run at the same time (no node of the
+// set depends on another), per connection.
+type SessionsPlan struct {
+	// PreOpened is what the workers open before those nodes start (closed
+	// sessions, open-model pre-opened sessions, find_max first steps).
+	PreOpened int64 `json:"pre_opened"`
+	// Max is what they may grow to (open-model max_connections,
+	// find_max ceilings).
+	Max int64 `json:"max"`
+	// ByConnection holds the same two figures per connection key
+	// ("postgres.oltp"), for connections that serve load nodes.
+	ByConnection map[string]SessionBound `json:"by_connection,omitempty"`
+}
+
+// SessionBound is a PreOpened / Max pair (see SessionsPlan).
+type SessionBound struct {
+	PreOpened int64 `json:"pre_opened"`
+	Max       int64 `json:"max"`
 }
 
 // Node is one step of a run DAG.
@@ -193,6 +222,17 @@ type Node struct {
 	DependsOn []string `json:"depends_on"`
 	// SQL holds the statements of setup and teardown nodes, in order.
 	SQL []string `json:"sql,omitempty"`
+	// Start and End place a warmup or phase node on the run's timeline,
+	// as offsets from the start of the first load node, when every node
+	// lasts its planned duration (a find_max phase that stops early
+	// brings its dependants forward). The run engine starts a node when
+	// all of its dependencies ended, so this is what a reviewer reads to
+	// see which phases overlap.
+	Start load.Duration `json:"start_ms"`
+	End   load.Duration `json:"end_ms"`
+	// Concurrent names the load nodes that may run at the same time as
+	// this one: neither depends on the other, directly or not.
+	Concurrent []string `json:"concurrent,omitempty"`
 	// Warmup is set for the warmup node, Phase for phase nodes.
 	Warmup *WarmupPlan `json:"warmup,omitempty"`
 	Phase  *PhasePlan  `json:"phase,omitempty"`
@@ -201,8 +241,8 @@ type Node struct {
 // WarmupPlan is the run-level warmup: closed model, operations excluded
 // from results, run by the workers of the first phase.
 type WarmupPlan struct {
-	DurationMS  float64 `json:"duration_ms"`
-	Connections int64   `json:"connections"`
+	Duration    load.Duration `json:"duration_ms"`
+	Connections int64         `json:"connections"`
 	// ConnectionsFrom says where Connections came from: "warmup" (set in
 	// the warmup block) or "phase.<name>" (the first phase's connection
 	// budget; for a find_max phase its start concurrency).
@@ -216,11 +256,13 @@ type PhasePlan struct {
 	Name         string `json:"name"`
 	Template     string `json:"template"`
 	TemplateHash string `json:"template_hash"`
-	// Model is closed, open, ramp or find_max.
-	Model string `json:"model"`
-	// DurationMS is the phase length; for find_max the longest it can take
-	// (steps × step duration).
-	DurationMS float64 `json:"duration_ms"`
+	// Connection is the key of the template's connection
+	// ("postgres.oltp").
+	Connection string     `json:"connection"`
+	Model      load.Model `json:"model"`
+	// Duration is the phase's measurement window; for find_max the
+	// longest it can take (steps × step duration).
+	Duration load.Duration `json:"duration_ms"`
 	// Connections is the connection budget split across workers: the
 	// concurrent sessions of a closed phase, max_connections of an open or
 	// ramp phase, the concurrency ceiling of find_max.
@@ -228,12 +270,18 @@ type PhasePlan struct {
 	// ConnectionsDerived is true when an open/ramp phase did not set
 	// max_connections and the budget was derived (see docs).
 	ConnectionsDerived bool `json:"connections_derived,omitempty"`
+	// Sessions is the number of sessions opened before the phase starts,
+	// summed over workers: Connections for closed, the pre-opened sessions
+	// of open and ramp (connections, or derived when SessionsDerived), the
+	// first step of find_max.
+	Sessions        int64 `json:"sessions"`
+	SessionsDerived bool  `json:"sessions_derived,omitempty"`
 	// Rate is the total target ops/s of an open phase, the peak of a ramp.
-	Rate        float64      `json:"rate,omitempty"`
-	Ramp        *RampPlan    `json:"ramp,omitempty"`
-	FindMax     *FindMaxPlan `json:"find_max,omitempty"`
-	ThinkTimeMS float64      `json:"think_time_ms"`
-	Scaling     ScalingPlan  `json:"scaling"`
+	Rate      float64       `json:"rate,omitempty"`
+	Ramp      *RampPlan     `json:"ramp,omitempty"`
+	FindMax   *FindMaxPlan  `json:"find_max,omitempty"`
+	ThinkTime load.Duration `json:"think_time_ms"`
+	Scaling   ScalingPlan   `json:"scaling"`
 	// Workers is the resolved worker count; Assignments has one entry per
 	// worker, by WORKER_GROUP_ID.
 	Workers     int64              `json:"workers"`
@@ -253,21 +301,21 @@ type PhasePlan struct {
 	ExpectedStoredRows *int64 `json:"expected_stored_rows"`
 }
 
-// RampPlan is a rate moving linearly from From to To over OverMS, then
+// RampPlan is a rate moving linearly from From to To over Over, then
 // holding To until the phase ends.
 type RampPlan struct {
-	From   float64 `json:"from"`
-	To     float64 `json:"to"`
-	OverMS float64 `json:"over_ms"`
+	From float64       `json:"from"`
+	To   float64       `json:"to"`
+	Over load.Duration `json:"over_ms"`
 }
 
 // FindMaxPlan is a step load: concurrency Start, Start+Step, ... up to Max,
-// each step lasting StepDurationMS, stopping early when a limit is crossed.
+// each step lasting StepDuration, stopping early when a limit is crossed.
 type FindMaxPlan struct {
-	Start          int64   `json:"start"`
-	Step           int64   `json:"step"`
-	Max            int64   `json:"max"`
-	StepDurationMS float64 `json:"step_duration_ms"`
+	Start        int64         `json:"start"`
+	Step         int64         `json:"step"`
+	Max          int64         `json:"max"`
+	StepDuration load.Duration `json:"step_duration_ms"`
 	// Steps is the number of steps if no limit stops the search earlier.
 	Steps          int64   `json:"steps"`
 	MaxErrorRate   float64 `json:"max_error_rate"`
@@ -289,15 +337,19 @@ type ScalingPlan struct {
 	MaxConnectionsPerWorker int64  `json:"max_connections_per_worker,omitempty"`
 }
 
-// WorkerAssignment is one worker's share of a node. Shares are exact: the
-// TargetConnections of all workers sum to the node's connections and their
-// RateShares to its rate (see assign.go for the rule).
+// WorkerAssignment is one worker's share of a node: the load it runs,
+// fully resolved (executor.FromSpec builds its executor from Load alone).
+// Shares are exact: the workers' sessions sum to the node's, and their
+// rates to its rate (see assign.go for the rule).
 type WorkerAssignment struct {
-	WorkerID          string  `json:"worker_id"`       // "worker-<group id>"
-	WorkerGroupID     int64   `json:"worker_group_id"` // 0-based
-	TargetConnections int64   `json:"target_connections"`
-	RateShare         float64 `json:"rate_share"` // ops/s; 0 for closed and find_max
+	WorkerID      string    `json:"worker_id"`       // "worker-<group id>"
+	WorkerGroupID int64     `json:"worker_group_id"` // 0-based
+	Load          load.Spec `json:"load"`
 }
+
+// Idle reports whether the worker has nothing to run in the node (a share
+// of zero sessions).
+func (a WorkerAssignment) Idle() bool { return a.Load.Sessions == 0 }
 
 // SamplingPlan is the run's sampling decision.
 type SamplingPlan struct {

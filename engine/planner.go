@@ -13,6 +13,7 @@ import (
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/dag"
+	"github.com/flakebench/fbctl/engine/load"
 )
 
 // PlanOptions are the choices of one `fbctl plan`.
@@ -358,6 +359,7 @@ func buildRun(cfg *dsl.Config, sc *dsl.Scenario, hashes map[string]string) (RunP
 	}
 
 	run.Thresholds = planThresholds(cfg, sc, phaseNames, infos)
+	planTimeline(&run)
 	return run, diags
 }
 
@@ -397,7 +399,7 @@ func sumKnown(names []string, infos map[string]*phaseInfo) (ops, rows *int64) {
 func planWarmup(sc *dsl.Scenario, first *phaseInfo, firstName string) (*WarmupPlan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	w := sc.Warmup
-	wp := &WarmupPlan{DurationMS: millis(w.Duration), Connections: w.Connections, ConnectionsFrom: "warmup", Workers: 1}
+	wp := &WarmupPlan{Duration: load.Duration(w.Duration), Connections: w.Connections, ConnectionsFrom: "warmup", Workers: 1}
 	rng := rangePtr(w.DeclRange)
 	if w.Duration <= 0 {
 		diags = diags.Append(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid warmup duration",
@@ -420,7 +422,11 @@ func planWarmup(sc *dsl.Scenario, first *phaseInfo, firstName string) (*WarmupPl
 			Detail: fmt.Sprintf("The warmup of scenario %q runs on the %d workers of phase %q but has only %d connections, so %s. Set warmup connections to at least %d.",
 				sc.Name, wp.Workers, firstName, wp.Connections, idleWorkers(wp.Connections, wp.Workers), wp.Workers), Subject: rng})
 	}
-	wp.Assignments = Assignments(wp.Connections, 0, wp.Workers)
+	var think load.Duration
+	if first != nil && first.plan != nil {
+		think = first.plan.ThinkTime
+	}
+	wp.Assignments = warmupAssignments(wp, think)
 	return wp, diags
 }
 

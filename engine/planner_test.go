@@ -24,7 +24,7 @@ func mustPlan(t *testing.T, cfg *dsl.Config, state map[string]StoredTemplate, op
 func TestBuildPlanQuickstart(t *testing.T) {
 	cfg := newTestConfig(t)
 	p := mustPlan(t, cfg, nil, PlanOptions{ToolVersion: "v0.1.0-test"})
-	if p.FormatVersion != "1" || p.ToolVersion != "v0.1.0-test" {
+	if p.FormatVersion != PlanFormatVersion || p.ToolVersion != "v0.1.0-test" {
 		t.Fatalf("versions: %q %q", p.FormatVersion, p.ToolVersion)
 	}
 	if want := (Summary{ToCreate: 1, Runs: 1}); p.Summary != want {
@@ -59,12 +59,12 @@ func TestBuildPlanQuickstart(t *testing.T) {
 
 	// Closed phase: 10 connections over 4 workers.
 	steady := run.Nodes[2].Phase
-	if steady.Model != "closed" || steady.DurationMS != 300000 || steady.Connections != 10 || steady.Workers != 4 {
+	if steady.Model != "closed" || steady.Duration.Millis() != 300000 || steady.Connections != 10 || steady.Workers != 4 {
 		t.Fatalf("steady: %+v", steady)
 	}
 	var conns []int64
 	for _, a := range steady.Assignments {
-		conns = append(conns, a.TargetConnections)
+		conns = append(conns, a.Load.Sessions)
 	}
 	if d := cmp.Diff([]int64{3, 3, 2, 2}, conns); d != "" {
 		t.Fatalf("steady connections: %s", d)
@@ -83,9 +83,9 @@ func TestBuildPlanQuickstart(t *testing.T) {
 	}
 	var sum float64
 	for _, a := range rate.Assignments {
-		sum += a.RateShare
+		sum += a.Load.Rate
 	}
-	if sum != 1000.5 || rate.Assignments[0].RateShare != 250.5 || rate.Assignments[3].WorkerID != "worker-3" {
+	if sum != 1000.5 || rate.Assignments[0].Load.Rate != 250.5 || rate.Assignments[3].WorkerID != "worker-3" {
 		t.Fatalf("rate shares: %+v", rate.Assignments)
 	}
 	if rate.ExpectedOperations == nil || *rate.ExpectedOperations != 120060 {
@@ -94,7 +94,7 @@ func TestBuildPlanQuickstart(t *testing.T) {
 
 	// Warmup: the first phase's 10 connections on its 4 workers.
 	w := run.Nodes[1].Warmup
-	if w == nil || w.Connections != 10 || w.Workers != 4 || w.ConnectionsFrom != "phase.steady" || w.DurationMS != 30000 {
+	if w == nil || w.Connections != 10 || w.Workers != 4 || w.ConnectionsFrom != "phase.steady" || w.Duration.Millis() != 30000 {
 		t.Fatalf("warmup: %+v", w)
 	}
 
@@ -155,7 +155,7 @@ func TestBuildPlanJSONHasNoSecret(t *testing.T) {
 	if strings.Contains(string(b), testSecret) {
 		t.Fatal("plan JSON contains a connection secret")
 	}
-	if !strings.Contains(string(b), `"format_version":"1"`) {
+	if !strings.Contains(string(b), `"format_version":"`+PlanFormatVersion+`"`) {
 		t.Fatal("no format_version")
 	}
 }
@@ -311,7 +311,7 @@ func TestBuildPlanAutoSamplingRampAndFindMax(t *testing.T) {
 	p = mustPlan(t, cfg, nil, PlanOptions{})
 	run = p.Runs[0]
 	fm := run.Nodes[4].Phase
-	if fm.FindMax.Steps != 10 || fm.DurationMS != 300000 || fm.Connections != 95 || fm.ExpectedOperations != nil {
+	if fm.FindMax.Steps != 10 || fm.Duration.Millis() != 300000 || fm.Connections != 95 || fm.ExpectedOperations != nil {
 		t.Fatalf("find_max: %+v %+v", fm, fm.FindMax)
 	}
 	if run.Sampling.Rate != nil || !strings.Contains(run.Sampling.Note, "end of warmup") || fm.SampleRate != nil {
@@ -330,7 +330,7 @@ func TestBuildPlanWarmupBeforeFindMaxUsesStart(t *testing.T) {
 		t.Fatalf("warmup: %+v", w)
 	}
 	fm := p.Runs[0].Nodes[2].Phase
-	if fm.Connections != 30 || fm.FindMax.Steps != 7 || fm.DurationMS != 70000 {
+	if fm.Connections != 30 || fm.FindMax.Steps != 7 || fm.Duration.Millis() != 70000 {
 		t.Fatalf("find_max: %+v %+v", fm, fm.FindMax)
 	}
 }

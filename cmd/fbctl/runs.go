@@ -10,7 +10,7 @@ import (
 
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/engine"
-	"github.com/flakebench/fbctl/engine/run"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/urfave/cli/v2"
 )
@@ -106,11 +106,11 @@ func loadRunReport(ctx context.Context, st *store.Store, runID string) (view.Run
 		return view.RunReport{}, err
 	}
 	report := view.RunReport{Run: r}
-	results, err := st.ListResults(ctx, runID)
+	rows, err := st.ListResults(ctx, runID)
 	if err != nil {
 		return report, err
 	}
-	for _, res := range results {
+	for _, res := range rows {
 		if res.IsParent() {
 			report.Parent = res
 		} else {
@@ -126,7 +126,7 @@ func loadRunReport(ctx context.Context, st *store.Store, runID string) (view.Run
 	// plan the run executed, so what show prints is what the data says.
 	var rp engine.RunPlan
 	if report.Parent.TestID != "" && len(r.Plan) > 0 && json.Unmarshal(r.Plan, &rp) == nil && len(rp.Thresholds) > 0 {
-		ts, err := run.EvaluateThresholds(rp.Thresholds, report.Parent)
+		ts, err := results.EvaluateStored(rp.Thresholds, report.Parent)
 		if err != nil {
 			return report, fmt.Errorf("run %s: thresholds cannot be evaluated from the stored results: %w", runID, err)
 		}

@@ -462,14 +462,9 @@ func TestSnowflakeQueryIDsClassificationAndEnrich(t *testing.T) {
 	sink := &collectSink{}
 	rec := executor.NewRecorder(histogram.NewRegistry(), infos, executor.RecorderOptions{Sink: sink, Classify: classifySnowflake})
 	pr := rec.Phase("closed", false)
-	think := time.Duration(0)
-	ex, err := executor.New(&dsl.Phase{Name: "closed", Model: dsl.ModelClosed, Duration: 400 * time.Millisecond, Connections: 2, ThinkTime: &think},
-		0, executor.Share{Worker: 0, Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := &executor.Closed{Sessions: 2, Duration: 400 * time.Millisecond}
 	var opsMu sync.Mutex
-	res, err := ex.Run(ctx, executor.Env{
+	err = ex.Open(ctx, executor.Env{
 		Target: &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init, QueryID: snowflakeQueryID},
 		Ops: func(int) (executor.OpSource, error) {
 			opsMu.Lock()
@@ -486,6 +481,10 @@ func TestSnowflakeQueryIDsClassificationAndEnrich(t *testing.T) {
 		},
 		Recorder: pr, DrainTimeout: 10 * time.Second,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ex.Run(ctx, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -602,15 +601,17 @@ func slices0(names []string, name string) int {
 	return -1
 }
 
-// shortenRun cuts a planned run's durations to test size, as the Postgres
-// scenario test does: the shipped scenarios run minutes.
-func shortenRun(rp *engine.RunPlan) {
-	for i := range rp.Nodes {
-		if w := rp.Nodes[i].Warmup; w != nil {
-			w.DurationMS = 300
-		}
-		if p := rp.Nodes[i].Phase; p != nil {
-			p.DurationMS = 800
+// shortenScenario cuts a scenario's durations to test size before it is
+// planned, as the Postgres scenario test does: the shipped scenarios run
+// minutes.
+func shortenScenario(sc *dsl.Scenario) {
+	if sc.Warmup != nil {
+		sc.Warmup.Duration = 300 * time.Millisecond
+	}
+	for _, p := range sc.Phases {
+		p.Duration = 800 * time.Millisecond
+		if p.Ramp != nil {
+			p.Ramp.Over = p.Duration
 		}
 	}
 }
@@ -621,12 +622,12 @@ func applyShipped(t *testing.T, srv *sfserver.Server, cfg *dsl.Config, name stri
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	shortenScenario(cfg.Scenarios[name])
 	plan, diags := engine.BuildPlan(cfg, nil, engine.PlanOptions{Scenarios: []string{name}})
 	if diags.HasErrors() {
 		t.Fatalf("plan: %v", diags)
 	}
 	rp := plan.Runs[0]
-	shortenRun(&rp)
 	st := openSFStore(t, srv)
 	if _, err := st.ApplySchema(ctx); err != nil {
 		t.Fatal(err)

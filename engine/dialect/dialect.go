@@ -54,6 +54,9 @@ type Dialect interface {
 	TransactionalDDL() bool
 	// MaxBindVars is the number of bind variables a statement may carry.
 	MaxBindVars() int
+	// Clock returns the query that reads the database's own clock (one
+	// row, one timestamp) and the resolution of what it returns.
+	Clock() (query string, resolution time.Duration)
 }
 
 // Column is a column in a statement built by a Dialect.

@@ -59,3 +59,6 @@ func (Postgres) TableExists(table string) (string, []any) {
 }
 
 func (Postgres) IsUndefinedTable(err error) bool { return errContains(err, "SQLSTATE 42P01") }
+
+// Clock reads the server's clock at the moment of the call.
+func (Postgres) Clock() (string, time.Duration) { return "SELECT clock_timestamp()", time.Microsecond }

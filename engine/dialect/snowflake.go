@@ -121,3 +121,7 @@ func (Snowflake) TableExists(table string) (string, []any) {
 }
 
 func (Snowflake) IsUndefinedTable(err error) bool { return errContains(err, "002003", "42S02") }
+
+// Clock reads the service's clock as UTC (SYSDATE is TIMESTAMP_NTZ in UTC
+// whatever the session's time zone).
+func (Snowflake) Clock() (string, time.Duration) { return "SELECT SYSDATE()", time.Millisecond }

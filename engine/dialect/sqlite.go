@@ -68,3 +68,8 @@ func (SQLite) TableExists(table string) (string, []any) {
 }
 
 func (SQLite) IsUndefinedTable(err error) bool { return errContains(err, "no such table") }
+
+// Clock reads the host's clock as SQLite sees it, in milliseconds.
+func (SQLite) Clock() (string, time.Duration) {
+	return "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", time.Millisecond
+}

@@ -47,7 +47,7 @@ func harnessRun(tb testing.TB, db *sql.DB, ops int64) time.Duration {
 		Recorder: rec.Phase("bench", false),
 	}
 	start := time.Now()
-	if _, err := (&Closed{Connections: benchConns}).Run(ctx, env); err != nil {
+	if _, err := runNow(ctx, &Closed{Sessions: benchConns}, env); err != nil {
 		tb.Fatal(err)
 	}
 	return time.Since(start)
@@ -162,9 +162,9 @@ func BenchmarkPacer(b *testing.B) {
 	}
 	for range b.N {
 		env, _ := noopEnv(b, noopdb.Options{})
-		o := NewConstant(rate, 64, time.Duration(secs*float64(time.Second)))
+		o := NewConstant(rate, 64, 64, time.Duration(secs*float64(time.Second)))
 		o.SpinWindow = spinWindow
-		res, err := o.Run(context.Background(), env)
+		res, err := runNow(context.Background(), o, env)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -188,14 +188,14 @@ func BenchmarkCoordinatedOmission(b *testing.B) {
 	opts := noopdb.Options{Latency: 200 * time.Microsecond, StallAt: 2 * time.Second, StallFor: time.Second}
 	for range b.N {
 		openEnv, _ := noopEnv(b, opts)
-		o := NewConstant(1000, 200, 5*time.Second)
+		o := NewConstant(1000, 200, 200, 5*time.Second)
 		o.SpinWindow = DefaultSpinWindow
-		res, err := o.Run(context.Background(), openEnv)
+		res, err := runNow(context.Background(), o, openEnv)
 		if err != nil {
 			b.Fatal(err)
 		}
 		closedEnv, _ := noopEnv(b, opts)
-		if _, err := (&Closed{Connections: 4, Duration: 5 * time.Second}).Run(context.Background(), closedEnv); err != nil {
+		if _, err := runNow(context.Background(), &Closed{Sessions: 4, Duration: 5 * time.Second}, closedEnv); err != nil {
 			b.Fatal(err)
 		}
 		ol, cl := merged(openEnv, histogram.MetricLatency), merged(closedEnv, histogram.MetricLatency)

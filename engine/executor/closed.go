@@ -6,32 +6,48 @@ import (
 	"time"
 )
 
-// Closed is the closed load model: Connections sessions, each sending its
+// Closed is the closed load model: Sessions sessions, each sending its
 // next operation as soon as the previous one (plus ThinkTime) is done, for
-// Duration (0: until ctx is cancelled).
+// Duration from the start (0: until ctx is cancelled).
 type Closed struct {
-	Connections int
-	Duration    time.Duration
-	ThinkTime   time.Duration
+	Sessions  int
+	Duration  time.Duration
+	ThinkTime time.Duration
+	// SpinWindow is how much of the wait for the start is a kernel sleep
+	// (see Open.SpinWindow); 0 under testing/synctest.
+	SpinWindow time.Duration
+	pool
 }
 
 var _ Executor = (*Closed)(nil)
 
+// Open implements Executor.
+func (c *Closed) Open(ctx context.Context, env Env) error {
+	if c.Sessions < 1 {
+		return errors.New("closed model: sessions must be at least 1")
+	}
+	return c.pool.open(ctx, env, c.Sessions)
+}
+
 // Run implements Executor.
-func (c *Closed) Run(ctx context.Context, env Env) (Result, error) {
-	if err := env.check(); err != nil {
-		return Result{}, err
-	}
-	if c.Connections < 1 {
-		return Result{}, errors.New("closed model: connections must be at least 1")
-	}
-	sessions, srcs, err := openSessions(ctx, &env, 0, c.Connections)
+func (c *Closed) Run(ctx context.Context, start time.Time) (Result, error) {
+	sessions, srcs, err := c.take()
 	if err != nil {
 		return Result{}, err
 	}
-	run := newRunCtl(ctx, c.Duration, &env)
+	env := c.env
+	run := newRunCtl(ctx, start, c.Duration, &env)
 	defer run.stop()
-	res := Result{Started: utc(time.Now())}
+	res := Result{PeakSessions: len(sessions)}
+	ok, late := waitUntil(run.issue, start, c.SpinWindow)
+	res.Late = late
+	if !ok {
+		closeAll(sessions)
+		run.endIssue()
+		run.result(&res)
+		res.Stopped = true
+		return res, nil
+	}
 	for i := range sessions {
 		rec := env.Recorder.Session(false)
 		run.goSession(func() {
@@ -40,7 +56,7 @@ func (c *Closed) Run(ctx context.Context, env Env) (Result, error) {
 		})
 	}
 	res.Abandoned = run.wait()
-	res.Ended = utc(time.Now())
+	run.result(&res)
 	res.Counts = env.Recorder.Counts()
 	return res, nil
 }

@@ -22,7 +22,7 @@ func TestClosedWithThinkTime(t *testing.T) {
 		// 10 ms per op and 40 ms think: each connection starts an op every
 		// 50 ms: 21 starts in 0..1000 ms.
 		env, db := noopEnv(t, noopdb.Options{Latency: 10 * time.Millisecond})
-		res, err := (&Closed{Connections: 4, Duration: 1025 * time.Millisecond, ThinkTime: 40 * time.Millisecond}).Run(context.Background(), env)
+		res, err := runNow(context.Background(), &Closed{Sessions: 4, Duration: 1025 * time.Millisecond, ThinkTime: 40 * time.Millisecond}, env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestClosedWithThinkTime(t *testing.T) {
 func TestClosedCountsErrorsBySQLState(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env, _ := noopEnv(t, noopdb.Options{Latency: time.Millisecond, ErrorEvery: 10})
-		res, err := (&Closed{Connections: 2, Duration: time.Second}).Run(context.Background(), env)
+		res, err := runNow(context.Background(), &Closed{Sessions: 2, Duration: time.Second}, env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,10 +95,8 @@ func TestSQLTargetOnSQLite(t *testing.T) {
 				Args: []dsl.Generator{{Kind: dsl.GenSequence, Column: "id"}, {Kind: dsl.GenRandomString, N: 8}}},
 		},
 	}
-	specs, infos, err := TemplateQueries(tmpl, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	specs := []QuerySpec{{SQL: tmpl.Queries["get"].SQL}, {SQL: tmpl.Queries["put"].SQL, Write: true}}
+	infos := []QueryInfo{{Name: "get", Kind: dsl.KindPointLookup}, {Name: "put", Kind: dsl.KindInsert, Write: true}}
 	sink := &sliceSink{}
 	rec := NewRecorder(histogram.NewRegistry(), infos, RecorderOptions{Sink: sink})
 	env := Env{
@@ -108,7 +106,7 @@ func TestSQLTargetOnSQLite(t *testing.T) {
 		},
 		Recorder: rec.Phase("main", false),
 	}
-	res, err := (&Closed{Connections: 1, Duration: 200 * time.Millisecond}).Run(ctx, env)
+	res, err := runNow(ctx, &Closed{Sessions: 1, Duration: 200 * time.Millisecond}, env)
 	if err != nil {
 		t.Fatal(err)
 	}

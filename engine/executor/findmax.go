@@ -19,9 +19,6 @@ const (
 	ReasonStopped     = "stopped" // ctx cancelled
 )
 
-// DefaultFindMaxCeiling is the concurrency ceiling when FindMax.Max is 0.
-const DefaultFindMaxCeiling = 10_000
-
 // StopSignal lets a backend say "stop" after a step, for signals the
 // executor cannot see (queued queries on a warehouse, say). It returns
 // true and a short reason to stop.
@@ -66,6 +63,9 @@ type FindMax struct {
 	MaxQPSDrop       float64
 	ThinkTime        time.Duration
 	Signal           StopSignal
+	// SpinWindow: see Closed.SpinWindow.
+	SpinWindow time.Duration
+	pool
 }
 
 var _ Executor = (*FindMax)(nil)
@@ -75,42 +75,61 @@ type fmConn struct {
 	done   chan struct{}
 }
 
-// Run implements Executor.
-func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
-	if err := env.check(); err != nil {
+// Open implements Executor: it opens the Start sessions of the first step.
+func (f *FindMax) Open(ctx context.Context, env Env) error {
+	switch {
+	case f.Start < 1 || f.Step < 1 || f.StepDuration <= 0:
+		return errors.New("find-max: start and step must be at least 1 and the step duration positive")
+	case f.Max < f.Start:
+		return fmt.Errorf("find-max: max %d is below start %d", f.Max, f.Start)
+	}
+	return f.pool.open(ctx, env, f.Start)
+}
+
+// Run implements Executor. Step k covers [start + k·StepDuration,
+// start + (k+1)·StepDuration), so the steps of every worker of the node
+// line up.
+func (f *FindMax) Run(ctx context.Context, start time.Time) (Result, error) {
+	first, firstSrcs, err := f.take()
+	if err != nil {
 		return Result{}, err
 	}
-	if f.Start < 1 || f.Step < 1 || f.StepDuration <= 0 {
-		return Result{}, errors.New("find-max: start and step must be at least 1 and the step duration positive")
-	}
-	ceiling := f.Max
-	if ceiling <= 0 {
-		ceiling = DefaultFindMaxCeiling
-	}
-	if ceiling < f.Start {
-		return Result{}, fmt.Errorf("find-max: max %d is below start %d", ceiling, f.Start)
-	}
-	run := newRunCtl(ctx, 0, &env)
+	env := f.env
+	run := newRunCtl(ctx, start, 0, &env)
 	defer run.stop()
+	ok, late := waitUntil(run.issue, start, f.SpinWindow)
+	if !ok {
+		closeAll(first)
+		run.endIssue()
+		res := Result{Late: late, Stopped: true}
+		run.result(&res)
+		return res, nil
+	}
 
 	var conns []*fmConn
+	peak := 0
+	startConn := func(sess Session, src OpSource) {
+		c, cancel := context.WithCancel(run.issue)
+		fc := &fmConn{cancel: cancel, done: make(chan struct{})}
+		rec := env.Recorder.Session(false)
+		run.goSession(func() {
+			defer close(fc.done)
+			defer sess.Close()
+			closedLoop(c.Done(), run.exec, sess, src, rec, f.ThinkTime)
+		})
+		conns = append(conns, fc)
+		peak = max(peak, len(conns))
+	}
+	for i := range first {
+		startConn(first[i], firstSrcs[i])
+	}
 	setLevel := func(n int) error {
 		for len(conns) < n {
-			i := len(conns)
-			ss, srcs, err := openSessions(ctx, &env, i, 1)
+			ss, srcs, err := openSessions(ctx, &env, len(conns), 1)
 			if err != nil {
 				return err
 			}
-			c, cancel := context.WithCancel(run.issue)
-			fc := &fmConn{cancel: cancel, done: make(chan struct{})}
-			rec := env.Recorder.Session(false)
-			sess := ss[0]
-			run.goSession(func() {
-				defer close(fc.done)
-				defer sess.Close()
-				closedLoop(c.Done(), run.exec, sess, srcs[0], rec, f.ThinkTime)
-			})
-			conns = append(conns, fc)
+			startConn(ss[0], srcs[0])
 		}
 		for len(conns) > n {
 			fc := conns[len(conns)-1]
@@ -131,7 +150,7 @@ func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
 			fc.cancel()
 		}
 		conns = nil
-		run.cancelIssue()
+		run.endIssue()
 		return run.wait()
 	}
 	defer stopAll()
@@ -139,12 +158,17 @@ func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
 	reg := env.Recorder.r.reg
 	phase := env.Recorder.name
 	latencyOf := func(k histogram.Key) bool { return k.Metric == histogram.MetricLatency && k.Phase == phase }
+	stepAt := 0 // index of the next step window
 	measure := func(level int, verify bool) (Step, bool) {
 		c0, h0 := env.Recorder.Counts(), reg.Merged(latencyOf)
-		t0 := time.Now()
+		t0 := start.Add(time.Duration(stepAt) * f.StepDuration)
+		t1 := t0.Add(f.StepDuration)
+		stepAt++
 		timer := newStoppedTimer()
-		full := sleepCtx(timer, f.StepDuration, run.issue.Done())
-		t1 := time.Now()
+		full := sleepCtx(timer, time.Until(t1), run.issue.Done())
+		if !full {
+			t1 = time.Now()
+		}
 		c1, h1 := env.Recorder.Counts(), reg.Merged(latencyOf)
 		st := Step{Concurrency: level, Started: utc(t0), Ended: utc(t1), Verify: verify,
 			Ops: c1.Ops - c0.Ops, Errors: c1.Errors - c0.Errors}
@@ -186,7 +210,6 @@ func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
 		st.Stable = st.Reason == ""
 	}
 
-	started := time.Now()
 	level := f.Start
 	for {
 		if err := setLevel(level); err != nil {
@@ -221,16 +244,20 @@ func (f *FindMax) Run(ctx context.Context, env Env) (Result, error) {
 		if best < 0 || st.QPS > res.Steps[best].QPS {
 			best = len(res.Steps) - 1
 		}
-		if level >= ceiling {
+		if level >= f.Max {
 			res.Reason = ReasonMaxReached
 			break
 		}
-		level = min(level+f.Step, ceiling)
+		level = min(level+f.Step, f.Max)
 	}
 	if best >= 0 {
 		res.BestConcurrency = res.Steps[best].Concurrency
 		res.BestQPS = res.Steps[best].QPS
 	}
-	abandoned := stopAll()
-	return Result{Started: utc(started), Ended: utc(time.Now()), Counts: env.Recorder.Counts(), Abandoned: abandoned, FindMax: res}, nil
+	out := Result{Late: late, FindMax: res, PeakSessions: peak}
+	out.Abandoned = stopAll()
+	run.result(&out)
+	out.Stopped = res.Reason == ReasonStopped
+	out.Counts = env.Recorder.Counts()
+	return out, nil
 }

@@ -15,7 +15,7 @@ func runFindMax(t *testing.T, target *capTarget, fm *FindMax) *FindMaxResult {
 	synctest.Test(t, func(t *testing.T) {
 		rec := NewRecorder(histogram.NewRegistry(), readQuery, RecorderOptions{})
 		env := Env{Target: target, Ops: oneQueryOps, Recorder: rec.Phase("fm", false)}
-		res, err := fm.Run(context.Background(), env)
+		res, err := runNow(context.Background(), fm, env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func TestFindMaxStoppedByContext(t *testing.T) {
 		env := Env{Target: target, Ops: oneQueryOps, Recorder: rec.Phase("fm", false)}
 		ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 		defer cancel()
-		res, err := (&FindMax{Start: 1, Step: 1, StepDuration: time.Second}).Run(ctx, env)
+		res, err := runNow(ctx, &FindMax{Start: 1, Step: 1, Max: 100, StepDuration: time.Second}, env)
 		if err != nil {
 			t.Fatal(err)
 		}

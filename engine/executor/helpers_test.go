@@ -65,3 +65,11 @@ func (s capSession) Exec(ctx context.Context, _ int, _ []any) (int64, string, er
 }
 
 func (s capSession) Close() error { s.t.open.Add(-1); return nil }
+
+// runNow opens ex and runs it from now.
+func runNow(ctx context.Context, ex Executor, env Env) (Result, error) {
+	if err := ex.Open(ctx, env); err != nil {
+		return Result{}, err
+	}
+	return ex.Run(ctx, time.Now())
+}

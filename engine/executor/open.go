@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,20 +28,33 @@ func (c ConstantRate) At(i int64) (time.Duration, bool) {
 	return t, c.Duration <= 0 || t < c.Duration
 }
 
+// DefaultGrowBackoff is how long an open model stops growing after a
+// session could not be opened.
+const DefaultGrowBackoff = time.Second
+
 // Open is the open load model: operations start on the Schedule whether or
-// not earlier ones finished, on at most MaxConnections sessions. Latency is
-// measured from the scheduled (intended) start, so a slow target cannot
-// hide its slowness by slowing the load down (no coordinated omission);
-// service time is measured from the actual send, and the difference,
-// schedule lag, is recorded on its own. An arrival that finds every
-// session busy is counted as dropped, never queued.
+// not earlier ones finished. Latency is measured from the scheduled
+// (intended) start, so a slow target cannot hide its slowness by slowing
+// the load down (no coordinated omission); service time is measured from
+// the actual send, and the difference, schedule lag, is recorded on its
+// own.
+//
+// Sessions sessions are opened before the start; when an arrival finds
+// every session busy and fewer than MaxSessions are open, one more is
+// opened for it (k6's preAllocatedVUs and maxVUs): the arrival runs on it
+// once it is open, its latency still counted from the schedule. A session
+// that cannot be opened fails that arrival with error class
+// SessionOpenCode, and the model stops growing for GrowBackoff. An arrival
+// that finds every session busy and no room to open one is dropped,
+// never queued.
 //
 // The pacer computes every due time from the phase start, so it never
 // accumulates drift; when it falls behind it issues the overdue arrivals at
 // once.
 type Open struct {
-	Schedule       Schedule
-	MaxConnections int
+	Schedule    Schedule
+	Sessions    int // opened before the start (>= 1)
+	MaxSessions int // at most this many open at once (>= Sessions)
 	// Duration bounds the phase (0: the schedule's end or ctx).
 	Duration time.Duration
 	// SpinWindow makes the pacer sleep on a runtime timer only until
@@ -51,75 +65,137 @@ type Open struct {
 	// set it under testing/synctest, whose virtual clock the kernel does
 	// not follow.
 	SpinWindow time.Duration
+	// GrowBackoff is how long growth pauses after a failed session open
+	// (0: DefaultGrowBackoff).
+	GrowBackoff time.Duration
+	pool
 }
 
-// DefaultSpinWindow is the SpinWindow New gives open and ramp phases.
+// DefaultSpinWindow is the SpinWindow FromSpec gives every executor.
 const DefaultSpinWindow = 2 * time.Millisecond
 
 var _ Executor = (*Open)(nil)
 
 // NewConstant returns the open model at a constant rate (this worker's
-// share) for duration.
-func NewConstant(rate float64, maxConnections int, duration time.Duration) *Open {
-	return &Open{Schedule: ConstantRate{Rate: rate, Duration: duration}, MaxConnections: maxConnections, Duration: duration}
+// share) for duration, with sessions pre-opened and at most maxSessions.
+func NewConstant(rate float64, sessions, maxSessions int, duration time.Duration) *Open {
+	return &Open{Schedule: ConstantRate{Rate: rate, Duration: duration}, Sessions: sessions, MaxSessions: maxSessions, Duration: duration}
+}
+
+// Open implements Executor.
+func (o *Open) Open(ctx context.Context, env Env) error {
+	switch {
+	case o.Sessions < 1 || o.MaxSessions < o.Sessions:
+		return errors.New("open model: sessions must be at least 1 and at most max sessions")
+	case o.Schedule == nil:
+		return errors.New("open model: no schedule")
+	}
+	return o.pool.open(ctx, env, o.Sessions)
 }
 
 // Run implements Executor.
-func (o *Open) Run(ctx context.Context, env Env) (Result, error) {
-	if err := env.check(); err != nil {
-		return Result{}, err
-	}
-	if o.MaxConnections < 1 {
-		return Result{}, errors.New("open model: max connections must be at least 1")
-	}
-	if o.Schedule == nil {
-		return Result{}, errors.New("open model: no schedule")
-	}
-	sessions, srcs, err := openSessions(ctx, &env, 0, o.MaxConnections)
+func (o *Open) Run(ctx context.Context, start time.Time) (Result, error) {
+	sessions, srcs, err := o.take()
 	if err != nil {
 		return Result{}, err
 	}
-	run := newRunCtl(ctx, o.Duration, &env)
+	env := o.env
+	run := newRunCtl(ctx, start, o.Duration, &env)
 	defer run.stop()
+	res := Result{}
+	backoff := o.GrowBackoff
+	if backoff <= 0 {
+		backoff = DefaultGrowBackoff
+	}
 
 	// free holds one token per idle session: the pacer takes a token to
 	// hand an arrival over (arrivals never blocks, it has room for every
-	// session), or counts the arrival as dropped when there is none. A
-	// session returns its token as soon as its operation ends.
-	free := make(chan struct{}, len(sessions))
-	arrivals := make(chan time.Duration, len(sessions)) // intended starts on the recorder's clock
+	// session), or grows, or counts the arrival as dropped when there is
+	// none. A session returns its token as soon as its operation ends.
+	free := make(chan struct{}, o.MaxSessions)
+	arrivals := make(chan time.Duration, o.MaxSessions) // intended starts on the recorder's clock
+	var (
+		slots      atomic.Int64 // sessions open or opening
+		peak       atomic.Int64 // sessions open at once (never closed before the end)
+		sessErrs   atomic.Int64
+		blockUntil atomic.Int64 // recorder-clock offset before which growth pauses
+	)
+	serve := func(s Session, src OpSource, rec *SessionRecorder) {
+		defer s.Close()
+		for intended := range arrivals {
+			q, args := src.Next()
+			start := rec.p.Now()
+			rows, qid, err := s.Exec(run.exec, q, args)
+			end := rec.p.Now()
+			free <- struct{}{}
+			rec.Record(q, intended, start, end, rows, qid, err)
+		}
+	}
 	for i := range sessions {
 		free <- struct{}{}
+		slots.Add(1)
+		peak.Add(1)
 		rec := env.Recorder.Session(true)
 		s, src := sessions[i], srcs[i]
+		run.goSession(func() { serve(s, src, rec) })
+	}
+	// grow opens one more session for the arrival intended at off, in the
+	// background; it runs the arrival on it, then serves like the others.
+	grow := func(off time.Duration) bool {
+		if int(slots.Load()) >= o.MaxSessions || env.Recorder.Now() < time.Duration(blockUntil.Load()) {
+			return false
+		}
+		i := int(slots.Add(1) - 1)
 		run.goSession(func() {
-			defer s.Close()
-			for intended := range arrivals {
-				q, args := src.Next()
-				start := rec.p.Now()
-				rows, qid, err := s.Exec(run.exec, q, args)
-				end := rec.p.Now()
-				free <- struct{}{}
-				rec.Record(q, intended, start, end, rows, qid, err)
+			rec := env.Recorder.Session(true)
+			s, src, err := openSession(run.exec, &env, i)
+			if err != nil {
+				slots.Add(-1)
+				sessErrs.Add(1)
+				now := rec.p.Now()
+				blockUntil.Store(int64(now + backoff))
+				env.Logger.Warn("open model: a session could not be opened; growth paused", "sessions", slots.Load(), "error", err, "pause", backoff)
+				if src != nil {
+					q, _ := src.Next()
+					rec.Record(q, off, now, now, 0, "", &SessionOpenError{Err: err})
+				}
+				return
 			}
+			peak.Add(1)
+			q, args := src.Next()
+			actual := rec.p.Now()
+			rows, qid, err := s.Exec(run.exec, q, args)
+			end := rec.p.Now()
+			free <- struct{}{}
+			rec.Record(q, off, actual, end, rows, qid, err)
+			serve(s, src, rec)
 		})
+		return true
 	}
 
-	t0 := time.Now()
-	res := Result{Started: utc(t0)}
-	pace(run.issue.Done(), t0, o.Schedule, o.SpinWindow, free, arrivals, env.Recorder)
+	ok, late := waitUntil(run.issue, start, o.SpinWindow)
+	res.Late = late
+	endIssue := run.endIssue
+	if !ok {
+		res.Stopped = true
+	} else if pace(run.issue.Done(), start, o.Schedule, o.SpinWindow, free, arrivals, grow, env.Recorder) {
+		endIssue = run.scheduleDone
+	}
 	close(arrivals)
-	run.cancelIssue() // the schedule is over: start the drain
+	endIssue() // start the drain
 	res.Abandoned = run.wait()
-	res.Ended = utc(time.Now())
+	run.result(&res)
 	res.Counts = env.Recorder.Counts()
+	res.PeakSessions, res.SessionErrors = int(peak.Load()), sessErrs.Load()
 	return res, nil
 }
 
 // pace hands arrival i of sched to a free session at t0+sched.At(i), until
-// the schedule ends or done closes; arrivals with no free session are
-// counted as dropped.
-func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration, free <-chan struct{}, arrivals chan<- time.Duration, rec *PhaseRecorder) {
+// the schedule ends (it returns true) or done closes (false); an arrival
+// with no free session goes to grow, and is counted as dropped when grow
+// does not take it.
+func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration, free <-chan struct{}, arrivals chan<- time.Duration,
+	grow func(off time.Duration) bool, rec *PhaseRecorder) bool {
 	t0off := t0.Sub(rec.base)
 	if spin > 0 {
 		defer preciseSleepSetup()()
@@ -128,33 +204,29 @@ func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration
 	for i := int64(0); ; i++ {
 		off, ok := sched.At(i)
 		if !ok {
-			return
+			return true
 		}
 		due := t0.Add(off)
 		if d := time.Until(due); d > spin {
 			if !sleepCtx(timer, d-spin, done) {
-				return
+				return false
 			}
 		}
 		if spin > 0 {
 			preciseSleepUntil(due)
-			select {
-			case <-done:
-				return
-			default:
-			}
-		} else {
-			select {
-			case <-done:
-				return
-			default:
-			}
+		}
+		select {
+		case <-done:
+			return false
+		default:
 		}
 		select {
 		case <-free:
 			arrivals <- t0off + off
 		default:
-			rec.Drop()
+			if !grow(t0off + off) {
+				rec.Drop()
+			}
 		}
 	}
 }

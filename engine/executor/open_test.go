@@ -15,7 +15,7 @@ func TestOpenAchievesTargetRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env, db := noopEnv(t, noopdb.Options{Latency: 3 * time.Millisecond})
 		const rate, secs = 2000.0, 10
-		res, err := NewConstant(rate, 50, secs*time.Second).Run(context.Background(), env)
+		res, err := runNow(context.Background(), NewConstant(rate, 50, 50, secs*time.Second), env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func TestOpenAchievesTargetRate(t *testing.T) {
 func TestOpenStallShowsInP99AndDropped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env, _ := noopEnv(t, noopdb.Options{Latency: time.Millisecond, StallAt: 5 * time.Second, StallFor: time.Second})
-		res, err := NewConstant(1000, 200, 10*time.Second).Run(context.Background(), env)
+		res, err := runNow(context.Background(), NewConstant(1000, 200, 200, 10*time.Second), env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +62,7 @@ func TestClosedHidesTheStallThatOpenShows(t *testing.T) {
 	// stall, so only the few operations caught in it are slow.
 	synctest.Test(t, func(t *testing.T) {
 		env, _ := noopEnv(t, noopdb.Options{Latency: time.Millisecond, StallAt: 5 * time.Second, StallFor: time.Second})
-		if _, err := (&Closed{Connections: 4, Duration: 10 * time.Second}).Run(context.Background(), env); err != nil {
+		if _, err := runNow(context.Background(), &Closed{Sessions: 4, Duration: 10 * time.Second}, env); err != nil {
 			t.Fatal(err)
 		}
 		lat := merged(env, histogram.MetricLatency)
@@ -80,7 +80,7 @@ func TestOpenCatchesUpOverdueArrivals(t *testing.T) {
 		env, _ := noopEnv(t, noopdb.Options{})
 		past := pastSchedule{ConstantRate{Rate: 1000, Duration: time.Second}}
 		start := time.Now()
-		res, err := (&Open{Schedule: past, MaxConnections: 1, Duration: time.Second}).Run(context.Background(), env)
+		res, err := runNow(context.Background(), &Open{Schedule: past, Sessions: 1, MaxSessions: 1, Duration: time.Second}, env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func TestGracefulStopDrainsInFlight(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				time.AfterFunc(time.Second, cancel)
 				start := time.Now()
-				res, err := (&Closed{Connections: 3}).Run(ctx, env)
+				res, err := runNow(ctx, &Closed{Sessions: 3}, env)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -151,7 +151,7 @@ func TestOpenRecordsLagAndServiceTime(t *testing.T) {
 		// is dropped, and those served start on time (lag 0), so latency
 		// == service time.
 		env, _ := noopEnv(t, noopdb.Options{Latency: 9 * time.Millisecond})
-		res, err := NewConstant(200, 1, time.Second).Run(context.Background(), env)
+		res, err := runNow(context.Background(), NewConstant(200, 1, 1, time.Second), env)
 		if err != nil {
 			t.Fatal(err)
 		}

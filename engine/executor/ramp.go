@@ -46,9 +46,9 @@ func (r RampRate) At(i int64) (time.Duration, bool) {
 
 // NewRamp returns the open model whose rate (this worker's share) ramps
 // from..to over `over` and runs for duration (0: over).
-func NewRamp(from, to float64, over, duration time.Duration, maxConnections int) *Open {
+func NewRamp(from, to float64, over, duration time.Duration, sessions, maxSessions int) *Open {
 	if duration <= 0 {
 		duration = over
 	}
-	return &Open{Schedule: RampRate{From: from, To: to, Over: over, Duration: duration}, MaxConnections: maxConnections, Duration: duration}
+	return &Open{Schedule: RampRate{From: from, To: to, Over: over, Duration: duration}, Sessions: sessions, MaxSessions: maxSessions, Duration: duration}
 }

@@ -68,7 +68,7 @@ func TestRampScheduleIntegratesTheRate(t *testing.T) {
 func TestRampExecutorRunsTheSchedule(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env, _ := noopEnv(t, noopdb.Options{Latency: time.Millisecond})
-		res, err := NewRamp(100, 500, 4*time.Second, 0, 20).Run(context.Background(), env)
+		res, err := runNow(context.Background(), NewRamp(100, 500, 4*time.Second, 0, 20, 20), env)
 		if err != nil {
 			t.Fatal(err)
 		}

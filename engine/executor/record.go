@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -39,9 +40,10 @@ type Sink interface {
 
 // QueryInfo describes one query of the template for recording.
 type QueryInfo struct {
-	Name  string
-	Kind  string
-	Write bool
+	Template string
+	Name     string
+	Kind     string
+	Write    bool
 }
 
 // RecorderOptions are optional parts of a Recorder.
@@ -144,6 +146,14 @@ func (p *PhaseRecorder) Counts() Counts {
 	return c
 }
 
+// Sessions returns the number of sessions that recorded into the phase
+// (opened, or tried to open).
+func (p *PhaseRecorder) Sessions() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.sessions)
+}
+
 // Errors returns the phase's errors grouped by code, most frequent first.
 func (p *PhaseRecorder) Errors() []ErrorGroup {
 	p.mu.Lock()
@@ -189,9 +199,9 @@ func (p *PhaseRecorder) Session(open bool) *SessionRecorder {
 	}
 	for i, q := range p.r.queries {
 		for ok := range 2 {
-			s.lat[i][ok] = reg.Handle(histogram.Key{Metric: histogram.MetricLatency, Phase: p.name, Query: q.Name, Success: ok == 1})
+			s.lat[i][ok] = reg.Handle(histogram.Key{Metric: histogram.MetricLatency, Phase: p.name, Template: q.Template, Query: q.Name, Success: ok == 1})
 			if open {
-				s.svc[i][ok] = reg.Handle(histogram.Key{Metric: histogram.MetricService, Phase: p.name, Query: q.Name, Success: ok == 1})
+				s.svc[i][ok] = reg.Handle(histogram.Key{Metric: histogram.MetricService, Phase: p.name, Template: q.Template, Query: q.Name, Success: ok == 1})
 			}
 		}
 	}
@@ -238,6 +248,10 @@ func (s *SessionRecorder) Record(q int, intended, actual, end time.Duration, row
 	if err != nil {
 		s.errors.Add(1)
 		ei = s.p.r.classify(err)
+		var soe *SessionOpenError
+		if errors.As(err, &soe) {
+			ei.Code = SessionOpenCode
+		}
 		s.p.noteError(ei)
 	}
 	if sink := s.p.r.sink; sink != nil {

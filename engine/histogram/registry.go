@@ -24,10 +24,11 @@ const (
 
 // Key names one histogram of a run.
 type Key struct {
-	Metric  string // MetricLatency, MetricService or MetricLag
-	Phase   string
-	Query   string // query name; "" for metrics not per query (lag)
-	Success bool
+	Metric   string // MetricLatency, MetricService or MetricLag
+	Phase    string
+	Template string // the query's template; "" for metrics not per query (lag)
+	Query    string // query name; "" for metrics not per query (lag)
+	Success  bool
 }
 
 // slot is one of a handle's two buffers: the goroutine records into the
@@ -162,6 +163,26 @@ func (r *Registry) Tick() []Snapshot {
 	return out
 }
 
+// TickPhase is Tick for the keys of one phase: it flushes every handle and
+// returns the snapshots of phase's keys, resetting only their interval
+// histograms, so that phases running side by side each keep intervals of
+// their own.
+func (r *Registry) TickPhase(phase string) []Snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flushLocked()
+	var out []Snapshot
+	for k, e := range r.entries {
+		if k.Phase != phase {
+			continue
+		}
+		out = append(out, Snapshot{Key: k, Interval: e.interval.Clone(), Cumulative: e.cum.Clone(), Clamped: e.clamped})
+		e.interval.Reset()
+	}
+	sortSnapshots(out)
+	return out
+}
+
 // Cumulative flushes every handle and returns copies of the cumulative
 // histograms of the keys that have values, sorted by key, without touching the interval histograms.
 func (r *Registry) Cumulative() []Snapshot {
@@ -195,7 +216,7 @@ func sortSnapshots(s []Snapshot) {
 	sort.Slice(s, func(i, j int) bool { return s[i].Key.Less(s[j].Key) })
 }
 
-// Less orders keys by metric, phase, query, then failures before successes:
+// Less orders keys by metric, phase, template, query, then failures before successes:
 // the order snapshots and persisted histograms are kept in.
 func (a Key) Less(b Key) bool {
 	if a.Metric != b.Metric {
@@ -203,6 +224,9 @@ func (a Key) Less(b Key) bool {
 	}
 	if a.Phase != b.Phase {
 		return a.Phase < b.Phase
+	}
+	if a.Template != b.Template {
+		return a.Template < b.Template
 	}
 	if a.Query != b.Query {
 		return a.Query < b.Query

@@ -86,7 +86,11 @@ func runSelect(b *testing.B, tg executor.Target, rows, ops int64) (time.Duration
 	}
 	cpu0 := cpuTime()
 	start := time.Now()
-	res, err := (&executor.Closed{Connections: benchConns}).Run(ctx, env)
+	ex := &executor.Closed{Sessions: benchConns}
+	if err := ex.Open(ctx, env); err != nil {
+		b.Fatal(err)
+	}
+	res, err := ex.Run(ctx, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/flakebench/fbctl/engine/results"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -49,19 +50,17 @@ func TestPostgresOLTPScenario(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatalf("load: %v", diags)
 	}
+	// Shorter than shipped, so the test takes seconds.
+	sc := cfg.Scenarios["postgres_oltp"]
+	sc.Warmup.Duration = 300 * time.Millisecond
+	for _, p := range sc.Phases {
+		p.Duration = 1500 * time.Millisecond
+	}
 	plan, diags := engine.BuildPlan(cfg, nil, engine.PlanOptions{Scenarios: []string{"postgres_oltp"}})
 	if diags.HasErrors() {
 		t.Fatalf("plan: %v", diags)
 	}
 	rp := plan.Runs[0]
-	for i := range rp.Nodes {
-		if w := rp.Nodes[i].Warmup; w != nil {
-			w.DurationMS = 300
-		}
-		if p := rp.Nodes[i].Phase; p != nil {
-			p.DurationMS = 1500
-		}
-	}
 
 	st, err := store.Open(ctx, storeDSN, store.Options{})
 	if err != nil {
@@ -101,7 +100,7 @@ func TestPostgresOLTPScenario(t *testing.T) {
 	if out.Parent.Errors != 0 || out.Parent.Total == 0 || out.Parent.Reads == 0 || out.Parent.Writes == 0 {
 		t.Fatalf("parent result: %d ops, %d errors, %d reads, %d writes", out.Parent.Total, out.Parent.Errors, out.Parent.Reads, out.Parent.Writes)
 	}
-	phases := map[string]run.PhaseSummary{}
+	phases := map[string]results.PhaseSummary{}
 	for _, p := range out.Phases {
 		phases[p.Name] = p
 	}

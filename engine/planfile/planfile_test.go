@@ -123,7 +123,7 @@ func TestReadUnusable(t *testing.T) {
 		{"not json", "PK\x03\x04 zip", "not JSON"},
 		{"no version", `{"plan":{}}`, "no format_version"},
 		{"future format", strings.Replace(string(data), `"format_version": "1"`, `"format_version": "9"`, 1), `format version "9" is not supported`},
-		{"future plan format", strings.Replace(string(data), `"format_version": "1",
+		{"future plan format", strings.Replace(string(data), `"format_version": "`+engine.PlanFormatVersion+`",
     "tool_version"`, `"format_version": "7",
     "tool_version"`, 1), `plan format version "7"`},
 		{"tampered config", strings.Replace(string(data), `"weight": 90`, `"weight": 91`, 1), "does not match its hash"},

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"database/sql"
+	"github.com/flakebench/fbctl/engine/results"
 	"testing"
 
 	"github.com/flakebench/fbctl/engine/histogram"
@@ -86,9 +87,9 @@ func TestApplyInProcessTwoWorkers(t *testing.T) {
 		t.Fatalf("thresholds %+v", out.Thresholds)
 	}
 	// Re-evaluating from the stored parent row gives the same verdicts.
-	again, err := EvaluateThresholds(f.plan.Thresholds, parent)
+	again, err := results.EvaluateStored(f.plan.Thresholds, parent)
 	if err != nil || len(again) != 1 || again[0].Actual != out.Thresholds[0].Actual {
-		t.Fatalf("EvaluateThresholds = %+v, %v", again, err)
+		t.Fatalf("EvaluateStored = %+v, %v", again, err)
 	}
 	hbs, err := f.st.ListHeartbeats(ctx, out.RunID)
 	if err != nil || len(hbs) != 2 {

@@ -11,7 +11,7 @@ import (
 // returns the run's failure for the first dead or failed worker.
 func (o *orch) failDead(h health) error {
 	for _, hb := range h.dead {
-		age := time.Since(hb.LastHeartbeat).Round(time.Millisecond)
+		age := o.st.Now().Sub(hb.LastHeartbeat).Round(time.Millisecond)
 		reason := fmt.Sprintf("no heartbeat for %s (dead after %s)", age, o.opts.DeadAfter)
 		if err := o.st.SetWorkerStatus(o.bg, o.runID, hb.WorkerID, store.WorkerDead, ""); err != nil {
 			o.log.Warn("marking worker dead failed", "worker", hb.WorkerID, "error", err)

@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"github.com/flakebench/fbctl/engine/results"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func TestOpenRampAndFindMaxPhases(t *testing.T) {
 	if out.Status != store.RunCompleted {
 		t.Fatalf("status %s: %s", out.Status, out.FailureReason)
 	}
-	byName := map[string]PhaseSummary{}
+	byName := map[string]results.PhaseSummary{}
 	for _, p := range out.Phases {
 		byName[p.Name] = p
 	}

@@ -4,68 +4,60 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/executor"
+	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/load"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/target"
 	"github.com/flakebench/fbctl/engine/warehouse"
 	"github.com/flakebench/fbctl/engine/workload"
 )
 
-// nodeDone is what a node's goroutine reports.
-type nodeDone struct {
+// nodeOutcome is what a node's goroutine reports when it ends.
+type nodeOutcome struct {
 	node string
-	res  phaseResult
 	err  error
 }
 
 // follow polls the control events (reconciling from RUN_STATUS about once
-// a heartbeat interval) and runs the nodes it is told to, one at a time,
+// a heartbeat interval) and runs every node it is given, side by side,
 // until a STOP event or a stopping run status. A missed event is never
 // fatal: the log is durable and RUN_STATUS says when the run stops.
 func (w *worker) follow(ctx context.Context) error {
 	var (
 		after    int64
-		pending  []phasePayload
-		running  bool
+		active   int
 		stopping bool
-		done     = make(chan nodeDone, 1)
-		cancel   context.CancelFunc
-		hard     context.CancelFunc
-		hardCtx  context.Context
-		reconAt  = time.Now()
-		stopRead = false
+		stopRead bool
 		final    = "COMPLETED" // the child row's status once stopped
+		reconAt  = time.Now()
+		done     = make(chan nodeOutcome, len(w.plan.Nodes)+1)
 	)
-	hardCtx, hard = context.WithCancel(context.WithoutCancel(ctx))
+	hardCtx, hard := context.WithCancel(context.WithoutCancel(ctx))
 	defer hard()
-	defer func() {
-		if cancel != nil {
-			cancel()
-		}
-	}()
+	nodesCtx, cancelNodes := context.WithCancel(ctx)
+	defer cancelNodes()
 	poll := time.NewTicker(w.opts.PollEvery)
 	defer poll.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			if cancel != nil {
-				cancel()
-			}
+			cancelNodes()
 			hard()
 			return ctx.Err()
 		case d := <-done:
-			running = false
-			cancel()
+			active--
 			if d.err != nil {
 				return fmt.Errorf("%s: %w", d.node, d.err)
 			}
-			w.finishNode(ctx, d)
 		case err := <-w.streamErr:
 			return fmt.Errorf("query executions cannot be stored: %w", err)
 		case <-poll.C:
@@ -95,7 +87,23 @@ func (w *worker) follow(ctx context.Context) error {
 					if err := decodeJSON(ev.Payload, &p); err != nil {
 						return fmt.Errorf("SET_PHASE event: %w", err)
 					}
-					pending = append(pending, p)
+					if stopping {
+						continue
+					}
+					n := w.newNode(p)
+					active++
+					go func() { done <- nodeOutcome{node: p.Node, err: n.run(nodesCtx, hardCtx)} }()
+				case store.EventStartPhase:
+					var p startPhasePayload
+					if err := decodeJSON(ev.Payload, &p); err != nil {
+						return fmt.Errorf("START_PHASE event: %w", err)
+					}
+					w.mu.Lock()
+					n := w.nodes[p.Node]
+					w.mu.Unlock()
+					if n != nil {
+						n.startAt(time.UnixMicro(p.StartUS).UTC())
+					}
 				case store.EventStop:
 					var p stopPayload
 					_ = decodeJSON(ev.Payload, &p)
@@ -118,36 +126,29 @@ func (w *worker) follow(ctx context.Context) error {
 			}
 		}
 		if stopping {
-			pending = nil
-			if running && cancel != nil {
-				w.setState(store.WorkerDraining, "", "")
-				cancel()
+			w.setState(store.WorkerDraining, "")
+			if active > 0 {
+				cancelNodes() // the nodes drain and report
 				continue
 			}
-			if running {
-				continue
-			}
-			w.setState(store.WorkerDraining, "", "")
 			w.heartbeat(ctx)
 			w.closeStream(ctx)
 			if err := w.writeResults(ctx, final, ""); err != nil {
 				return err
 			}
-			w.setState(store.WorkerCompleted, "", "")
+			w.setState(store.WorkerCompleted, "")
 			return w.heartbeat(ctx)
 		}
-		if !running && len(pending) > 0 {
-			p := pending[0]
-			pending = pending[1:]
-			nodeCtx, c := context.WithCancel(ctx)
-			cancel = c
-			running = true
-			w.setState(store.WorkerRunning, p.Node, "")
+		st := store.WorkerReady
+		if active > 0 {
+			st = store.WorkerRunning
+		}
+		w.mu.Lock()
+		changed := w.status != st
+		w.mu.Unlock()
+		if changed {
+			w.setState(st, "")
 			w.heartbeat(ctx)
-			go func() {
-				res, err := w.runNode(nodeCtx, hardCtx, p)
-				done <- nodeDone{node: p.Node, res: res, err: err}
-			}()
 		}
 	}
 }
@@ -169,140 +170,279 @@ func decodeJSON(raw json.RawMessage, v any) error {
 	return dec.Decode(v)
 }
 
-// finishNode records a finished node and reports it done (READY with the
-// node's name) so the orchestrator can move on.
-func (w *worker) finishNode(ctx context.Context, d nodeDone) {
-	w.mu.Lock()
-	if w.cur != nil {
-		c := w.cur.Counts()
-		w.doneOps += c.Ops
-		w.doneErrs += c.Errors
-	}
-	w.cur = nil
-	w.curConns = 0
-	if !d.res.Warmup && !d.res.Skipped {
-		w.measured = append(w.measured, d.res)
-		if w.firstStart == nil {
-			s := d.res.Started
-			w.firstStart = &s
-		}
-		e := d.res.Ended
-		w.lastEnd = &e
-	}
-	w.mu.Unlock()
-	if !d.res.Warmup {
-		if err := w.writeResults(ctx, "RUNNING", ""); err != nil {
-			w.log.Warn("results not written", "error", err)
-		}
-	}
-	w.setState(store.WorkerReady, d.node, "")
-	w.heartbeat(ctx)
+// nodeRun is one load node on this worker: prepared on SET_PHASE, started
+// at the START_PHASE instant, then done.
+type nodeRun struct {
+	w       *worker
+	p       phasePayload
+	phase   string
+	startCh chan time.Time // the control-plane start instant
+
+	// Guarded by w.mu.
+	state string
+	err   string
+	rec   *executor.PhaseRecorder
+	spec  load.Spec
 }
 
-// runNode runs one warmup or phase node with this worker's share.
-func (w *worker) runNode(ctx, hard context.Context, p phasePayload) (phaseResult, error) {
-	res := phaseResult{Phase: p.Phase, Warmup: p.Warmup}
+func (w *worker) newNode(p phasePayload) *nodeRun {
+	n := &nodeRun{w: w, p: p, phase: p.Phase, startCh: make(chan time.Time, 1), state: nodePreparing}
+	w.mu.Lock()
+	w.nodes[p.Node] = n
+	w.mu.Unlock()
+	return n
+}
+
+func (n *nodeRun) stateLocked() nodeState { return nodeState{State: n.state, Error: n.err} }
+
+func (n *nodeRun) setState(state, errMsg string) {
+	n.w.mu.Lock()
+	n.state, n.err = state, errMsg
+	n.w.mu.Unlock()
+	n.w.heartbeat(context.Background())
+}
+
+func (n *nodeRun) startAt(t time.Time) {
+	select {
+	case n.startCh <- t:
+	default: // a repeated event
+	}
+}
+
+// run prepares, starts and finishes the node. ctx ends it gracefully
+// (STOP): operations in flight drain and are counted; hard ends the drain.
+func (n *nodeRun) run(ctx, hard context.Context) error {
+	err := n.runErr(ctx, hard)
+	if err != nil {
+		n.setState(nodeFailed, err.Error())
+	}
+	return err
+}
+
+func (n *nodeRun) runErr(ctx, hard context.Context) error {
+	w, p := n.w, n.p
 	if !p.Warmup && p.SampleRate > 0 && w.stream != nil && w.stream.Rate() != p.SampleRate {
 		if err := w.stream.SetRate(p.SampleRate); err != nil {
-			return res, err
+			return err
 		}
 	}
-	node, first := w.findNode(p.Node)
+	node, pp := w.findNode(p.Node)
 	if node == nil {
-		return res, fmt.Errorf("node %q is not in the run's plan", p.Node)
+		return fmt.Errorf("node %q is not in the run's plan", p.Node)
 	}
-	var (
-		pp      *engine.PhasePlan
-		assigns []engine.WorkerAssignment
-		workers int64
-	)
+	var assigns []engine.WorkerAssignment
+	var workers int64
 	switch {
-	case node.Warmup != nil && first != nil:
-		pp, assigns, workers = first, node.Warmup.Assignments, node.Warmup.Workers
+	case node.Warmup != nil && pp != nil:
+		assigns, workers = node.Warmup.Assignments, node.Warmup.Workers
 	case node.Phase != nil:
-		pp, assigns, workers = node.Phase, node.Phase.Assignments, node.Phase.Workers
+		assigns, workers = node.Phase.Assignments, node.Phase.Workers
 	default:
-		return res, fmt.Errorf("node %q runs no load", p.Node)
-	}
-	res.Model = pp.Model
-	if p.Warmup {
-		res.Model = dsl.ModelClosed
+		return fmt.Errorf("node %q runs no load", p.Node)
 	}
 	var a *engine.WorkerAssignment
 	var perWorker int64
 	for i := range assigns {
-		perWorker = max(perWorker, assigns[i].TargetConnections)
+		perWorker = max(perWorker, assigns[i].Load.Sessions, assigns[i].Load.MaxSessions)
 		if assigns[i].WorkerGroupID == int64(w.group) {
 			a = &assigns[i]
 		}
 	}
-	if a == nil || a.TargetConnections == 0 {
-		res.Skipped = true
-		return res, nil
+	if a == nil || a.Idle() {
+		n.setState(nodeSkipped, "")
+		return nil
+	}
+	if _, err := w.st.SyncClock(ctx); err != nil {
+		w.log.Warn("clock not re-measured; keeping the last offset", "error", err)
 	}
 	tmpl := w.opts.Config.Templates[pp.Template]
 	db, err := w.target(ctx, tmpl)
 	if err != nil {
-		return res, err
+		return err
 	}
-	db.SetMaxIdleConns(int(perWorker) + 2)
-	phase, share := dslPhase(pp, *a, int(workers), p.Warmup, node)
-	ex, err := executor.New(phase, 0, share)
+	ex, err := executor.FromSpec(a.Load)
 	if err != nil {
-		return res, err
+		return err
 	}
 	if fm, ok := ex.(*executor.FindMax); ok && !p.Warmup {
 		stop := w.stopOnQueueing(ctx, tmpl, db, fm)
 		defer stop()
 	}
-	init, err := target.SessionInit(w.opts.Config.Connections[tmpl.Connection].Type, tmpl,
-		target.Tag{Run: w.runID, Worker: w.id, Phase: p.Phase, Scenario: w.plan.Scenario})
-	if err != nil {
-		return res, err
-	}
-	rec := w.recorder(tmpl)
-	kind := store.PhaseMeasurement
-	if p.Warmup {
-		kind = store.PhaseWarmup
-	}
-	pr := rec.Phase(p.Phase, p.Warmup)
-	w.mu.Lock()
-	w.cur, w.curKind, w.curStart, w.curConns = pr, kind, time.Now(), a.TargetConnections
-	w.mu.Unlock()
-	var tgt executor.Target = &executor.SQLTarget{DB: db.DB, Queries: querySpecs(db, tmpl), Init: init}
 	conn := w.opts.Config.Connections[tmpl.Connection]
+	init, err := target.SessionInit(conn.Type, tmpl, target.Tag{Run: w.runID, Worker: w.id, Phase: p.Phase, Scenario: w.plan.Scenario})
+	if err != nil {
+		return err
+	}
+	specs := querySpecs(db, tmpl)
+	var tgt executor.Target = &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init}
 	if open := w.opts.Targets[conn.Type]; open != nil {
-		native, err := open(ctx, conn, querySpecs(db, tmpl), init, int(perWorker))
+		native, err := open(ctx, conn, specs, init, int(max(a.Load.MaxSessions, a.Load.Sessions)))
 		if err != nil {
-			return res, err
+			return err
 		}
 		defer native.Close()
 		tgt = native
+	} else {
+		release := w.reserveIdle(tmpl.Connection, db, max(a.Load.MaxSessions, a.Load.Sessions))
+		defer release()
 	}
+	rec := w.recorder(tmpl).Phase(p.Phase, p.Warmup)
 	env := executor.Env{
 		Target: tgt,
-		Ops: func(conn int) (executor.OpSource, error) {
+		Ops: func(c int) (executor.OpSource, error) {
 			return workload.NewConn(tmpl, workload.Env{Seed: w.plan.Seed, WorkerID: w.group, Workers: int(max(workers, 1)),
-				Conn: conn, ConnsPerWorker: int(perWorker), Pools: w.pools[tmpl.Name], SequenceMax: p.SequenceMax[tmpl.Name]})
+				Conn: c, ConnsPerWorker: int(max(perWorker, 1)), Pools: w.pools[tmpl.Name], SequenceMax: p.SequenceMax[tmpl.Name]})
 		},
-		Recorder: pr, DrainTimeout: w.opts.DrainTimeout, HardStop: hard, CancelInFlight: w.opts.CancelInFlight,
-		Logger: w.log,
+		Recorder: rec, DrainTimeout: w.opts.DrainTimeout, HardStop: hard, CancelInFlight: w.opts.CancelInFlight,
+		Logger: w.log.With("node", p.Node),
 	}
-	out, err := ex.Run(ctx, env)
+	if err := ex.Open(ctx, env); err != nil {
+		return err
+	}
+	defer ex.Close()
+	w.mu.Lock()
+	n.rec, n.spec = rec, a.Load
+	w.mu.Unlock()
+	n.setState(nodePrepared, "")
+
+	var start time.Time
+	select {
+	case start = <-n.startCh:
+	case <-ctx.Done():
+		n.finish(results.NodeResult{Phase: p.Phase, Warmup: p.Warmup, Skipped: true}, executor.Counts{})
+		return nil
+	}
+	n.setState(nodeRunning, "")
+	localStart := w.st.Local(start)
+	stopTicks := make(chan struct{})
+	ticksDone := make(chan struct{})
+	go func() { defer close(ticksDone); n.snapshots(start, localStart, stopTicks) }()
+	res, err := ex.Run(ctx, localStart)
+	close(stopTicks)
+	<-ticksDone
 	if err != nil {
-		return res, err
+		return err
 	}
-	res.Started, res.Ended, res.Counts, res.Abandoned, res.FindMax = out.Started, out.Ended, countsOf(out.Counts), out.Abandoned, out.FindMax
-	res.Errors = pr.Errors()
-	if res.Started.IsZero() {
-		return res, errors.New("the executor reported no start time")
+	clock := w.st.Clock()
+	cp := func(t time.Time) time.Time { return t.Add(clock.Offset).UTC() }
+	nr := results.NodeResult{Phase: p.Phase, Model: string(a.Load.Model), Warmup: p.Warmup,
+		Started: start, Ended: start.Add(res.Ended.Sub(res.Started)), Drained: cp(res.Drained),
+		Counts: results.CountsOf(res.Counts), Errors: rec.Errors(), Abandoned: res.Abandoned,
+		PeakSessions: res.PeakSessions, SessionErrors: res.SessionErrors, FindMax: res.FindMax,
+		Clock: results.WorkerClock{WorkerID: w.id, WorkerGroupID: w.group, OffsetUS: clock.Offset.Microseconds(),
+			UncertaintyUS: clock.Uncertainty.Microseconds(), LateUS: res.Late.Microseconds()}}
+	if res.Late > 50*time.Millisecond {
+		w.log.Warn("node started late: the start event arrived after its instant", "node", p.Node, "late", res.Late)
 	}
-	return res, nil
+	n.finish(nr, res.Counts)
+	return nil
 }
 
-// findNode returns the plan node named name and the first phase's plan
-// (the warmup runs the first phase's template).
-func (w *worker) findNode(name string) (node *engine.Node, first *engine.PhasePlan) {
+// finish records a finished node: measured results into the child row
+// (written now, cumulative), counters into the worker's totals, the node
+// reported done.
+func (n *nodeRun) finish(nr results.NodeResult, c executor.Counts) {
+	w := n.w
+	w.mu.Lock()
+	w.doneOps += c.Ops
+	w.doneErrs += c.Errors
+	measured := !nr.Warmup && !nr.Skipped
+	if measured {
+		w.measured = append(w.measured, nr)
+		if w.start == nil || nr.Started.Before(*w.start) {
+			s := nr.Started
+			w.start = &s
+		}
+		if w.end == nil || nr.Ended.After(*w.end) {
+			e := nr.Ended
+			w.end = &e
+		}
+	}
+	n.state, n.rec = nodeDone, nil
+	w.mu.Unlock()
+	if measured {
+		if err := w.writeResults(context.Background(), "RUNNING", ""); err != nil {
+			w.log.Warn("results not written", "error", err)
+		}
+	}
+	w.heartbeat(context.Background())
+}
+
+// snapshots writes one WORKER_METRICS_SNAPSHOTS row per interval of the
+// node, at start + (k+1)·HeartbeatEvery on this host's clock (intervals
+// counted from the common start, so every worker's line up), and a last
+// one for the partial interval when stop closes.
+func (n *nodeRun) snapshots(start, localStart time.Time, stop <-chan struct{}) {
+	every := n.w.opts.HeartbeatEvery
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for k := int64(0); ; k++ {
+		from := localStart.Add(time.Duration(k) * every)
+		timer.Reset(time.Until(from.Add(every)))
+		select {
+		case <-timer.C:
+			n.snapshot(start, k, every)
+		case <-stop:
+			n.snapshot(start, k, max(time.Since(from), time.Millisecond))
+			return
+		}
+	}
+}
+
+// snapshot writes interval k (of length d) of the node.
+func (n *nodeRun) snapshot(start time.Time, k int64, d time.Duration) {
+	w := n.w
+	w.mu.Lock()
+	rec, kind := n.rec, store.PhaseMeasurement
+	queries := make(map[results.QueryKey]results.QueryMeta, len(w.queries))
+	for q, m := range w.queries {
+		queries[q] = m
+	}
+	w.mu.Unlock()
+	if n.p.Warmup {
+		kind = store.PhaseWarmup
+	}
+	if rec == nil {
+		return
+	}
+	hists := map[histogram.Key]*hdr.Histogram{}
+	for _, s := range w.reg.TickPhase(n.phase) {
+		if s.Interval.TotalCount() > 0 {
+			hists[s.Key] = s.Interval
+		}
+	}
+	enc, err := results.EncodeHistograms(hists, queries)
+	if err != nil {
+		w.log.Warn("metrics snapshot not encoded", "error", err)
+		return
+	}
+	lat := histogram.New()
+	for key, h := range hists {
+		if key.Metric == histogram.MetricLatency {
+			lat.Merge(h)
+		}
+	}
+	sum := histogram.Summarize(lat)
+	c := rec.Counts()
+	now := w.st.Now()
+	ivStart := start.Add(time.Duration(k) * w.opts.HeartbeatEvery)
+	m := store.MetricsSnapshot{RunID: w.runID, TestID: ChildTestID(w.runID, w.group), WorkerID: w.id, WorkerGroupID: w.group,
+		TS: now, ElapsedMS: now.Sub(start).Milliseconds(), Phase: n.phase, PhaseKind: kind, Operations: c.Ops,
+		Errors: c.Errors, Dropped: c.Dropped, QPS: results.PerSecond(sum.Count, d.Seconds()), P50US: sum.P50,
+		P95US: sum.P95, P99US: sum.P99, ActiveConnections: int64(rec.Sessions()),
+		IntervalIndex: k, IntervalStart: ivStart, IntervalMS: d.Milliseconds(), Histograms: enc}
+	if w.stream != nil {
+		m.Extra = mustJSON(streamStatsOf(w.stream.Stats()))
+	}
+	if err := w.st.WriteMetricsSnapshots(context.Background(), []store.MetricsSnapshot{m}); err != nil {
+		w.log.Warn("metrics snapshot not written", "error", err)
+	}
+}
+
+// findNode returns the plan node named name and the plan of the phase it
+// runs (the warmup runs the first phase's template).
+func (w *worker) findNode(name string) (node *engine.Node, pp *engine.PhasePlan) {
+	var first *engine.PhasePlan
 	for i := range w.plan.Nodes {
 		n := &w.plan.Nodes[i]
 		if n.Phase != nil && first == nil {
@@ -312,53 +452,25 @@ func (w *worker) findNode(name string) (node *engine.Node, first *engine.PhasePl
 			node = n
 		}
 	}
+	if node != nil && node.Phase != nil {
+		return node, node.Phase
+	}
 	return node, first
 }
 
-// dslPhase turns one worker's share of a planned node into the phase
-// executor.New builds from: the plan's per-worker numbers are used as they
-// are, so the run does exactly what the plan shows.
-func dslPhase(pp *engine.PhasePlan, a engine.WorkerAssignment, workers int, warmup bool, node *engine.Node) (*dsl.Phase, executor.Share) {
-	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
-	think := ms(pp.ThinkTimeMS)
-	one := executor.Share{Worker: 0, Workers: 1}
-	if warmup {
-		return &dsl.Phase{Name: NodeWarmupPhase, Model: dsl.ModelClosed, Duration: ms(node.Warmup.DurationMS),
-			Connections: a.TargetConnections, ThinkTime: &think}, one
-	}
-	p := &dsl.Phase{Name: pp.Name, Model: pp.Model, Duration: ms(pp.DurationMS), ThinkTime: &think}
-	switch pp.Model {
-	case dsl.ModelClosed:
-		p.Connections = a.TargetConnections
-	case dsl.ModelOpen:
-		p.Rate, p.MaxConnections = a.RateShare, a.TargetConnections
-	case dsl.ModelRamp:
-		ratio := 0.0
-		if pp.Rate > 0 {
-			ratio = a.RateShare / pp.Rate
-		}
-		p.MaxConnections = a.TargetConnections
-		if pp.Ramp != nil {
-			p.Ramp = &dsl.Ramp{From: pp.Ramp.From * ratio, To: pp.Ramp.To * ratio, Over: ms(pp.Ramp.OverMS)}
-		}
-	case dsl.ModelFindMax:
-		if fm := pp.FindMax; fm != nil {
-			p.FindMax = &dsl.FindMax{Start: fm.Start, Step: fm.Step, Max: fm.Max, StepDuration: ms(fm.StepDurationMS),
-				MaxErrorRate: fm.MaxErrorRate, MaxP95Increase: fm.MaxP95Increase, MaxQPSDrop: fm.MaxQPSDrop}
-		}
-		return p, executor.Share{Worker: int(a.WorkerGroupID), Workers: max(workers, 1)}
-	}
-	return p, one
-}
-
+// recorder returns the worker's recorder of template t, registering its
+// queries' metadata for the results.
 func (w *worker) recorder(t *dsl.Template) *executor.Recorder {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if r := w.recs[t.Name]; r != nil {
 		return r
 	}
 	qs := make([]executor.QueryInfo, len(t.QueryOrder))
 	for i, name := range t.QueryOrder {
 		q := t.Queries[name]
-		qs[i] = executor.QueryInfo{Name: name, Kind: q.Kind, Write: q.IsWrite()}
+		qs[i] = executor.QueryInfo{Template: t.Name, Name: name, Kind: q.Kind, Write: q.IsWrite()}
+		w.queries[results.QueryKey{Template: t.Name, Query: name}] = results.QueryMeta{Kind: q.Kind, Write: q.IsWrite()}
 	}
 	if w.sink == nil && w.opts.Sink != nil {
 		w.sink = w.opts.Sink(w.runID, w.id, w.group, ChildTestID(w.runID, w.group))
@@ -370,6 +482,23 @@ func (w *worker) recorder(t *dsl.Template) *executor.Recorder {
 	r := executor.NewRecorder(w.reg, qs, executor.RecorderOptions{Sink: w.sink, Classify: classify})
 	w.recs[t.Name] = r
 	return r
+}
+
+// reserveIdle keeps enough idle connections in a database/sql pool for
+// every node running on it; the returned func gives them back.
+func (w *worker) reserveIdle(conn string, db *target.DB, sessions int64) func() {
+	w.mu.Lock()
+	if w.idle == nil {
+		w.idle = map[string]int64{}
+	}
+	w.idle[conn] += sessions
+	db.SetMaxIdleConns(int(w.idle[conn]) + 2)
+	w.mu.Unlock()
+	return func() {
+		w.mu.Lock()
+		w.idle[conn] -= sessions
+		w.mu.Unlock()
+	}
 }
 
 func querySpecs(db *target.DB, t *dsl.Template) []executor.QuerySpec {

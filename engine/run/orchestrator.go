@@ -5,23 +5,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/dag"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/pgstats"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/flakebench/fbctl/engine/target"
+	"github.com/flakebench/fbctl/engine/warehouse"
 )
 
 // Options configure Apply.
 type Options struct {
-	Store  *store.Store // the control plane and results store (required)
+	Store  ControlPlane // the control plane and results store (required)
 	Logger hclog.Logger // nil: no logging
 	Hook   Hook         // nil: NopHook
 	// Launch is LaunchInProcess (default: one goroutine group per worker,
@@ -29,11 +34,16 @@ type Options struct {
 	// RUN_ID` processes join; Apply waits JoinTimeout for them).
 	Launch         string
 	JoinTimeout    time.Duration // 0: DefaultJoinTimeout
-	HeartbeatEvery time.Duration // 0: DefaultHeartbeatEvery
+	HeartbeatEvery time.Duration // 0: DefaultHeartbeatEvery; also the live interval
 	StaleAfter     time.Duration // 0: DefaultStaleAfter
 	DeadAfter      time.Duration // 0: DefaultDeadAfter
 	PollEvery      time.Duration // 0: DefaultPollEvery (control plane polling)
 	DrainTimeout   time.Duration // 0: DefaultDrainTimeout
+	// StartLead is how far ahead of the control plane's clock a node's
+	// start instant is set once every worker is prepared (0: derived from
+	// PollEvery, the store's round trip and the workers' clock
+	// uncertainty; see startLead).
+	StartLead time.Duration
 	// HardStop, when done, stops at once (a second Ctrl-C): in-flight
 	// operations are not waited for, teardown is skipped, and the run is
 	// still recorded CANCELLED with what was measured.
@@ -103,11 +113,11 @@ type Outcome struct {
 	RunID         string
 	Status        store.RunStatus // COMPLETED, FAILED or CANCELLED
 	FailureReason string
-	Parent        store.TestResult   // TEST_ID = RUN_ID, merged over workers
-	Children      []store.TestResult // one per worker, by WORKER_GROUP_ID
-	Phases        []PhaseSummary     // merged, per measurement phase, with per-query summaries
-	Queries       QueryResults       // merged, per query over the measurement phases
-	Thresholds    []ThresholdResult
+	Parent        store.TestResult       // TEST_ID = RUN_ID, merged over workers
+	Children      []store.TestResult     // one per worker, by WORKER_GROUP_ID
+	Phases        []results.PhaseSummary // merged, per measurement phase, with per-query summaries
+	Queries       results.QueryResults   // merged, per query over the measurement phases
+	Thresholds    []results.ThresholdResult
 	FindMax       []FindMaxOutcome
 }
 
@@ -135,25 +145,30 @@ var errCancelled = errors.New("cancelled")
 
 // orch is one Apply.
 type orch struct {
-	opts   Options
-	plan   engine.RunPlan
-	cfg    *dsl.Config
-	st     *store.Store
-	log    hclog.Logger
-	hook   Hook
-	runID  string
-	bg     context.Context // never cancelled: store writes after a Ctrl-C
-	dbs    map[string]*target.DB
-	hard   bool
-	phase  string
-	pstart time.Time
+	opts  Options
+	plan  engine.RunPlan
+	cfg   *dsl.Config
+	st    ControlPlane
+	log   hclog.Logger
+	hook  Hook
+	runID string
+	bg    context.Context // never cancelled: store writes after a Ctrl-C
+	watch *watcher
+	live  *live
+
+	mu      sync.Mutex // guards the fields below: nodes run side by side
+	dbs     map[string]*target.DB
+	hard    bool
+	running []string // load nodes running now, in start order
 	// autoRate is the sample rate decided at the end of warmup (0: none).
 	autoRate float64
+	// measuring is set once the first measurement phase started.
+	measuring bool
 	// serverStats holds each measurement phase's pg_stat_statements
 	// report (Postgres targets).
 	serverStats map[string]*pgstats.Report
 	// warehouses holds each Snowflake measurement phase's warehouse view.
-	warehouses map[string]*WarehouseSummary
+	warehouses map[string]*warehouse.Summary
 }
 
 // Apply runs the scenario p (from `fbctl plan`) with the scenario files
@@ -179,6 +194,12 @@ func Apply(ctx context.Context, p engine.RunPlan, cfg *dsl.Config, opts Options)
 	}
 	o := &orch{opts: opts, plan: p, cfg: cfg, st: opts.Store, hook: opts.Hook, bg: context.WithoutCancel(ctx),
 		dbs: map[string]*target.DB{}}
+	o.log = opts.Logger.Named("run").With("scenario", p.Scenario)
+	if off, err := o.st.SyncClock(o.bg); err != nil {
+		return nil, err
+	} else {
+		o.log.Debug("control plane clock", "offset", off.Offset, "uncertainty", off.Uncertainty)
+	}
 	rate := 1.0
 	if p.Sampling.Rate != nil {
 		rate = *p.Sampling.Rate
@@ -189,18 +210,26 @@ func Apply(ctx context.Context, p engine.RunPlan, cfg *dsl.Config, opts Options)
 		return nil, err
 	}
 	o.runID = r.ID
-	o.log = opts.Logger.Named("run").With("run", o.runID, "scenario", p.Scenario)
+	o.log = o.log.With("run", o.runID)
 	o.log.Info("run created", "workers", p.Workers, "launch", opts.Launch, "tool_version", opts.ToolVersion)
 	defer o.closeTargets()
 	if err := o.transition(store.RunStarting, store.RunUpdate{}); err != nil {
 		return nil, err
 	}
+	o.watch = newWatcher(o)
+	o.live = newLive(o)
+	watchCtx, stopWatch := context.WithCancel(o.bg)
+	watchDone := make(chan struct{})
+	go func() { defer close(watchDone); o.watch.run(watchCtx) }()
 	var stopWorkers func()
 	if opts.Launch == LaunchInProcess {
 		stopWorkers = o.launchInProcess(ctx)
 	}
 	cause := o.execute(ctx)
-	return o.finish(ctx, cause, stopWorkers)
+	out, err := o.finish(ctx, cause, stopWorkers)
+	stopWatch()
+	<-watchDone
+	return out, err
 }
 
 func (o *orch) transition(to store.RunStatus, u store.RunUpdate) error {
@@ -213,7 +242,9 @@ func (o *orch) transition(to store.RunStatus, u store.RunUpdate) error {
 	return nil
 }
 
-// execute runs setup, waits for the workers, and walks the load nodes.
+// execute runs setup, waits for the workers, and walks the load nodes as a
+// DAG: a node starts when every node it depends on ended, so phases that
+// share their dependencies run side by side.
 func (o *orch) execute(ctx context.Context) error {
 	for _, n := range o.plan.Nodes {
 		if n.Kind == engine.NodeSetup {
@@ -226,7 +257,7 @@ func (o *orch) execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := o.waitWorkers(ctx, "join", o.joinedAll); err != nil {
+	if err := o.waitJoined(ctx); err != nil {
 		return err
 	}
 	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventStart, mustJSON(startPayload{Pools: pools})); err != nil {
@@ -235,71 +266,152 @@ func (o *orch) execute(ctx context.Context) error {
 	if err := o.transition(store.RunRunning, store.RunUpdate{}); err != nil {
 		return err
 	}
-	for i, n := range o.plan.Nodes {
-		if n.Kind != engine.NodeWarmup && n.Kind != engine.NodePhase {
-			continue
+	g, nodes := o.loadGraph()
+	walkCtx, stopWalk := context.WithCancelCause(ctx)
+	defer stopWalk(nil)
+	err = g.Walk(walkCtx, 0, func(ctx context.Context, name string) error {
+		err := o.runLoadNode(ctx, nodes[name])
+		if err != nil {
+			stopWalk(err) // a failed node ends the run: stop its siblings too
 		}
-		if err := o.runLoadNode(ctx, n); err != nil {
-			for _, rest := range o.plan.Nodes[i+1:] {
-				if rest.Kind != engine.NodeTeardown {
-					o.hook.NodeSkipped(o.runID, rest.Name, "the run stopped at "+n.Name)
-				}
+		return err
+	})
+	var werr *dag.WalkError
+	if errors.As(err, &werr) {
+		for _, s := range werr.Skipped {
+			o.hook.NodeSkipped(o.runID, s, "the run stopped")
+		}
+		for _, f := range werr.Failed {
+			if !errors.Is(f.Err, errCancelled) {
+				return f
 			}
-			return err
 		}
+		if cause := context.Cause(walkCtx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, errCancelled) {
+			return cause
+		}
+		return errCancelled
 	}
-	return nil
+	return err
 }
 
-// runLoadNode tells the workers to run node n and waits until each has.
+// loadGraph is the plan's DAG restricted to its load nodes (warmup and
+// phases): setup runs before it, teardown after it.
+func (o *orch) loadGraph() (*dag.Graph, map[string]engine.Node) {
+	g := dag.New()
+	nodes := map[string]engine.Node{}
+	for _, n := range o.plan.Nodes {
+		if n.Warmup != nil || n.Phase != nil {
+			g.Add(n.Name)
+			nodes[n.Name] = n
+		}
+	}
+	for _, n := range nodes {
+		for _, d := range n.DependsOn {
+			if _, ok := nodes[d]; ok {
+				_ = g.Connect(d, n.Name)
+			}
+		}
+	}
+	return g, nodes
+}
+
+// runLoadNode runs one load node on every worker: SET_PHASE asks them to
+// prepare it (open their sessions); once every worker with a share is
+// prepared, START_PHASE gives them the instant to start at, on the control
+// plane's clock; then it waits until every worker reports the node done.
 func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 	p := phasePayload{Node: n.Name}
 	kind := store.PhaseMeasurement
 	var tmplName string
-	now := time.Now().UTC()
-	u := store.RunUpdate{}
 	if n.Warmup != nil {
 		p.Phase, p.Warmup, kind = NodeWarmupPhase, true, store.PhaseWarmup
 		tmplName = o.firstPhase().Template
-		u.WarmupStart = &now
 	} else {
 		p.Phase, tmplName = n.Phase.Name, n.Phase.Template
+		o.mu.Lock()
 		p.SampleRate = o.autoRate
-		if !o.measuring() {
-			u.MeasurementStart = &now
-		}
+		o.mu.Unlock()
 	}
 	seq, err := o.sequenceMax(ctx, tmplName)
 	if err != nil {
 		return fmt.Errorf("%s: %w", n.Name, err)
 	}
 	p.SequenceMax = map[string]map[string]int64{tmplName: seq}
-	stats := o.beginServerStats(ctx, n, tmplName)
-	wh := o.watchWarehouse(n, tmplName)
-	u.Phase, u.PhaseKind = &p.Phase, &kind
-	if err := o.st.UpdateRun(o.bg, o.runID, u); err != nil {
-		return err
-	}
-	o.phase, o.pstart = p.Phase, time.Now()
-	o.hook.NodeStarted(o.runID, n.Name)
-	o.hook.StateChanged(StateChange{RunID: o.runID, Status: store.RunRunning, Phase: p.Phase, PhaseKind: kind, At: now})
 	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventSetPhase, mustJSON(p)); err != nil {
 		return err
 	}
-	err = o.waitWorkers(ctx, n.Name, func(hbs []store.Heartbeat) bool { return o.nodeDone(hbs, n.Name) })
+	if err := o.watch.waitFor(ctx, func(hbs []store.Heartbeat) bool { return o.nodeReached(hbs, n.Name, nodePrepared) }); err != nil {
+		return fmt.Errorf("%s: %w", n.Name, err)
+	}
+
+	stats := o.beginServerStats(ctx, n, tmplName)
+	wh := o.watchWarehouse(n, tmplName)
+	start := o.st.Now().Add(o.startLead()).Truncate(time.Microsecond)
+	u := store.RunUpdate{}
+	o.mu.Lock()
+	o.running = append(o.running, p.Phase)
+	phases := strings.Join(o.running, ",")
+	if n.Warmup != nil {
+		u.WarmupStart = &start
+	} else if !o.measuring {
+		o.measuring = true
+		u.MeasurementStart = &start
+	}
+	o.mu.Unlock()
+	u.Phase, u.PhaseKind = &phases, &kind
+	if err := o.st.UpdateRun(o.bg, o.runID, u); err != nil {
+		return err
+	}
+	o.live.begin(n, p.Phase, kind, start)
+	o.hook.NodeStarted(o.runID, n.Name)
+	o.hook.StateChanged(StateChange{RunID: o.runID, Status: store.RunRunning, Phase: phases, PhaseKind: kind, At: time.Now().UTC()})
+	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventStartPhase, mustJSON(startPhasePayload{Node: n.Name, StartUS: start.UnixMicro()})); err != nil {
+		return err
+	}
+	err = o.watch.waitFor(ctx, func(hbs []store.Heartbeat) bool { return o.nodeReached(hbs, n.Name, nodeDone) })
 	o.endServerStats(n, stats)
 	o.endWarehouseWatch(n, wh)
-	end := time.Now().UTC()
+	o.live.end(p.Phase)
+	end := o.st.Now()
+	o.mu.Lock()
+	o.running = slices.DeleteFunc(o.running, func(s string) bool { return s == p.Phase })
+	rest := strings.Join(o.running, ",")
+	o.mu.Unlock()
+	u = store.RunUpdate{}
+	if rest != "" {
+		u.Phase = &rest // else PHASE keeps the last node, as the run's record
+	}
 	if n.Warmup != nil {
 		if err == nil {
-			o.decideSampleRate(end.Sub(now))
+			o.decideSampleRate(end.Sub(start))
 		}
-		o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{WarmupEnd: &end})
+		u.WarmupEnd = &end
 	} else {
-		o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{MeasurementEnd: &end})
+		u.MeasurementEnd = &end
+	}
+	if uerr := o.st.UpdateRun(o.bg, o.runID, u); uerr != nil {
+		o.log.Warn("node end not recorded in RUN_STATUS", "node", n.Name, "error", uerr)
 	}
 	o.hook.NodeFinished(o.runID, n.Name, err)
-	return err
+	if err != nil {
+		return fmt.Errorf("%s: %w", n.Name, err)
+	}
+	return nil
+}
+
+// startLead is how far ahead a node's start instant is set: long enough
+// for every worker to read START_PHASE (a few polls and store round trips)
+// and for the clocks' uncertainty, at least 100 ms.
+func (o *orch) startLead() time.Duration {
+	if o.opts.StartLead > 0 {
+		return o.opts.StartLead
+	}
+	lead := max(100*time.Millisecond, 3*o.opts.PollEvery) + 4*o.st.Clock().RoundTrip
+	var worst int64
+	for _, hb := range o.watch.heartbeats() {
+		worst = max(worst, hb.ClockUncertaintyUS)
+	}
+	return lead + 2*time.Duration(worst)*time.Microsecond
 }
 
 func (o *orch) firstPhase() *engine.PhasePlan {
@@ -311,24 +423,9 @@ func (o *orch) firstPhase() *engine.PhasePlan {
 	return &engine.PhasePlan{Template: o.plan.Template}
 }
 
-func (o *orch) measuring() bool {
-	r, err := o.st.GetRun(o.bg, o.runID)
-	return err == nil && r.MeasurementStart != nil
-}
-
-func (o *orch) joinedAll(hbs []store.Heartbeat) bool {
-	ready := 0
-	for _, hb := range hbs {
-		if hb.Status == store.WorkerReady {
-			ready++
-		}
-	}
-	return ready >= int(o.plan.Workers)
-}
-
-// nodeDone reports whether every worker finished node: READY (or already
-// COMPLETED) with the node's name.
-func (o *orch) nodeDone(hbs []store.Heartbeat, node string) bool {
+// nodeReached reports whether every worker reached state in node (or went
+// past it: done, skipped, or COMPLETED).
+func (o *orch) nodeReached(hbs []store.Heartbeat, node, state string) bool {
 	if len(hbs) < int(o.plan.Workers) {
 		return false
 	}
@@ -336,65 +433,17 @@ func (o *orch) nodeDone(hbs []store.Heartbeat, node string) bool {
 		if hb.Status == store.WorkerCompleted {
 			continue
 		}
-		if hb.Status != store.WorkerReady || hb.Phase != node {
+		switch nodeStatesOf(hb)[node].State {
+		case nodeDone, nodeSkipped:
+		case nodePrepared, nodeRunning:
+			if state == nodeDone {
+				return false
+			}
+		default:
 			return false
 		}
 	}
 	return true
-}
-
-// waitWorkers polls the heartbeats until done says so, failing on a dead
-// worker, a join timeout (stage "join") or a cancelled ctx.
-func (o *orch) waitWorkers(ctx context.Context, stage string, done func([]store.Heartbeat) bool) error {
-	poll := time.NewTicker(o.opts.PollEvery)
-	defer poll.Stop()
-	deadline := time.Now().Add(o.opts.JoinTimeout)
-	lastProgress := time.Now()
-	for {
-		hbs, err := o.st.ListHeartbeats(o.bg, o.runID)
-		if err != nil {
-			o.log.Warn("reading heartbeats failed", "error", err)
-		} else {
-			if done(hbs) {
-				return nil
-			}
-			h := checkHealth(hbs, time.Now(), o.opts.StaleAfter, o.opts.DeadAfter)
-			if err := o.failDead(h); err != nil {
-				return err
-			}
-			if stage == "join" && time.Now().After(deadline) {
-				return fmt.Errorf("only %d of %d planned workers joined and got ready within %s (joined: %s); start them with `fbctl worker -run %s`",
-					h.ready, o.plan.Workers, o.opts.JoinTimeout, joinedNames(hbs), o.runID)
-			}
-			if stage != "join" && time.Since(lastProgress) >= o.opts.HeartbeatEvery {
-				lastProgress = time.Now()
-				o.progress(h)
-				active := h.alive + h.stale
-				if err := o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{WorkersActive: &active}); err != nil {
-					o.log.Debug("workers active not recorded", "error", err)
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return errCancelled
-		case <-o.opts.HardStop.Done():
-			o.hard = true
-			return errCancelled
-		case <-poll.C:
-		}
-	}
-}
-
-func joinedNames(hbs []store.Heartbeat) string {
-	if len(hbs) == 0 {
-		return "none"
-	}
-	var s []string
-	for _, hb := range hbs {
-		s = append(s, fmt.Sprintf("%s %s", hb.WorkerID, hb.Status))
-	}
-	return strings.Join(s, ", ")
 }
 
 // decideSampleRate fixes an "auto" sample rate that the plan could not
@@ -418,7 +467,9 @@ func (o *orch) decideSampleRate(warmup time.Duration) {
 	}
 	observed := float64(ops) / warmup.Seconds()
 	rate := stream.AutoRate(float64(sp.MaxRowsPerSecond), observed)
+	o.mu.Lock()
 	o.autoRate = rate
+	o.mu.Unlock()
 	if err := o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{SampleRate: &rate}); err != nil {
 		o.log.Warn("sample rate not recorded in RUN_STATUS", "error", err)
 	}
@@ -462,8 +513,10 @@ func (o *orch) endServerStats(n engine.Node, w *pgstats.Window) {
 	if !rep.Available {
 		o.log.Info("no server-side statistics: " + rep.Reason)
 	}
+	o.mu.Lock()
 	if o.serverStats == nil {
 		o.serverStats = map[string]*pgstats.Report{}
 	}
 	o.serverStats[n.Phase.Name] = &rep
+	o.mu.Unlock()
 }

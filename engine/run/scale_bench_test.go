@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"github.com/flakebench/fbctl/engine/results"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -99,9 +100,6 @@ func (h *heartbeatWatch) NodeFinished(_, node string, _ error) {
 }
 
 func (h *heartbeatWatch) Progress(p Progress) {
-	if p.Phase != "scale" {
-		return
-	}
 	h.mu.Lock()
 	h.maxStale = max(h.maxStale, p.WorkersStale)
 	h.mu.Unlock()
@@ -118,7 +116,6 @@ func (h *heartbeatWatch) poll() {
 		case <-t.C:
 		}
 		hbs, err := h.st.ListHeartbeats(context.Background(), h.runID)
-		now := time.Now()
 		h.mu.Lock()
 		if err != nil {
 			h.pollErr = err
@@ -128,7 +125,7 @@ func (h *heartbeatWatch) poll() {
 			if hb.Status == store.WorkerCompleted {
 				continue
 			}
-			h.maxAge = max(h.maxAge, now.Sub(hb.LastHeartbeat))
+			h.maxAge = max(h.maxAge, h.st.Now().Sub(hb.LastHeartbeat))
 		}
 		h.mu.Unlock()
 	}
@@ -195,7 +192,7 @@ func BenchmarkScale(b *testing.B) {
 		if out.Status != store.RunCompleted {
 			b.Fatalf("status %s: %s", out.Status, out.FailureReason)
 		}
-		var phase PhaseSummary
+		var phase results.PhaseSummary
 		for _, p := range out.Phases {
 			if p.Name == "scale" {
 				phase = p

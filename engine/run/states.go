@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/stream"
 )
@@ -37,7 +38,8 @@ type startPayload struct {
 	Pools map[string]map[string][]any `json:"pools,omitempty"`
 }
 
-// phasePayload is a SET_PHASE event: run node Node now.
+// phasePayload is a SET_PHASE event: prepare node Node (open its
+// sessions) and report it prepared; START_PHASE then starts it.
 type phasePayload struct {
 	Node   string `json:"node"`             // "warmup" or "phase.<name>"
 	Phase  string `json:"phase"`            // the phase name results are recorded under
@@ -48,6 +50,36 @@ type phasePayload struct {
 	// SampleRate is the run's sample rate of measurement operations when
 	// it was decided at the end of warmup (sampling "auto"); 0: unchanged.
 	SampleRate float64 `json:"sample_rate,omitempty"`
+}
+
+// startPayload of a START_PHASE event: every worker starts node Node at
+// the instant StartUS (microseconds since the Unix epoch on the control
+// plane's clock), converted to its own clock.
+type startPhasePayload struct {
+	Node    string `json:"node"`
+	StartUS int64  `json:"start_us"`
+}
+
+// Node states a worker reports in WORKER_HEARTBEATS.NODE_STATES.
+const (
+	nodePreparing = "preparing"
+	nodePrepared  = "prepared" // sessions open, waiting for the start
+	nodeRunning   = "running"
+	nodeDone      = "done"
+	nodeSkipped   = "skipped" // the worker has no share of the node
+	nodeFailed    = "failed"
+)
+
+// nodeState is one entry of NODE_STATES.
+type nodeState struct {
+	State string `json:"state"`
+	Error string `json:"error,omitempty"`
+}
+
+func nodeStatesOf(hb store.Heartbeat) map[string]nodeState {
+	var m map[string]nodeState
+	_ = json.Unmarshal(hb.NodeStates, &m)
+	return m
 }
 
 // STOP reasons.
@@ -102,29 +134,38 @@ type StateChange struct {
 	At        time.Time       // UTC
 }
 
-// Progress is the run's view about once a second while a node runs,
-// from the workers' latest metrics snapshots. Operations, Errors and
-// Dropped are cumulative within the phase, summed over workers; OpsPerSec
-// is the sum of the workers' last-interval rates. P50US is the workers'
-// interval p50 weighted by their rates and P99US the highest worker p99:
-// live approximations (results merge the histograms exactly).
+// Progress is the run's live view, about once a heartbeat interval while
+// load nodes run, merged exactly from the workers' per-interval histograms
+// (WORKER_METRICS_SNAPSHOTS): one entry per running node.
 type Progress struct {
-	RunID        string
-	Phase        string
-	PhaseKind    store.PhaseKind
-	Elapsed      time.Duration // since the phase started
-	Planned      time.Duration // planned phase length (0: unknown)
-	Operations   int64
-	Errors       int64
-	Dropped      int64
-	OpsPerSec    float64
-	P50US, P99US int64
+	RunID  string
+	Phases []PhaseProgress
 	// Stream sums the workers' QUERY_EXECUTIONS streams (zero when the
 	// run does not stream).
 	Stream          StreamStats
 	WorkersAlive    int // heartbeat younger than StaleAfter
 	WorkersStale    int // older than StaleAfter, not yet dead
 	WorkersExpected int
+}
+
+// PhaseProgress is one running node's live numbers. Interval is the last
+// interval every worker of the node reported, merged exactly; Cumulative
+// every interval up to it. Operations, Errors and Dropped sum the workers'
+// latest counters.
+type PhaseProgress struct {
+	Phase      string
+	PhaseKind  store.PhaseKind
+	Elapsed    time.Duration // since the node's start instant
+	Planned    time.Duration // planned length (0: unknown)
+	Operations int64
+	Errors     int64
+	Dropped    int64
+	Sessions   int64
+	// IntervalIndex is -1 until the first interval is complete.
+	IntervalIndex int64
+	OpsPerSec     float64
+	Interval      histogram.Summary
+	Cumulative    histogram.Summary
 }
 
 // Hook receives progress from Apply. Methods are called from the
@@ -138,7 +179,8 @@ type Hook interface {
 	NodeSkipped(run, node, reason string)
 	// StateChanged reports every RUN_STATUS transition and phase change.
 	StateChanged(StateChange)
-	// Progress is called about once a second while a node runs.
+	// Progress is called about once a heartbeat interval while load
+	// nodes run.
 	Progress(Progress)
 }
 

@@ -4,14 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/flakebench/fbctl/engine"
-	"github.com/flakebench/fbctl/engine/executor"
-	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
 )
 
@@ -29,7 +25,7 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 	if cause != nil {
 		o.log.Info("run stopping", "status", status, "reason", reason)
 	}
-	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventStop, mustJSON(stopPayload{Reason: stopReason, Hard: o.hard})); err != nil {
+	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventStop, mustJSON(stopPayload{Reason: stopReason, Hard: o.isHard()})); err != nil {
 		o.log.Error("STOP event not written; workers will reconcile from RUN_STATUS", "error", err)
 	}
 	if err := o.transition(store.RunStopping, store.RunUpdate{}); err != nil {
@@ -39,14 +35,15 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 	if stopWorkers != nil {
 		stopWorkers()
 	}
-	if o.hard {
+	hard := o.isHard()
+	if hard {
 		reason = "cancelled by the user (hard stop: in-flight operations abandoned, teardown skipped)"
 	}
 	for _, n := range o.plan.Nodes {
 		if n.Kind != engine.NodeTeardown {
 			continue
 		}
-		if o.hard {
+		if hard {
 			o.hook.NodeSkipped(o.runID, n.Name, "hard stop")
 			continue
 		}
@@ -82,13 +79,13 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 // up to DrainTimeout + DeadAfter; a hard stop shortens the wait.
 func (o *orch) waitStopped() {
 	deadline := time.Now().Add(o.opts.DrainTimeout + o.opts.DeadAfter)
-	hardSent := o.hard
+	hardSent := o.isHard()
 	poll := time.NewTicker(o.opts.PollEvery)
 	defer poll.Stop()
 	for {
 		hbs, err := o.st.ListHeartbeats(o.bg, o.runID)
 		if err == nil {
-			h := checkHealth(hbs, time.Now(), o.opts.StaleAfter, o.opts.DeadAfter)
+			h := checkHealth(hbs, o.st.Now(), o.opts.StaleAfter, o.opts.DeadAfter)
 			for _, hb := range h.dead {
 				o.st.SetWorkerStatus(o.bg, o.runID, hb.WorkerID, store.WorkerDead, "")
 			}
@@ -110,7 +107,8 @@ func (o *orch) waitStopped() {
 		select {
 		case <-o.opts.HardStop.Done():
 			if !hardSent {
-				hardSent, o.hard = true, true
+				hardSent = true
+				o.setHard()
 				o.st.AppendEvent(o.bg, o.runID, store.EventStop, mustJSON(stopPayload{Reason: stopCancelled, Hard: true}))
 				deadline = time.Now().Add(max(2*time.Second, 3*o.opts.HeartbeatEvery))
 			}
@@ -135,24 +133,27 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 			out.Children = append(out.Children, r)
 		}
 	}
-	end := time.Now().UTC()
+	end := o.st.Now()
 	p := store.TestResult{TestID: o.runID, RunID: o.runID, ScenarioName: o.plan.Scenario, TemplateName: o.plan.Template,
 		Status: string(status), FailureReason: reason, StartTime: run.StartTime, EndTime: &end, SampleRate: run.SampleRate,
 		ScenarioSnapshot: run.Plan}
 	out.Parent = p
-	rs, findMax, workers, err := mergeRows(out.Children, o.phaseOrder())
+	set, err := results.Merge(out.Children, o.phaseOrder())
 	if err != nil {
 		return err
 	}
-	phases, err := rs.fill(&p, queryInfos(o.cfg), findMax, workers)
+	phases, err := set.Fill(&p)
 	if err != nil {
 		return err
 	}
-	if len(o.serverStats)+len(o.warehouses) > 0 {
-		for i := range phases {
-			phases[i].ServerStats = o.serverStats[phases[i].Name]
-			phases[i].Warehouse = o.warehouses[phases[i].Name]
-		}
+	o.mu.Lock()
+	extra := len(o.serverStats)+len(o.warehouses) > 0
+	for i := range phases {
+		phases[i].ServerStats = o.serverStats[phases[i].Name]
+		phases[i].Warehouse = o.warehouses[phases[i].Name]
+	}
+	o.mu.Unlock()
+	if extra {
 		if p.PhaseResults, err = json.Marshal(phases); err != nil {
 			return err
 		}
@@ -179,7 +180,7 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 		}
 		out.FindMax = append(out.FindMax, fm)
 	}
-	out.Thresholds = evaluate(o.plan.Thresholds, rs)
+	out.Thresholds = results.Evaluate(o.plan.Thresholds, set)
 	return o.st.WriteTestResult(o.bg, p)
 }
 
@@ -191,66 +192,4 @@ func (o *orch) phaseOrder() []string {
 		}
 	}
 	return names
-}
-
-// mergeRows merges result rows (the workers' child rows, or a parent row
-// alone): histograms by key with histogram.MergeAll, phases by name in
-// order (earliest start, latest end, counts summed, errors merged).
-func mergeRows(rows []store.TestResult, order []string) (*resultSet, map[string][]executor.FindMaxResult, map[string]int, error) {
-	lists := map[histogram.Key][]*hdr.Histogram{}
-	byPhase := map[string]*phaseResult{}
-	errsByPhase := map[string][][]executor.ErrorGroup{}
-	findMax := map[string][]executor.FindMaxResult{}
-	workers := map[string]int{}
-	for _, r := range rows {
-		hs, err := DecodeHistograms(r.Histograms)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("result %s: %w", r.TestID, err)
-		}
-		for k, h := range hs {
-			lists[k] = append(lists[k], h)
-		}
-		var phases []PhaseSummary
-		if len(r.PhaseResults) > 0 {
-			if err := json.Unmarshal(r.PhaseResults, &phases); err != nil {
-				return nil, nil, nil, fmt.Errorf("result %s: phase results: %w", r.TestID, err)
-			}
-		}
-		for _, ps := range phases {
-			workers[ps.Name] += max(ps.Workers, 1)
-			findMax[ps.Name] = append(findMax[ps.Name], ps.FindMax...)
-			errsByPhase[ps.Name] = append(errsByPhase[ps.Name], ps.Errors)
-			m := byPhase[ps.Name]
-			if m == nil {
-				m = &phaseResult{Phase: ps.Name, Model: ps.Model, Started: ps.Started, Ended: ps.Ended}
-				byPhase[ps.Name] = m
-			}
-			if ps.Started.Before(m.Started) {
-				m.Started = ps.Started
-			}
-			if ps.Ended.After(m.Ended) {
-				m.Ended = ps.Ended
-			}
-			m.Counts.add(ps.Counts)
-			m.Abandoned += ps.Abandoned
-		}
-	}
-	rs := &resultSet{hists: map[histogram.Key]*hdr.Histogram{}}
-	for k, hs := range lists {
-		h, err := histogram.MergeAll(hs...)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		rs.hists[k] = h
-	}
-	var all [][]executor.ErrorGroup
-	for _, name := range order {
-		if m := byPhase[name]; m != nil {
-			m.Errors = mergeErrors(errsByPhase[name]...)
-			all = append(all, m.Errors)
-			rs.phases = append(rs.phases, *m)
-		}
-	}
-	rs.errs = mergeErrors(all...)
-	return rs, findMax, workers, nil
 }

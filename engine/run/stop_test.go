@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/flakebench/fbctl/engine/results"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +49,7 @@ func TestFailingThresholdIsReported(t *testing.T) {
 	if out.Status != store.RunCompleted || !out.ThresholdsFailed() {
 		t.Fatalf("status %s (%s), thresholds %+v", out.Status, out.FailureReason, out.Thresholds)
 	}
-	got := map[string]ThresholdResult{}
+	got := map[string]results.ThresholdResult{}
 	for _, r := range out.Thresholds {
 		got[r.Name] = r
 	}

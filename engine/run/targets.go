@@ -37,6 +37,8 @@ func (o *orch) target(tmplName string) (*target.DB, error) {
 	if t == nil {
 		return nil, fmt.Errorf("template %q is not in the scenario files", tmplName)
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if db := o.dbs[t.Connection]; db != nil {
 		return db, nil
 	}
@@ -49,6 +51,8 @@ func (o *orch) target(tmplName string) (*target.DB, error) {
 }
 
 func (o *orch) closeTargets() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	for _, db := range o.dbs {
 		db.Close()
 	}

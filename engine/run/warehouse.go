@@ -10,28 +10,13 @@ import (
 	"github.com/flakebench/fbctl/engine/warehouse"
 )
 
-// WarehouseSummary is what SHOW WAREHOUSES said about a Snowflake target's
-// warehouse while a measurement phase ran: the most statements running and
-// queued at once, and the clusters started. Queued statements mean the
-// warehouse, not the workload, set the latency.
-type WarehouseSummary struct {
-	Name               string `json:"name"`
-	Size               string `json:"size,omitempty"`
-	Samples            int    `json:"samples"`
-	FailedPolls        int    `json:"failed_polls,omitempty"`
-	MaxRunning         int64  `json:"max_running"`
-	MaxQueued          int64  `json:"max_queued"`
-	MaxStartedClusters int64  `json:"max_started_clusters"`
-	MaxClusters        int64  `json:"max_clusters,omitempty"`
-}
-
 // warehouseWatch polls a warehouse over one phase.
 type warehouseWatch struct {
 	poller *warehouse.Poller
 	stop   context.CancelFunc
 	done   chan struct{}
 	mu     sync.Mutex
-	sum    WarehouseSummary
+	sum    warehouse.Summary
 }
 
 // watchWarehouse starts polling the warehouse of a Snowflake measurement
@@ -52,17 +37,12 @@ func (o *orch) watchWarehouse(n engine.Node, tmplName string) *warehouseWatch {
 	if err != nil {
 		return nil
 	}
-	w := &warehouseWatch{done: make(chan struct{}), sum: WarehouseSummary{Name: c.Get("warehouse")}}
+	w := &warehouseWatch{done: make(chan struct{}), sum: warehouse.Summary{Name: c.Get("warehouse")}}
 	w.poller = &warehouse.Poller{Q: db.DB, Name: w.sum.Name, Every: o.opts.WarehousePollEvery, Logger: o.log,
 		OnSample: func(s warehouse.Sample) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
-			w.sum.Samples++
-			w.sum.Size = s.Size
-			w.sum.MaxRunning = max(w.sum.MaxRunning, s.Running)
-			w.sum.MaxQueued = max(w.sum.MaxQueued, s.Queued)
-			w.sum.MaxStartedClusters = max(w.sum.MaxStartedClusters, s.StartedClusters)
-			w.sum.MaxClusters = s.MaxClusters
+			w.sum.Observe(s)
 		}}
 	ctx, cancel := context.WithCancel(o.bg)
 	w.stop = cancel
@@ -87,10 +67,12 @@ func (o *orch) endWarehouseWatch(n engine.Node, w *warehouseWatch) {
 	sum := w.sum
 	w.mu.Unlock()
 	sum.FailedPolls = failed
+	o.mu.Lock()
 	if o.warehouses == nil {
-		o.warehouses = map[string]*WarehouseSummary{}
+		o.warehouses = map[string]*warehouse.Summary{}
 	}
 	o.warehouses[n.Phase.Name] = &sum
+	o.mu.Unlock()
 }
 
 // DefaultWarehousePollEvery is how often SHOW WAREHOUSES is read during a

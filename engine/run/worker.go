@@ -9,12 +9,14 @@ import (
 	"sync"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/flakebench/fbctl/engine/target"
@@ -29,7 +31,7 @@ type SinkFactory func(runID, workerID string, group int, testID string) executor
 // WorkerOptions configure a worker (JoinWorker, and the in-process
 // launcher, which runs the same code).
 type WorkerOptions struct {
-	Store *store.Store
+	Store ControlPlane
 	// Config is the scenario as this host loaded it: connections with
 	// their secrets and the templates. Every template the run uses must
 	// have the hash the plan recorded, else the worker refuses to run.
@@ -121,11 +123,13 @@ func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions
 	opts.defaults()
 	w := &worker{
 		runID: runID, id: opts.WorkerID, group: group, opts: opts, st: opts.Store,
-		log:    opts.Logger.Named("worker").With("run", runID, "worker", opts.WorkerID, "group", group),
-		reg:    histogram.NewRegistry(),
-		recs:   map[string]*executor.Recorder{},
-		dbs:    map[string]*target.DB{},
-		status: store.WorkerStarting,
+		log:     opts.Logger.Named("worker").With("run", runID, "worker", opts.WorkerID, "group", group),
+		reg:     histogram.NewRegistry(),
+		recs:    map[string]*executor.Recorder{},
+		queries: map[results.QueryKey]results.QueryMeta{},
+		dbs:     map[string]*target.DB{},
+		nodes:   map[string]*nodeRun{},
+		status:  store.WorkerStarting,
 	}
 	defer w.closeTargets()
 	hbCtx, stopHB := context.WithCancel(ctx)
@@ -146,7 +150,7 @@ func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions
 	if err != nil {
 		w.log.Error("worker failed", "error", err)
 		w.closeStream(context.WithoutCancel(ctx))
-		w.setState(store.WorkerDead, "", err.Error())
+		w.setState(store.WorkerDead, err.Error())
 		w.writeResults(context.WithoutCancel(ctx), "FAILED", err.Error())
 		w.heartbeat(context.WithoutCancel(ctx))
 		return err
@@ -159,12 +163,12 @@ type worker struct {
 	runID, id string
 	group     int
 	opts      WorkerOptions
-	st        *store.Store
+	st        ControlPlane
 	log       hclog.Logger
 	plan      engine.RunPlan
 	reg       *histogram.Registry
 	recs      map[string]*executor.Recorder // by template
-	dbs       map[string]*target.DB         // by connection key
+	queries   map[results.QueryKey]results.QueryMeta
 	pools     map[string]map[string][]any
 	sink      executor.Sink // from opts.Sink or the streamer, one per worker
 
@@ -178,19 +182,17 @@ type worker struct {
 
 	hbMu sync.Mutex // serialises heartbeat writes with state changes
 
-	mu         sync.Mutex
-	status     store.WorkerStatus
-	phase      string // node name, while running it and once done
-	lastErr    string
-	cur        *executor.PhaseRecorder // the running node's recorder
-	curKind    store.PhaseKind
-	curStart   time.Time
-	curConns   int64
-	doneOps    int64 // operations of finished nodes (measurement and warmup)
-	doneErrs   int64
-	measured   []phaseResult // finished measurement phases
-	firstStart *time.Time
-	lastEnd    *time.Time
+	mu       sync.Mutex            // guards the fields below, recs and dbs
+	dbs      map[string]*target.DB // by connection key
+	idle     map[string]int64      // idle connections kept per pool, by connection key
+	status   store.WorkerStatus
+	lastErr  string
+	nodes    map[string]*nodeRun // every node given to this worker
+	doneOps  int64               // operations of finished nodes (measurement and warmup)
+	doneErrs int64
+	measured []results.NodeResult // finished measurement nodes, in end order
+	start    *time.Time
+	end      *time.Time
 }
 
 func (w *worker) prepare(ctx context.Context) error {
@@ -204,6 +206,9 @@ func (w *worker) prepare(ctx context.Context) error {
 	cfg := w.opts.Config
 	if cfg == nil {
 		return fmt.Errorf("run %s: the worker needs the scenario files (connections and templates) to join", w.runID)
+	}
+	if _, err := w.st.SyncClock(ctx); err != nil {
+		return err
 	}
 	for _, n := range w.plan.Nodes {
 		if n.Phase == nil {
@@ -223,7 +228,7 @@ func (w *worker) prepare(ctx context.Context) error {
 		}
 	}
 	w.startStream(run)
-	w.setState(store.WorkerReady, "", "")
+	w.setState(store.WorkerReady, "")
 	return w.heartbeat(ctx)
 }
 
@@ -272,7 +277,10 @@ func (w *worker) closeStream(ctx context.Context) {
 // target returns the worker's own pool for t's connection, opened and
 // pinged on first use.
 func (w *worker) target(ctx context.Context, t *dsl.Template) (*target.DB, error) {
-	if db := w.dbs[t.Connection]; db != nil {
+	w.mu.Lock()
+	db := w.dbs[t.Connection]
+	w.mu.Unlock()
+	if db != nil {
 		return db, nil
 	}
 	c := w.opts.Config.Connections[t.Connection]
@@ -287,43 +295,61 @@ func (w *worker) target(ctx context.Context, t *dsl.Template) (*target.DB, error
 		db.Close()
 		return nil, fmt.Errorf("connection %s: %w", c.Key(), err)
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if prev := w.dbs[t.Connection]; prev != nil {
+		db.Close()
+		return prev, nil
+	}
 	w.dbs[t.Connection] = db
 	return db, nil
 }
 
 func (w *worker) closeTargets() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for _, db := range w.dbs {
 		db.Close()
 	}
 }
 
-func (w *worker) setState(st store.WorkerStatus, phase, lastErr string) {
+func (w *worker) setState(st store.WorkerStatus, lastErr string) {
 	w.mu.Lock()
 	w.status = st
-	if phase != "" {
-		w.phase = phase
-	}
 	if lastErr != "" {
 		w.lastErr = lastErr
 	}
 	w.mu.Unlock()
 }
 
-// heartbeat writes the worker's current state now.
+// heartbeat writes the worker's current state now: its status, every
+// node's state, its clock offset and its operation counters.
 func (w *worker) heartbeat(ctx context.Context) error {
 	w.hbMu.Lock()
 	defer w.hbMu.Unlock()
+	clock := w.st.Clock()
 	w.mu.Lock()
-	hb := store.Heartbeat{RunID: w.runID, WorkerID: w.id, WorkerGroupID: w.group, Status: w.status, Phase: w.phase,
+	hb := store.Heartbeat{RunID: w.runID, WorkerID: w.id, WorkerGroupID: w.group, Status: w.status,
 		Operations: w.doneOps, Errors: w.doneErrs, LastError: w.lastErr, Host: w.opts.Host, PID: w.opts.PID,
-		ActiveConnections: 0, TargetConnections: w.curConns}
-	if w.cur != nil {
-		c := w.cur.Counts()
-		hb.Operations += c.Ops
-		hb.Errors += c.Errors
-		hb.ActiveConnections = w.curConns
+		ClockOffsetUS: clock.Offset.Microseconds(), ClockUncertaintyUS: clock.Uncertainty.Microseconds()}
+	states := make(map[string]nodeState, len(w.nodes))
+	var running []string
+	for name, n := range w.nodes {
+		states[name] = n.stateLocked()
+		if n.rec != nil && n.state == nodeRunning {
+			c := n.rec.Counts()
+			hb.Operations += c.Ops
+			hb.Errors += c.Errors
+			hb.ActiveConnections += int64(n.rec.Sessions())
+			hb.TargetConnections += n.spec.Sessions
+			running = append(running, n.phase)
+		}
+	}
+	if len(running) > 0 {
+		hb.Phase = running[0]
 	}
 	w.mu.Unlock()
+	hb.NodeStates = mustJSON(states)
 	if err := w.st.UpsertHeartbeat(ctx, hb); err != nil {
 		w.log.Warn("heartbeat not written", "error", err)
 		return err
@@ -331,51 +357,17 @@ func (w *worker) heartbeat(ctx context.Context) error {
 	return nil
 }
 
-// heartbeatLoop heartbeats and writes a metrics snapshot every
-// HeartbeatEvery until ctx is done.
+// heartbeatLoop heartbeats every HeartbeatEvery until ctx is done.
 func (w *worker) heartbeatLoop(ctx context.Context) {
 	t := time.NewTicker(w.opts.HeartbeatEvery)
 	defer t.Stop()
-	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
+		case <-t.C:
 			w.heartbeat(ctx)
-			w.snapshot(ctx, now.Sub(last))
-			last = now
 		}
-	}
-}
-
-// snapshot writes one WORKER_METRICS_SNAPSHOTS row for the running node.
-func (w *worker) snapshot(ctx context.Context, dt time.Duration) {
-	w.mu.Lock()
-	cur, kind, start, conns := w.cur, w.curKind, w.curStart, w.curConns
-	w.mu.Unlock()
-	snaps := w.reg.Tick() // also resets the interval of finished nodes' keys
-	if cur == nil {
-		return
-	}
-	interval := histogram.New()
-	for _, s := range snaps {
-		if s.Key.Metric == histogram.MetricLatency && s.Key.Phase == cur.Name() {
-			interval.Merge(s.Interval)
-		}
-	}
-	sum := histogram.Summarize(interval)
-	c := cur.Counts()
-	now := time.Now().UTC()
-	m := store.MetricsSnapshot{RunID: w.runID, TestID: ChildTestID(w.runID, w.group), WorkerID: w.id, WorkerGroupID: w.group,
-		TS: now, ElapsedMS: now.Sub(start).Milliseconds(), Phase: cur.Name(), PhaseKind: kind, Operations: c.Ops,
-		Errors: c.Errors, Dropped: c.Dropped, QPS: float64(sum.Count) / max(dt.Seconds(), 1e-3), P50US: sum.P50,
-		P95US: sum.P95, P99US: sum.P99, ActiveConnections: conns}
-	if w.stream != nil {
-		m.Extra = mustJSON(streamStatsOf(w.stream.Stats()))
-	}
-	if err := w.st.WriteMetricsSnapshots(ctx, []store.MetricsSnapshot{m}); err != nil {
-		w.log.Warn("metrics snapshot not written", "error", err)
 	}
 }
 
@@ -395,4 +387,47 @@ func pingPatiently(ctx context.Context, db *target.DB) error {
 		}
 	}
 	return db.PingContext(ctx)
+}
+
+// writeResults writes the worker's child TEST_RESULTS row from what it has
+// measured so far (cumulative: every call replaces the row).
+func (w *worker) writeResults(ctx context.Context, status, reason string) error {
+	w.mu.Lock()
+	nodes := append([]results.NodeResult(nil), w.measured...)
+	start, end := w.start, w.end
+	queries := make(map[results.QueryKey]results.QueryMeta, len(w.queries))
+	for k, v := range w.queries {
+		queries[k] = v
+	}
+	fin := w.final
+	w.mu.Unlock()
+	hists := map[histogram.Key]*hdr.Histogram{}
+	for _, s := range w.reg.Cumulative() {
+		hists[s.Key] = s.Cumulative
+	}
+	set := results.ForWorker(nodes, hists, queries)
+	g := w.group
+	r := store.TestResult{TestID: ChildTestID(w.runID, w.group), RunID: w.runID, WorkerID: w.id, WorkerGroupID: &g,
+		ScenarioName: w.plan.Scenario, TemplateName: w.plan.Template, Status: status, FailureReason: reason,
+		StartTime: start, EndTime: end}
+	if _, err := set.Fill(&r); err != nil {
+		return fmt.Errorf("worker %s results: %w", w.id, err)
+	}
+	if fin != nil {
+		// OPS_ISSUED counts every operation the worker issued (warmup
+		// included), ROWS_STORED the QUERY_EXECUTIONS rows written:
+		// errors + warmup + sampled measurement operations.
+		r.SampleRate, r.OpsIssued, r.RowsStored = fin.SampleRate, fin.Offered, fin.Written
+		if fin.NotWritten > 0 {
+			note := fmt.Sprintf("%d query executions not written (%s)", fin.NotWritten, fin.Reason)
+			if fin.JournalPath != "" {
+				note += "; they are kept in " + fin.JournalPath
+			}
+			if r.FailureReason != "" {
+				note = r.FailureReason + "; " + note
+			}
+			r.FailureReason = note
+		}
+	}
+	return w.st.WriteTestResult(ctx, r)
 }

@@ -13,7 +13,8 @@ import (
 // Control event types written by the orchestrator.
 const (
 	EventStart           = "START"
-	EventSetPhase        = "SET_PHASE"
+	EventSetPhase        = "SET_PHASE"   // prepare a load node: open its sessions
+	EventStartPhase      = "START_PHASE" // start a prepared node at an instant
 	EventSetWorkerTarget = "SET_WORKER_TARGET"
 	EventStop            = "STOP"
 )

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -37,10 +38,18 @@ type Heartbeat struct {
 	LastError         string // truncated to 1000 bytes
 	Host              string
 	PID               int
+	// NodeStates is a JSON object: the worker's state in each load node
+	// (the run engine's format).
+	NodeStates json.RawMessage
+	// ClockOffsetUS and ClockUncertaintyUS are the worker's clock against
+	// the control plane's (control plane = local + offset).
+	ClockOffsetUS      int64
+	ClockUncertaintyUS int64
 }
 
-var colsHeartbeat = dialect.Cols("RUN_ID", "WORKER_ID", "WORKER_GROUP_ID", "STATUS", "PHASE", "LAST_HEARTBEAT",
-	"HEARTBEAT_COUNT", "ACTIVE_CONNECTIONS", "TARGET_CONNECTIONS", "OPERATIONS", "ERRORS", "LAST_ERROR", "HOST", "PID", "CREATED_AT")
+var colsHeartbeat = append(dialect.Cols("RUN_ID", "WORKER_ID", "WORKER_GROUP_ID", "STATUS", "PHASE", "LAST_HEARTBEAT",
+	"HEARTBEAT_COUNT", "ACTIVE_CONNECTIONS", "TARGET_CONNECTIONS", "OPERATIONS", "ERRORS", "LAST_ERROR", "HOST", "PID", "CREATED_AT"),
+	dialect.JSONCol("NODE_STATES"), dialect.Column{Name: "CLOCK_OFFSET_US"}, dialect.Column{Name: "CLOCK_UNCERTAINTY_US"})
 
 // UpsertHeartbeat records the worker's report: it updates the row (adding
 // one to HEARTBEAT_COUNT) or creates it.
@@ -53,9 +62,11 @@ func (s *Store) UpsertHeartbeat(ctx context.Context, hb Heartbeat) error {
 	for attempt := 0; attempt < 3; attempt++ {
 		res, err := s.exec(ctx, s.db, `UPDATE WORKER_HEARTBEATS SET WORKER_GROUP_ID = ?, STATUS = ?, PHASE = ?, LAST_HEARTBEAT = ?,
 HEARTBEAT_COUNT = HEARTBEAT_COUNT + 1, ACTIVE_CONNECTIONS = ?, TARGET_CONNECTIONS = ?, OPERATIONS = ?, ERRORS = ?,
-LAST_ERROR = ?, HOST = ?, PID = ? WHERE RUN_ID = ? AND WORKER_ID = ?`,
+LAST_ERROR = ?, HOST = ?, PID = ?, NODE_STATES = `+s.d.Param(dialect.JSONCol("NODE_STATES"))+`, CLOCK_OFFSET_US = ?,
+CLOCK_UNCERTAINTY_US = ? WHERE RUN_ID = ? AND WORKER_ID = ?`,
 			int64(hb.WorkerGroupID), string(hb.Status), hb.Phase, s.d.Time(at), hb.ActiveConnections, hb.TargetConnections,
-			hb.Operations, hb.Errors, lastErr, hb.Host, int64(hb.PID), hb.RunID, hb.WorkerID)
+			hb.Operations, hb.Errors, lastErr, hb.Host, int64(hb.PID), s.d.JSON(hb.NodeStates), hb.ClockOffsetUS,
+			hb.ClockUncertaintyUS, hb.RunID, hb.WorkerID)
 		if err != nil {
 			return fmt.Errorf("heartbeat %s/%s: %w", hb.RunID, hb.WorkerID, err)
 		}
@@ -64,7 +75,8 @@ LAST_ERROR = ?, HOST = ?, PID = ? WHERE RUN_ID = ? AND WORKER_ID = ?`,
 		}
 		res, err = s.exec(ctx, s.db, s.d.InsertIgnore("WORKER_HEARTBEATS", colsHeartbeat, []string{"RUN_ID", "WORKER_ID"}),
 			hb.RunID, hb.WorkerID, int64(hb.WorkerGroupID), string(hb.Status), hb.Phase, s.d.Time(at), int64(1),
-			hb.ActiveConnections, hb.TargetConnections, hb.Operations, hb.Errors, lastErr, hb.Host, int64(hb.PID), s.d.Time(s.nowUTC()))
+			hb.ActiveConnections, hb.TargetConnections, hb.Operations, hb.Errors, lastErr, hb.Host, int64(hb.PID), s.d.Time(s.nowUTC()),
+			s.d.JSON(hb.NodeStates), hb.ClockOffsetUS, hb.ClockUncertaintyUS)
 		if err != nil {
 			return fmt.Errorf("heartbeat %s/%s: %w", hb.RunID, hb.WorkerID, err)
 		}
@@ -98,8 +110,8 @@ func (s *Store) SetWorkerStatus(ctx context.Context, runID, workerID string, st 
 // ListHeartbeats returns the run's workers ordered by WORKER_GROUP_ID.
 func (s *Store) ListHeartbeats(ctx context.Context, runID string) ([]Heartbeat, error) {
 	rows, err := s.query(ctx, s.db, `SELECT RUN_ID, WORKER_ID, WORKER_GROUP_ID, STATUS, PHASE, LAST_HEARTBEAT, HEARTBEAT_COUNT,
-ACTIVE_CONNECTIONS, TARGET_CONNECTIONS, OPERATIONS, ERRORS, LAST_ERROR, HOST, PID FROM WORKER_HEARTBEATS
-WHERE RUN_ID = ? ORDER BY WORKER_GROUP_ID`, runID)
+ACTIVE_CONNECTIONS, TARGET_CONNECTIONS, OPERATIONS, ERRORS, LAST_ERROR, HOST, PID, NODE_STATES, CLOCK_OFFSET_US,
+CLOCK_UNCERTAINTY_US FROM WORKER_HEARTBEATS WHERE RUN_ID = ? ORDER BY WORKER_GROUP_ID`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("heartbeats of run %s: %w", runID, err)
 	}
@@ -111,12 +123,14 @@ WHERE RUN_ID = ? ORDER BY WORKER_GROUP_ID`, runID)
 			st      string
 			at      dialect.Time
 			lastErr sql.NullString
+			nodes   dialect.JSON
 		)
 		if err := rows.Scan(&hb.RunID, &hb.WorkerID, &hb.WorkerGroupID, &st, &hb.Phase, &at, &hb.HeartbeatCount,
-			&hb.ActiveConnections, &hb.TargetConnections, &hb.Operations, &hb.Errors, &lastErr, &hb.Host, &hb.PID); err != nil {
+			&hb.ActiveConnections, &hb.TargetConnections, &hb.Operations, &hb.Errors, &lastErr, &hb.Host, &hb.PID, &nodes,
+			&hb.ClockOffsetUS, &hb.ClockUncertaintyUS); err != nil {
 			return nil, fmt.Errorf("heartbeats of run %s: %w", runID, err)
 		}
-		hb.Status, hb.LastHeartbeat, hb.LastError = WorkerStatus(st), at.Time, lastErr.String
+		hb.Status, hb.LastHeartbeat, hb.LastError, hb.NodeStates = WorkerStatus(st), at.Time, lastErr.String, nodes.Raw
 		out = append(out, hb)
 	}
 	return out, rows.Err()
@@ -181,7 +195,7 @@ func (s *Store) ClaimWorkerGroup(ctx context.Context, runID, workerID, host stri
 		}
 		if _, err := s.exec(ctx, tx, s.d.Insert("WORKER_HEARTBEATS", colsHeartbeat, 1),
 			runID, workerID, int64(group), string(WorkerStarting), "", s.d.Time(now), int64(1),
-			int64(0), int64(0), int64(0), int64(0), nil, host, int64(pid), s.d.Time(now)); err != nil {
+			int64(0), int64(0), int64(0), int64(0), nil, host, int64(pid), s.d.Time(now), nil, int64(0), int64(0)); err != nil {
 			return err
 		}
 		_, err = s.exec(ctx, tx, "UPDATE RUN_STATUS SET WORKERS_REGISTERED = WORKERS_REGISTERED + 1 WHERE RUN_ID = ?", runID)

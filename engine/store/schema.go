@@ -108,10 +108,23 @@ func (s *Store) applyMigration(ctx context.Context, m schema.Migration) (bool, e
 				return err
 			}
 		}
+		// After the first migration (which creates SCHEMA_VERSION and is
+		// rerunnable as a whole), record first: the insert takes the write
+		// lock (SQLite serialises writers), and a version another process
+		// recorded meanwhile is not applied twice (SQLite has no ADD
+		// COLUMN IF NOT EXISTS).
+		if m.Version > 1 {
+			if err := record(tx); err != nil || !recorded {
+				return err
+			}
+		}
 		for _, st := range m.Statements() {
 			if _, err := tx.ExecContext(ctx, st); err != nil {
 				return fmt.Errorf("%.80s: %w", st, err)
 			}
+		}
+		if m.Version > 1 {
+			return nil
 		}
 		return record(tx)
 	})

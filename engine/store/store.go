@@ -37,6 +37,7 @@ type Store struct {
 	now    func() time.Time
 	closer bool // Close closes db
 	stmts  *stmtCache
+	clock  *clockState // shared with copies from WithClock
 }
 
 // Open connects to the store named by dsn:
@@ -61,7 +62,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{d: d, dsn: Redact(dsn), log: log.Named("store"), now: time.Now, closer: true, stmts: &stmtCache{}}
+	s := &Store{d: d, dsn: Redact(dsn), log: log.Named("store"), now: time.Now, closer: true, stmts: &stmtCache{}, clock: &clockState{}}
 	if kind == "sqlite" {
 		if s.dsn == "" {
 			s.dsn = "sqlite:" + target
@@ -106,7 +107,7 @@ func NewFromDB(db *sql.DB, d dialect.Dialect, redactedDSN string, log hclog.Logg
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	return &Store{db: db, d: d, dsn: redactedDSN, log: log.Named("store"), now: time.Now, stmts: &stmtCache{}}
+	return &Store{db: db, d: d, dsn: redactedDSN, log: log.Named("store"), now: time.Now, stmts: &stmtCache{}, clock: &clockState{}}
 }
 
 // WithClock returns a Store sharing the same connections that reads the
@@ -139,7 +140,7 @@ func (s *Store) Dialect() dialect.Dialect { return s.d }
 // DB returns the underlying pool, for read-only reporting queries.
 func (s *Store) DB() *sql.DB { return s.db }
 
-func (s *Store) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+func (s *Store) nowUTC() time.Time { return s.Now().Truncate(time.Microsecond) }
 
 // parseDSN returns the dialect name and the driver DSN.
 func parseDSN(dsn string) (kind, target string, err error) {

@@ -190,7 +190,11 @@ func BenchmarkExecutorSink(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			start := time.Now()
-			res, err := (&executor.Closed{Connections: 4}).Run(ctx, env)
+			ex := &executor.Closed{Sessions: 4}
+			if err := ex.Open(ctx, env); err != nil {
+				b.Fatal(err)
+			}
+			res, err := ex.Run(ctx, time.Now())
 			el := time.Since(start)
 			b.StopTimer()
 			if err != nil {

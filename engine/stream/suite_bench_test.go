@@ -48,7 +48,11 @@ func hotRun(tb testing.TB, sink executor.Sink, ops int64, onOp func(int64)) (tim
 		}()
 	}
 	start := time.Now()
-	res, err := (&executor.Closed{Connections: 4}).Run(ctx, env)
+	ex := &executor.Closed{Sessions: 4}
+	if err := ex.Open(ctx, env); err != nil {
+		tb.Fatal(err)
+	}
+	res, err := ex.Run(ctx, time.Now())
 	el := time.Since(start)
 	if done != nil {
 		<-done

@@ -182,3 +182,28 @@ func (p *Poller) Last() (Sample, int) {
 	defer p.mu.Unlock()
 	return p.last, p.failed
 }
+
+// Summary is what SHOW WAREHOUSES said about a Snowflake target's
+// warehouse while a measurement phase ran: the most statements running and
+// queued at once, and the clusters started. Queued statements mean the
+// warehouse, not the workload, set the latency.
+type Summary struct {
+	Name               string `json:"name"`
+	Size               string `json:"size,omitempty"`
+	Samples            int    `json:"samples"`
+	FailedPolls        int    `json:"failed_polls,omitempty"`
+	MaxRunning         int64  `json:"max_running"`
+	MaxQueued          int64  `json:"max_queued"`
+	MaxStartedClusters int64  `json:"max_started_clusters"`
+	MaxClusters        int64  `json:"max_clusters,omitempty"`
+}
+
+// Observe adds one sample to the summary.
+func (s *Summary) Observe(x Sample) {
+	s.Samples++
+	s.Size = x.Size
+	s.MaxRunning = max(s.MaxRunning, x.Running)
+	s.MaxQueued = max(s.MaxQueued, x.Queued)
+	s.MaxStartedClusters = max(s.MaxStartedClusters, x.StartedClusters)
+	s.MaxClusters = x.MaxClusters
+}

@@ -3,11 +3,13 @@ package view
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/load"
 )
 
 // Plan writes a plan for people, Terraform-style: template changes against
@@ -95,11 +97,13 @@ func writeRun(b *strings.Builder, pt painter, r engine.RunPlan) {
 		case engine.NodeWarmup:
 			wp := n.Warmup
 			fmt.Fprintf(b, "  %-8s %s closed model, %s on %s (excluded from results)%s\n",
-				n.Name, ms(wp.DurationMS), Plural(int(wp.Connections), "connection", "connections"), Plural(int(wp.Workers), "worker", "workers"), after)
+				n.Name, wp.Duration, Plural(int(wp.Connections), "connection", "connections"), Plural(int(wp.Workers), "worker", "workers"), after)
 		case engine.NodePhase:
 			writePhase(b, n, after)
 		}
 	}
+	writeTimeline(b, r)
+	writeSessions(b, r.Sessions)
 	writeSampling(b, r.Sampling)
 	if r.ExpectedOperations != nil {
 		fmt.Fprintf(b, "  expected operations: %d\n", *r.ExpectedOperations)
@@ -114,33 +118,29 @@ func writeRun(b *strings.Builder, pt painter, r engine.RunPlan) {
 
 func writePhase(b *strings.Builder, n engine.Node, after string) {
 	ph := n.Phase
-	var load string
+	var model string
 	switch ph.Model {
-	case "closed":
-		load = "closed model, " + Plural(int(ph.Connections), "connection", "connections")
-	case "open":
-		load = fmt.Sprintf("open model, %s ops/s, at most %d connections", num(ph.Rate), ph.Connections)
-	case "ramp":
-		load = fmt.Sprintf("open model ramping %s → %s ops/s over %s, at most %d connections",
-			num(ph.Ramp.From), num(ph.Ramp.To), ms(ph.Ramp.OverMS), ph.Connections)
-	case "find_max":
+	case load.Closed:
+		model = "closed model, " + Plural(int(ph.Connections), "connection", "connections")
+	case load.Open:
+		model = fmt.Sprintf("open model, %s ops/s, %d sessions opened before the start, at most %d", num(ph.Rate), ph.Sessions, ph.Connections)
+	case load.Ramp:
+		model = fmt.Sprintf("open model ramping %s → %s ops/s over %s, %d sessions opened before the start, at most %d",
+			num(ph.Ramp.From), num(ph.Ramp.To), ph.Ramp.Over, ph.Sessions, ph.Connections)
+	case load.FindMax:
 		fm := ph.FindMax
-		load = fmt.Sprintf("find-max from %d by %d up to %d connections, %s per step (at most %d steps)",
-			fm.Start, fm.Step, fm.Max, ms(fm.StepDurationMS), fm.Steps)
+		model = fmt.Sprintf("find-max from %d by %d up to %d connections, %s per step (at most %d steps)",
+			fm.Start, fm.Step, fm.Max, fm.StepDuration, fm.Steps)
 	default:
-		load = ph.Model
+		model = string(ph.Model)
 	}
-	fmt.Fprintf(b, "  %s  %s, %s, template %q%s\n", n.Name, ms(ph.DurationMS), load, ph.Template, after)
-	if ph.ThinkTimeMS > 0 {
-		fmt.Fprintf(b, "      think time %s\n", ms(ph.ThinkTimeMS))
+	fmt.Fprintf(b, "  %s  %s, %s, template %q%s\n", n.Name, ph.Duration, model, ph.Template, after)
+	if ph.ThinkTime > 0 {
+		fmt.Fprintf(b, "      think time %s\n", ph.ThinkTime)
 	}
 	fmt.Fprintf(b, "      %s (%s)\n", Plural(int(ph.Workers), "worker", "workers"), scalingText(ph.Scaling))
 	for _, a := range ph.Assignments {
-		share := ""
-		if a.RateShare > 0 {
-			share = fmt.Sprintf(", %s ops/s", num(a.RateShare))
-		}
-		fmt.Fprintf(b, "        %-10s group %d: %s%s\n", a.WorkerID, a.WorkerGroupID, Plural(int(a.TargetConnections), "connection", "connections"), share)
+		fmt.Fprintf(b, "        %-10s group %d: %s\n", a.WorkerID, a.WorkerGroupID, loadText(a.Load))
 	}
 	switch {
 	case ph.ExpectedOperations != nil:
@@ -151,6 +151,71 @@ func writePhase(b *strings.Builder, n engine.Node, after string) {
 		b.WriteString("\n")
 	case ph.ExpectedOperationsNote != "":
 		fmt.Fprintf(b, "      expected operations: %s\n", ph.ExpectedOperationsNote)
+	}
+}
+
+// loadText is one worker's share of a node: "4 connections", "200 ops/s on
+// 2 sessions, growing to 8".
+func loadText(l load.Spec) string {
+	switch l.Model {
+	case load.Open, load.Ramp:
+		rate := num(l.Rate) + " ops/s"
+		if r := l.Ramp; r != nil {
+			rate = num(r.From) + " → " + num(r.To) + " ops/s"
+		}
+		return fmt.Sprintf("%s on %s, growing to %d", rate, Plural(int(l.Sessions), "session", "sessions"), l.MaxSessions)
+	case load.FindMax:
+		f := l.FindMax
+		return fmt.Sprintf("%d, %d, … up to %d connections", f.Start, f.Start+f.Step, f.Max)
+	}
+	return Plural(int(l.Sessions), "connection", "connections")
+}
+
+// timelineWidth is the width of the bars of the planned timeline.
+const timelineWidth = 40
+
+// writeTimeline draws the load nodes on the run's planned timeline (each
+// lasting its planned duration, starting when its dependencies ended), so
+// a reviewer sees which phases overlap, and the run's session bounds.
+func writeTimeline(b *strings.Builder, r engine.RunPlan) {
+	var nodes []engine.Node
+	var end load.Duration
+	width := 0
+	for _, n := range r.Nodes {
+		if n.Warmup != nil || n.Phase != nil {
+			nodes = append(nodes, n)
+			end = max(end, n.End)
+			width = max(width, len(n.Name))
+		}
+	}
+	if len(nodes) < 2 || end <= 0 {
+		return
+	}
+	b.WriteString("  timeline (planned durations; a node starts when every node it depends on ended):\n")
+	for _, n := range nodes {
+		from := int(float64(n.Start) / float64(end) * timelineWidth)
+		to := max(int(float64(n.End)/float64(end)*timelineWidth+0.5), from+1)
+		bar := strings.Repeat(" ", from) + strings.Repeat("█", to-from) + strings.Repeat(" ", timelineWidth-to)
+		with := ""
+		if len(n.Concurrent) > 0 {
+			with = "  side by side with " + strings.Join(n.Concurrent, ", ")
+		}
+		fmt.Fprintf(b, "    %-*s |%s| %s → %s%s\n", width, n.Name, bar, n.Start, n.End, with)
+	}
+}
+
+func writeSessions(b *strings.Builder, s engine.SessionsPlan) {
+	if s.Max == 0 {
+		return
+	}
+	keys := make([]string, 0, len(s.ByConnection))
+	for k := range s.ByConnection {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		c := s.ByConnection[k]
+		fmt.Fprintf(b, "  sessions on %s: %d opened before the nodes that run at once start, at most %d\n", k, c.PreOpened, c.Max)
 	}
 }
 

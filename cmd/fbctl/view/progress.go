@@ -118,26 +118,33 @@ func (p *Progress) Done() {
 
 func (p *Progress) stamp() string { return p.now().UTC().Format("15:04:05") }
 
-// StatusLine is one line about the running phase: name, elapsed of
-// planned (with a bar when bar is set), throughput, latency, errors,
-// dropped arrivals and worker health.
+// StatusLine is one line about the running nodes: per node its name,
+// elapsed of planned (with a bar when bar is set and one node runs),
+// throughput and latency of the last interval merged over the workers,
+// the cumulative p99, errors and dropped arrivals; then the stream and the
+// workers' health.
 func StatusLine(pr run.Progress, bar bool) string {
 	var b strings.Builder
-	phase := pr.Phase
-	if pr.PhaseKind == "WARMUP" {
-		phase += " (warmup)"
-	}
-	fmt.Fprintf(&b, "%s %s", phase, clock(pr.Elapsed))
-	if pr.Planned > 0 {
-		fmt.Fprintf(&b, "/%s", clock(pr.Planned))
-		if bar {
-			b.WriteString(" " + progressBar(float64(pr.Elapsed)/float64(pr.Planned), 20))
+	for i, ph := range pr.Phases {
+		if i > 0 {
+			b.WriteString("  |  ")
 		}
-	}
-	fmt.Fprintf(&b, "  %.0f ops/s  p50 %s  p99 %s  ops %d  errors %d", pr.OpsPerSec,
-		Micros(pr.P50US), Micros(pr.P99US), pr.Operations, pr.Errors)
-	if pr.Dropped > 0 {
-		fmt.Fprintf(&b, "  dropped %d", pr.Dropped)
+		name := ph.Phase
+		if ph.PhaseKind == "WARMUP" {
+			name += " (warmup)"
+		}
+		fmt.Fprintf(&b, "%s %s", name, clock(ph.Elapsed))
+		if ph.Planned > 0 {
+			fmt.Fprintf(&b, "/%s", clock(ph.Planned))
+			if bar && len(pr.Phases) == 1 {
+				b.WriteString(" " + progressBar(float64(ph.Elapsed)/float64(ph.Planned), 20))
+			}
+		}
+		fmt.Fprintf(&b, "  %.0f ops/s  p50 %s  p99 %s (all %s)  ops %d  errors %d", ph.OpsPerSec,
+			Micros(ph.Interval.P50), Micros(ph.Interval.P99), Micros(ph.Cumulative.P99), ph.Operations, ph.Errors)
+		if ph.Dropped > 0 {
+			fmt.Fprintf(&b, "  dropped %d", ph.Dropped)
+		}
 	}
 	if st := pr.Stream; st.Written+st.Buffered+st.Spilled > 0 {
 		fmt.Fprintf(&b, "  rows written %d buffered %d", st.Written, st.Buffered)

@@ -6,16 +6,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/run"
 )
 
 func TestStatusLine(t *testing.T) {
-	pr := run.Progress{Phase: "steady", PhaseKind: "MEASUREMENT", Elapsed: 30 * time.Second, Planned: 2 * time.Minute,
-		Operations: 12345, Errors: 3, Dropped: 7, OpsPerSec: 411.6, P50US: 850, P99US: 12_500,
-		WorkersAlive: 3, WorkersStale: 1, WorkersExpected: 4,
+	steady := run.PhaseProgress{Phase: "steady", PhaseKind: "MEASUREMENT", Elapsed: 30 * time.Second, Planned: 2 * time.Minute,
+		Operations: 12345, Errors: 3, Dropped: 7, OpsPerSec: 411.6, Interval: histogram.Summary{P50: 850, P99: 12_500},
+		Cumulative: histogram.Summary{P99: 20_000}}
+	pr := run.Progress{Phases: []run.PhaseProgress{steady}, WorkersAlive: 3, WorkersStale: 1, WorkersExpected: 4,
 		Stream: run.StreamStats{Buffered: 120, Written: 9000, Spilled: 40, JournalPending: 10, FlushP99US: 2500}}
 	got := StatusLine(pr, true)
-	for _, want := range []string{"steady 00:30/02:00", "[=====               ]", "412 ops/s", "p50 850µs", "p99 12.50ms",
+	for _, want := range []string{"steady 00:30/02:00", "[=====               ]", "412 ops/s", "p50 850µs", "p99 12.50ms (all 20.00ms)",
 		"errors 3", "dropped 7", "rows written 9000 buffered 120 spilled 40 (journal 10) flush p99 2.50ms", "workers 3/4 (1 stale)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("status line %q lacks %q", got, want)
@@ -23,6 +25,12 @@ func TestStatusLine(t *testing.T) {
 	}
 	if strings.Contains(StatusLine(pr, false), "[") {
 		t.Error("a plain line must not draw a bar")
+	}
+	side := steady
+	side.Phase = "reads"
+	both := StatusLine(run.Progress{Phases: []run.PhaseProgress{steady, side}}, true)
+	if !strings.Contains(both, "steady 00:30/02:00  412 ops/s") || !strings.Contains(both, "|  reads 00:30") || strings.Contains(both, "[") {
+		t.Errorf("two nodes side by side: %q", both)
 	}
 }
 
@@ -32,7 +40,7 @@ func TestProgressPlainLines(t *testing.T) {
 	now := time.Date(2026, 11, 28, 5, 0, 0, 0, time.UTC)
 	p := &Progress{W: &buf, Every: 5 * time.Second, Now: func() time.Time { return now }}
 	for i := 0; i < 12; i++ {
-		p.Progress(run.Progress{Phase: "steady", Elapsed: time.Duration(i) * time.Second})
+		p.Progress(run.Progress{Phases: []run.PhaseProgress{{Phase: "steady", Elapsed: time.Duration(i) * time.Second}}})
 		now = now.Add(time.Second)
 	}
 	if n := strings.Count(buf.String(), "\n"); n != 3 {

@@ -5,9 +5,11 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/pgstats"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
 )
@@ -17,8 +19,8 @@ type RunReport struct {
 	Run        store.Run
 	Parent     store.TestResult
 	Children   []store.TestResult
-	Phases     []run.PhaseSummary
-	Thresholds []run.ThresholdResult
+	Phases     []results.PhaseSummary
+	Thresholds []results.ThresholdResult
 	FindMax    []run.FindMaxOutcome
 }
 
@@ -53,6 +55,7 @@ func Results(w io.Writer, r RunReport) error {
 	for _, ph := range r.Phases {
 		fmt.Fprintf(&b, "\nPhase %s (%s, %s, %s): %.1f ops/s over %.1fs\n", ph.Name, ph.Model,
 			Plural(ph.Workers, "worker", "workers"), Plural(int(ph.Counts.Total), "op", "ops"), ph.QPS, ph.Seconds)
+		writeWindow(&b, ph)
 		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "  QUERY\tOPS\tERRORS\tOPS/S\tP50\tP95\tP99\tP99.9\tMAX\t")
 		for _, q := range ph.Queries {
@@ -128,6 +131,39 @@ func Results(w io.Writer, r RunReport) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeWindow prints a phase's window on the control plane's clock, the
+// sessions it used and how the workers' clocks and starts lined up.
+func writeWindow(b *strings.Builder, ph results.PhaseSummary) {
+	if ph.Started.IsZero() {
+		return
+	}
+	fmt.Fprintf(b, "  window %s → %s UTC", ph.Started.UTC().Format("15:04:05.000"), ph.Ended.UTC().Format("15:04:05.000"))
+	if d := ph.Drained.Sub(ph.Ended); d > 0 {
+		fmt.Fprintf(b, ", in-flight operations drained %s after", d.Round(time.Millisecond))
+	}
+	if ph.PeakSessions > 0 {
+		fmt.Fprintf(b, "; peak sessions %d", ph.PeakSessions)
+	}
+	if ph.SessionErrors > 0 {
+		fmt.Fprintf(b, ", %d could not be opened", ph.SessionErrors)
+	}
+	b.WriteString("\n")
+	if len(ph.Clocks) == 0 {
+		return
+	}
+	var late int64
+	parts := make([]string, 0, len(ph.Clocks))
+	for _, c := range ph.Clocks {
+		late = max(late, c.LateUS)
+		parts = append(parts, fmt.Sprintf("%s %+.3fms ±%.3fms", c.WorkerID, float64(c.OffsetUS)/1000, float64(c.UncertaintyUS)/1000))
+	}
+	fmt.Fprintf(b, "  worker clocks against the control plane: %s", strings.Join(parts, ", "))
+	if late > 0 {
+		fmt.Fprintf(b, "; latest start %s after the start instant", Micros(late))
+	}
+	b.WriteString("\n")
 }
 
 func writeQueryRow(w io.Writer, name string, ops, errs int64, qps float64, l histogram.Summary) {

@@ -12,7 +12,15 @@ scenario "s" {
   phase "both" {
     duration    = "1s"
     connections = 4
-    rate        = 100 # ERROR: Conflicting load models
+    find_max { # ERROR: Conflicting load models
+      start = 1
+    }
+  }
+  phase "preopened" {
+    duration        = "1s"
+    rate            = 100
+    connections     = 8 # ERROR[8]: Invalid connections
+    max_connections = 4
   }
   phase "ramped" {
     duration = "1s"

@@ -1,7 +1,6 @@
-package run
+package results
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/flakebench/fbctl/engine"
@@ -48,35 +47,24 @@ func (t ThresholdResult) String() string {
 	return fmt.Sprintf("%s: %s%s = %.4g (%s %g): %s", t.Name, t.Metric, scope, t.Actual, t.Op, t.Limit, verdict)
 }
 
-// EvaluateThresholds evaluates ts against a stored parent result row (its
+// EvaluateStored evaluates ts against a stored parent result row (its
 // histograms and phase results), e.g. for `fbctl show`.
-func EvaluateThresholds(ts []engine.ThresholdPlan, parent store.TestResult) ([]ThresholdResult, error) {
-	rs, _, _, err := mergeRows([]store.TestResult{parent}, phaseNamesOf(parent))
+func EvaluateStored(ts []engine.ThresholdPlan, parent store.TestResult) ([]ThresholdResult, error) {
+	s, err := Merge([]store.TestResult{parent}, PhaseNames(parent))
 	if err != nil {
 		return nil, err
 	}
-	return evaluate(ts, rs), nil
+	return Evaluate(ts, s), nil
 }
 
-func phaseNamesOf(r store.TestResult) []string {
-	var ps []struct {
-		Name string `json:"name"`
-	}
-	_ = json.Unmarshal(r.PhaseResults, &ps)
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Name
-	}
-	return out
-}
-
-// evaluate checks every threshold against merged results. Latency metrics
+// Evaluate checks every threshold against merged results. Latency metrics
 // come from the merged latency histograms of the scope (every operation,
 // successful or not); error_rate is errors ÷ operations; qps is operations
-// ÷ the scope's phase seconds; dropped counts open-model arrivals that
-// found no free connection (per phase: a query scope does not narrow it).
-// A scope without any operation fails, with a note.
-func evaluate(ts []engine.ThresholdPlan, rs *resultSet) []ThresholdResult {
+// ÷ the length of the union of the scope's phase windows; dropped counts
+// open-model arrivals that found no free connection (per phase: a query
+// scope does not narrow it). An SLO applies to its template's queries
+// only. A scope without any operation fails, with a note.
+func Evaluate(ts []engine.ThresholdPlan, s *Set) []ThresholdResult {
 	out := make([]ThresholdResult, 0, len(ts))
 	for _, t := range ts {
 		r := ThresholdResult{Name: t.Name, Metric: t.Metric, Query: t.Query, Phase: t.Phase, Source: t.Source, Template: t.Template}
@@ -92,44 +80,47 @@ func evaluate(ts []engine.ThresholdPlan, rs *resultSet) []ThresholdResult {
 		}
 		inPhase := func(p string) bool { return t.Phase == "" || p == t.Phase }
 		measured := map[string]bool{}
-		var secs float64
 		var ops, errs, dropped int64
-		for _, p := range rs.phases {
+		for _, p := range s.Phases {
 			if inPhase(p.Phase) {
 				measured[p.Phase] = true
-				secs += p.Ended.Sub(p.Started).Seconds()
 				ops += p.Counts.Total
 				errs += p.Counts.Errors
 				dropped += p.Counts.Dropped
 			}
 		}
-		keep := func(k histogram.Key) bool { return measured[k.Phase] && (t.Query == "" || k.Query == t.Query) }
-		h := rs.latency(keep)
-		if t.Query != "" {
-			ops = h.TotalCount()
-			errs = rs.latency(func(k histogram.Key) bool { return keep(k) && !k.Success }).TotalCount()
+		secs := MeasuredSeconds(s.windows(func(p string) bool { return measured[p] }))
+		narrowed := t.Query != "" || (t.Source == "slo" && t.Template != "")
+		keep := func(k histogram.Key) bool {
+			return measured[k.Phase] && (t.Query == "" || k.Query == t.Query) &&
+				(t.Source != "slo" || t.Template == "" || k.Template == t.Template)
 		}
-		s := histogram.Summarize(h)
+		h := s.latency(keep)
+		if narrowed {
+			ops = h.TotalCount()
+			errs = s.latency(func(k histogram.Key) bool { return keep(k) && !k.Success }).TotalCount()
+		}
+		sum := histogram.Summarize(h)
 		ms := func(us int64) float64 { return float64(us) / 1000 }
 		switch t.Metric {
 		case "p50":
-			r.Actual = ms(s.P50)
+			r.Actual = ms(sum.P50)
 		case "p90":
-			r.Actual = ms(s.P90)
+			r.Actual = ms(sum.P90)
 		case "p95":
-			r.Actual = ms(s.P95)
+			r.Actual = ms(sum.P95)
 		case "p99":
-			r.Actual = ms(s.P99)
+			r.Actual = ms(sum.P99)
 		case "p999":
-			r.Actual = ms(s.P999)
+			r.Actual = ms(sum.P999)
 		case "max":
-			r.Actual = ms(s.Max)
+			r.Actual = ms(sum.Max)
 		case "mean":
-			r.Actual = s.Mean / 1000
+			r.Actual = sum.Mean / 1000
 		case "error_rate":
-			r.Actual = errorRate(errs, ops)
+			r.Actual = ErrorRate(errs, ops)
 		case "qps":
-			r.Actual = perSecond(ops, secs)
+			r.Actual = PerSecond(ops, secs)
 		case "dropped":
 			r.Actual = float64(dropped)
 		default:
