@@ -124,6 +124,11 @@ func (g *globals) runApply(c *cli.Context) error {
 		}
 	}
 
+	if !c.Bool("templates-only") {
+		if err := g.checkCapacity(ctx, c, cfg, plan); err != nil {
+			return err
+		}
+	}
 	if err := g.mirrorTemplates(ctx, st, cfg, plan); err != nil {
 		return err
 	}

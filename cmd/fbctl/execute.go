@@ -57,6 +57,26 @@ func streamOptions(c *cli.Context, st *store.Store) *stream.Options {
 	return o
 }
 
+// checkCapacity refuses, before anything is written, a plan whose
+// pre-opened sessions cannot fit on a target that says its connection
+// limit, and prints a warning where max_connections could exceed it.
+func (g *globals) checkCapacity(ctx context.Context, c *cli.Context, cfg *dsl.Config, plan *engine.Plan) error {
+	storeDSN, _, err := resultsDSN(c, cfg)
+	if err != nil {
+		return err
+	}
+	for _, rp := range plan.Runs {
+		warnings, err := run.CheckCapacity(ctx, rp, cfg, run.CapacityOptions{Limits: capacityLimits(), StoreSessions: storeSessions(storeDSN, rp.Workers)})
+		for _, w := range warnings {
+			fmt.Fprintf(g.stderr, "Warning: %s.\n", w)
+		}
+		if err != nil {
+			return fmt.Errorf("nothing was applied: %w", err)
+		}
+	}
+	return nil
+}
+
 // runScenarios runs every run of the plan, one after the other, and
 // returns the exit-code error: FAILED → 1, CANCELLED → 130, thresholds
 // failed → 3.

@@ -193,7 +193,10 @@ func (o *Open) Run(ctx context.Context, start time.Time) (Result, error) {
 // pace hands arrival i of sched to a free session at t0+sched.At(i), until
 // the schedule ends (it returns true) or done closes (false); an arrival
 // with no free session goes to grow, and is counted as dropped when grow
-// does not take it.
+// does not take it. When done closes with arrivals overdue (the pacer fell
+// behind, or the phase was stopped), those due before the moment it
+// closed are counted as dropped, so every arrival of the window is either
+// issued or dropped.
 func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration, free <-chan struct{}, arrivals chan<- time.Duration,
 	grow func(off time.Duration) bool, rec *PhaseRecorder) bool {
 	t0off := t0.Sub(rec.base)
@@ -201,6 +204,16 @@ func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration
 		defer preciseSleepSetup()()
 	}
 	timer := newStoppedTimer()
+	stopped := func(i int64) bool {
+		stop := time.Now()
+		for ; ; i++ {
+			off, ok := sched.At(i)
+			if !ok || !t0.Add(off).Before(stop) {
+				return false
+			}
+			rec.Drop()
+		}
+	}
 	for i := int64(0); ; i++ {
 		off, ok := sched.At(i)
 		if !ok {
@@ -209,7 +222,7 @@ func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration
 		due := t0.Add(off)
 		if d := time.Until(due); d > spin {
 			if !sleepCtx(timer, d-spin, done) {
-				return false
+				return stopped(i)
 			}
 		}
 		if spin > 0 {
@@ -217,7 +230,7 @@ func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration
 		}
 		select {
 		case <-done:
-			return false
+			return stopped(i)
 		default:
 		}
 		select {

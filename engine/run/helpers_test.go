@@ -87,9 +87,49 @@ type fixture struct {
 
 func newFixture(t *testing.T, phase, extra string) *fixture {
 	t.Helper()
+	return fixtureFrom(t, scenarioHCL, phase, extra)
+}
+
+// readsHCL is scenarioHCL without writes: a read-only workload that an
+// SQLite target serves at any concurrency without waiting for its lock.
+const readsHCL = `
+connection "sqlite" "t" {
+  path = %[1]q
+}
+
+template "kv" {
+  connection = connection.sqlite.t
+  table      = "KV"
+  query "get" {
+    kind   = "point_lookup"
+    weight = 1
+    sql    = "SELECT v FROM KV WHERE k = ?"
+    args   = [uniform(1, 200)]
+  }
+}
+
+scenario "small" {
+  template = template.kv
+  seed     = 7
+  setup {
+    sql = [
+      "DROP TABLE IF EXISTS KV",
+      "CREATE TABLE KV (k INTEGER PRIMARY KEY, v TEXT NOT NULL)",
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) INSERT INTO KV SELECT i, 'v' || i FROM n",
+    ]
+  }
+%[2]s
+%[3]s
+}
+`
+
+// fixtureFrom loads src (a format with %[1]s the target path, %[2]s the
+// phases, %[3]s extra scenario blocks), plans it and opens a store.
+func fixtureFrom(t *testing.T, format, phase, extra string) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	tgt := filepath.Join(dir, "target.db")
-	src := fmt.Sprintf(scenarioHCL, tgt, phase, extra)
+	src := fmt.Sprintf(format, tgt, phase, extra)
 	cfg, diags := dsl.LoadSources(map[string][]byte{"s.fb.hcl": []byte(src)}, dsl.LoadOptions{})
 	if diags.HasErrors() {
 		t.Fatalf("load: %v", diags)

@@ -368,12 +368,30 @@ func (n *nodeRun) finish(nr results.NodeResult, c executor.Counts) {
 	w.heartbeat(context.Background())
 }
 
-// snapshots writes one WORKER_METRICS_SNAPSHOTS row per interval of the
-// node, at start + (k+1)·HeartbeatEvery on this host's clock (intervals
-// counted from the common start, so every worker's line up), and a last
-// one for the partial interval when stop closes.
+// snapshots takes one interval snapshot of the node at start +
+// (k+1)·HeartbeatEvery on this host's clock (intervals counted from the
+// common start, so every worker's line up), and a last one for the
+// partial interval when stop closes; rows are written by a goroutine of
+// their own, so a slow store never delays a tick. It returns once every
+// row is written.
 func (n *nodeRun) snapshots(start, localStart time.Time, stop <-chan struct{}) {
 	every := n.w.opts.HeartbeatEvery
+	rows := make(chan store.MetricsSnapshot, 256)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for m := range rows {
+			if err := n.w.st.WriteMetricsSnapshots(context.Background(), []store.MetricsSnapshot{m}); err != nil {
+				n.w.log.Warn("metrics snapshot not written", "error", err)
+			}
+		}
+	}()
+	defer func() { close(rows); <-written }()
+	emit := func(k int64, d time.Duration) {
+		if m, ok := n.snapshot(start, k, d); ok {
+			rows <- m
+		}
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for k := int64(0); ; k++ {
@@ -381,16 +399,21 @@ func (n *nodeRun) snapshots(start, localStart time.Time, stop <-chan struct{}) {
 		timer.Reset(time.Until(from.Add(every)))
 		select {
 		case <-timer.C:
-			n.snapshot(start, k, every)
+			emit(k, every)
 		case <-stop:
-			n.snapshot(start, k, max(time.Since(from), time.Millisecond))
+			// Intervals already due are closed as such, so every worker
+			// reports every interval of the window.
+			for ; !time.Now().Before(localStart.Add(time.Duration(k+1) * every)); k++ {
+				emit(k, every)
+			}
+			emit(k, max(time.Since(localStart.Add(time.Duration(k)*every)), time.Millisecond))
 			return
 		}
 	}
 }
 
-// snapshot writes interval k (of length d) of the node.
-func (n *nodeRun) snapshot(start time.Time, k int64, d time.Duration) {
+// snapshot takes interval k (of length d) of the node.
+func (n *nodeRun) snapshot(start time.Time, k int64, d time.Duration) (store.MetricsSnapshot, bool) {
 	w := n.w
 	w.mu.Lock()
 	rec, kind := n.rec, store.PhaseMeasurement
@@ -403,7 +426,7 @@ func (n *nodeRun) snapshot(start time.Time, k int64, d time.Duration) {
 		kind = store.PhaseWarmup
 	}
 	if rec == nil {
-		return
+		return store.MetricsSnapshot{}, false
 	}
 	hists := map[histogram.Key]*hdr.Histogram{}
 	for _, s := range w.reg.TickPhase(n.phase) {
@@ -414,7 +437,7 @@ func (n *nodeRun) snapshot(start time.Time, k int64, d time.Duration) {
 	enc, err := results.EncodeHistograms(hists, queries)
 	if err != nil {
 		w.log.Warn("metrics snapshot not encoded", "error", err)
-		return
+		return store.MetricsSnapshot{}, false
 	}
 	lat := histogram.New()
 	for key, h := range hists {
@@ -434,9 +457,7 @@ func (n *nodeRun) snapshot(start time.Time, k int64, d time.Duration) {
 	if w.stream != nil {
 		m.Extra = mustJSON(streamStatsOf(w.stream.Stats()))
 	}
-	if err := w.st.WriteMetricsSnapshots(context.Background(), []store.MetricsSnapshot{m}); err != nil {
-		w.log.Warn("metrics snapshot not written", "error", err)
-	}
+	return m, true
 }
 
 // findNode returns the plan node named name and the plan of the phase it

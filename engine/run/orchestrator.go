@@ -153,8 +153,9 @@ type orch struct {
 	hook  Hook
 	runID string
 	bg    context.Context // never cancelled: store writes after a Ctrl-C
-	watch *watcher
-	live  *live
+	watch  *watcher
+	live   *live
+	starts *startBarrier
 
 	mu      sync.Mutex // guards the fields below: nodes run side by side
 	dbs     map[string]*target.DB
@@ -218,6 +219,7 @@ func Apply(ctx context.Context, p engine.RunPlan, cfg *dsl.Config, opts Options)
 	}
 	o.watch = newWatcher(o)
 	o.live = newLive(o)
+	o.starts = newStartBarrier(o)
 	watchCtx, stopWatch := context.WithCancel(o.bg)
 	watchDone := make(chan struct{})
 	go func() { defer close(watchDone); o.watch.run(watchCtx) }()
@@ -344,9 +346,12 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 		return fmt.Errorf("%s: %w", n.Name, err)
 	}
 
+	start, err := o.starts.arrive(ctx, n)
+	if err != nil {
+		return fmt.Errorf("%s: %w", n.Name, err)
+	}
 	stats := o.beginServerStats(ctx, n, tmplName)
 	wh := o.watchWarehouse(n, tmplName)
-	start := o.st.Now().Add(o.startLead()).Truncate(time.Microsecond)
 	u := store.RunUpdate{}
 	o.mu.Lock()
 	o.running = append(o.running, p.Phase)
@@ -397,6 +402,60 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 		return fmt.Errorf("%s: %w", n.Name, err)
 	}
 	return nil
+}
+
+// startBarrier gives the load nodes that the DAG releases together (the
+// same dependencies) one start instant: each waits, prepared, for the
+// others of its group, and the last to be prepared sets the instant.
+type startBarrier struct {
+	o      *orch
+	mu     sync.Mutex
+	groups map[string]*startGroup
+}
+
+type startGroup struct {
+	need, arrived int
+	start         time.Time
+	ready         chan struct{}
+}
+
+func newStartBarrier(o *orch) *startBarrier {
+	b := &startBarrier{o: o, groups: map[string]*startGroup{}}
+	for _, n := range o.plan.Nodes {
+		if n.Warmup == nil && n.Phase == nil {
+			continue
+		}
+		k := startGroupKey(n)
+		g := b.groups[k]
+		if g == nil {
+			g = &startGroup{ready: make(chan struct{})}
+			b.groups[k] = g
+		}
+		g.need++
+	}
+	return b
+}
+
+// startGroupKey groups load nodes by their dependencies (in plan order).
+func startGroupKey(n engine.Node) string { return strings.Join(n.DependsOn, "\x00") }
+
+// arrive reports node n prepared and returns its group's start instant
+// once every node of the group is prepared.
+func (b *startBarrier) arrive(ctx context.Context, n engine.Node) (time.Time, error) {
+	b.mu.Lock()
+	g := b.groups[startGroupKey(n)]
+	g.arrived++
+	if g.arrived == g.need {
+		g.start = b.o.st.Now().Add(b.o.startLead()).Truncate(time.Microsecond)
+		close(g.ready)
+	}
+	b.mu.Unlock()
+	select {
+	case <-g.ready:
+		return g.start, nil
+	case <-ctx.Done():
+		return time.Time{}, errCancelled
+	}
 }
 
 // startLead is how far ahead a node's start instant is set: long enough
