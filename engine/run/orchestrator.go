@@ -145,14 +145,14 @@ var errCancelled = errors.New("cancelled")
 
 // orch is one Apply.
 type orch struct {
-	opts  Options
-	plan  engine.RunPlan
-	cfg   *dsl.Config
-	st    ControlPlane
-	log   hclog.Logger
-	hook  Hook
-	runID string
-	bg    context.Context // never cancelled: store writes after a Ctrl-C
+	opts   Options
+	plan   engine.RunPlan
+	cfg    *dsl.Config
+	st     ControlPlane
+	log    hclog.Logger
+	hook   Hook
+	runID  string
+	bg     context.Context // never cancelled: store writes after a Ctrl-C
 	watch  *watcher
 	live   *live
 	starts *startBarrier
