@@ -62,6 +62,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			devCommand(g),
 			enrichCommand(g),
 			imageCommand(g),
+			deployCommand(g),
 		},
 	}
 	return app
