@@ -74,17 +74,21 @@ func collect(rp engine.RunPlan, cfg *dsl.Config, o Options) (*inputs, hcl.Diagno
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write the variables file", Detail: err.Error()})
 	}
 	in.varsFile = vf
-	for _, c := range cfg.Connections {
+	// Sensitive variables first: a value that flows from one into a
+	// connection is reported where it is written.
+	for _, n := range sortedKeys(cfg.Variables) {
+		if v := cfg.Variables[n]; v.Sensitive {
+			if s, ok := v.Value.(string); ok {
+				in.secrets = append(in.secrets, secretValue{what: "the sensitive variable " + n, value: s, rng: rangePtr(v.DeclRange)})
+			}
+		}
+	}
+	for _, key := range cfg.ConnectionOrder {
+		c := cfg.Connections[key]
 		for _, k := range c.SecretNames() {
-			in.secrets = append(in.secrets, secretValue{what: fmt.Sprintf("the %s of connection.%s", k, c.Key()), value: c.Secrets[k], rng: rangePtr(c.DeclRange)})
+			in.secrets = append(in.secrets, secretValue{what: fmt.Sprintf("the %s of connection.%s", k, key), value: c.Secrets[k], rng: rangePtr(c.DeclRange)})
 		}
 	}
-	for _, v := range cfg.Variables {
-		if s, ok := v.Value.(string); ok && v.Sensitive {
-			in.secrets = append(in.secrets, secretValue{what: "the sensitive variable " + v.Name, value: s, rng: rangePtr(v.DeclRange)})
-		}
-	}
-	sort.Slice(in.secrets, func(i, j int) bool { return in.secrets[i].what < in.secrets[j].what })
 	for _, n := range rp.Nodes {
 		var as []engine.WorkerAssignment
 		switch {
@@ -102,6 +106,15 @@ func collect(rp engine.RunPlan, cfg *dsl.Config, o Options) (*inputs, hcl.Diagno
 }
 
 func rangePtr(r hcl.Range) *hcl.Range { return &r }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
 
 // collectFiles takes the scenario files by base name: the containers load
 // them from one directory.
