@@ -113,7 +113,7 @@ func renderSPCS(in *inputs, o Options) (*Rendering, error) {
 	sql.WriteString("\n")
 	comment("Compute pool: a worker requests %s vCPU and %s; %s (%d vCPU, %d GiB) holds %d per node at %d%% of its capacity,",
 		decimalCPU(wr.MilliCPU), kubeMemory(wr.MemoryMi), pool.Family.Name, pool.Family.VCPU, pool.Family.MemoryGi, pool.WorkersPerNode, int(poolHeadroom*100))
-	comment("so %s and the orchestrator need %d nodes. MIN_NODES = MAX_NODES: every worker starts at once.", plural(in.run.Workers, "worker"), pool.Nodes)
+	comment("so %s and the orchestrator need %s. MIN_NODES = MAX_NODES: every worker starts at once.", plural(in.run.Workers, "worker"), plural(pool.Nodes, "node"))
 	comment("Check the families of the account with SHOW COMPUTE POOL INSTANCE FAMILIES.")
 	fmt.Fprintf(&sql, "CREATE COMPUTE POOL IF NOT EXISTS %s\n  MIN_NODES = %d\n  MAX_NODES = %d\n  INSTANCE_FAMILY = %s\n  AUTO_RESUME = TRUE\n  AUTO_SUSPEND_SECS = 600\n  COMMENT = 'fbctl workers';\n",
 		o.ComputePool, pool.Nodes, pool.Nodes, pool.Family.Name)
