@@ -28,13 +28,8 @@ type EnvRef struct {
 // by file name and position. It reads the syntax only: a call is listed
 // whether or not the variable was set when the files were loaded.
 func (c *Config) EnvRefs() []EnvRef {
-	names := make([]string, 0, len(c.Sources))
-	for n := range c.Sources {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var refs []EnvRef
-	for _, n := range names {
+	for _, n := range sortedKeys(c.Sources) {
 		f := c.Files[n]
 		if f == nil {
 			continue
@@ -43,7 +38,7 @@ func (c *Config) EnvRefs() []EnvRef {
 		if !ok {
 			continue
 		}
-		for _, a := range sortedSyntaxAttrs(body.Attributes) {
+		for _, a := range body.Attributes {
 			refs = appendEnvCalls(refs, a.Expr, "")
 		}
 		for _, b := range body.Blocks {
@@ -54,11 +49,15 @@ func (c *Config) EnvRefs() []EnvRef {
 			refs = appendBlockEnvCalls(refs, b.Body, addr)
 		}
 	}
+	sort.Slice(refs, func(i, j int) bool {
+		a, b := refs[i].Range, refs[j].Range
+		return a.Filename < b.Filename || (a.Filename == b.Filename && a.Start.Byte < b.Start.Byte)
+	})
 	return refs
 }
 
 func appendBlockEnvCalls(refs []EnvRef, body *hclsyntax.Body, addr string) []EnvRef {
-	for _, a := range sortedSyntaxAttrs(body.Attributes) {
+	for _, a := range body.Attributes {
 		refs = appendEnvCalls(refs, a.Expr, addr)
 	}
 	for _, b := range body.Blocks {
@@ -81,14 +80,4 @@ func appendEnvCalls(refs []EnvRef, expr hclsyntax.Expression, addr string) []Env
 		return nil
 	})
 	return refs
-}
-
-// sortedSyntaxAttrs returns a body's attributes in source order.
-func sortedSyntaxAttrs(attrs hclsyntax.Attributes) []*hclsyntax.Attribute {
-	out := make([]*hclsyntax.Attribute, 0, len(attrs))
-	for _, a := range attrs {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].SrcRange.Start.Byte < out[j].SrcRange.Start.Byte })
-	return out
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,7 +20,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -112,7 +111,7 @@ func TestImageBuildPushPull(t *testing.T) {
 		t.Errorf("pulled config: platform %s/%s, user %q, entrypoint %v, labels %v, created %s",
 			cf.OS, cf.Architecture, cf.Config.User, cf.Config.Entrypoint, cf.Config.Labels, cf.Created)
 	}
-	if !hasEnv(cf.Config.Env, "HOME=/home/fbctl") || !hasEnv(cf.Config.Env, "SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true") {
+	if !slices.Contains(cf.Config.Env, "HOME=/home/fbctl") || !slices.Contains(cf.Config.Env, "SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true") {
 		t.Errorf("pulled env = %v", cf.Config.Env)
 	}
 	extracted := extractFile(t, pulled, ociimage.BinaryPath)
@@ -122,39 +121,18 @@ func TestImageBuildPushPull(t *testing.T) {
 	}
 }
 
-func hasEnv(env []string, kv string) bool {
-	for _, e := range env {
-		if e == kv {
-			return true
-		}
-	}
-	return false
-}
-
 // extractFile writes one file of the image to a temp file, executable.
 func extractFile(t *testing.T, img v1.Image, path string) string {
 	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("no %s in the image: %v", path, err)
-		}
-		if "/"+h.Name != path {
-			continue
-		}
-		p := filepath.Join(t.TempDir(), filepath.Base(path))
-		var buf bytes.Buffer
-		if _, err := io.Copy(&buf, tr); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, buf.Bytes(), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return p
+	b, err := ociimage.ReadFile(img, path)
+	if err != nil {
+		t.Fatal(err)
 	}
+	p := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestImageBuildRefusesADynamicBinary checks the message that says how to

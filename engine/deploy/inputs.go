@@ -2,9 +2,10 @@ package deploy
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/flakebench/fbctl/dsl"
@@ -76,7 +77,7 @@ func collect(rp engine.RunPlan, cfg *dsl.Config, o Options) (*inputs, hcl.Diagno
 	in.varsFile = vf
 	// Sensitive variables first: a value that flows from one into a
 	// connection is reported where it is written.
-	for _, n := range sortedKeys(cfg.Variables) {
+	for _, n := range slices.Sorted(maps.Keys(cfg.Variables)) {
 		if v := cfg.Variables[n]; v.Sensitive {
 			if s, ok := v.Value.(string); ok {
 				in.secrets = append(in.secrets, secretValue{what: "the sensitive variable " + n, value: s, rng: rangePtr(v.DeclRange)})
@@ -107,26 +108,12 @@ func collect(rp engine.RunPlan, cfg *dsl.Config, o Options) (*inputs, hcl.Diagno
 
 func rangePtr(r hcl.Range) *hcl.Range { return &r }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // collectFiles takes the scenario files by base name: the containers load
 // them from one directory.
 func (in *inputs) collectFiles(cfg *dsl.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]string{}
-	paths := make([]string, 0, len(cfg.Sources))
-	for p := range cfg.Sources {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
+	for _, p := range slices.Sorted(maps.Keys(cfg.Sources)) {
 		base := filepath.Base(p)
 		switch {
 		case !strings.HasSuffix(base, dsl.FileSuffix):
@@ -162,12 +149,7 @@ func (in *inputs) collectConnections(cfg *dsl.Config) hcl.Diagnostics {
 			used[t.Connection] = true
 		}
 	}
-	keys := make([]string, 0, len(used))
-	for k := range used {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(used)) {
 		c := cfg.Connections[k]
 		if c == nil {
 			continue
@@ -233,10 +215,9 @@ func (in *inputs) collectEnv(cfg *dsl.Config) hcl.Diagnostics {
 	if cfg.Results == nil {
 		add(ResultsEnv, false, "the results store: the files have no results block")
 	}
-	for _, v := range byName {
-		in.env = append(in.env, *v)
+	for _, n := range slices.Sorted(maps.Keys(byName)) {
+		in.env = append(in.env, *byName[n])
 	}
-	sort.Slice(in.env, func(i, j int) bool { return in.env[i].Name < in.env[j].Name })
 	return diags
 }
 
@@ -244,16 +225,15 @@ func (in *inputs) collectEnv(cfg *dsl.Config) hcl.Diagnostics {
 // from the files' defaults, so the containers load exactly what was
 // planned. Sensitive ones come from the environment instead.
 func varsFile(cfg *dsl.Config) ([]byte, error) {
-	names := make([]string, 0, len(cfg.Variables))
-	for n, v := range cfg.Variables {
-		if v.Source != "default" && !v.Sensitive {
+	var names []string
+	for _, n := range slices.Sorted(maps.Keys(cfg.Variables)) {
+		if v := cfg.Variables[n]; v.Source != "default" && !v.Sensitive {
 			names = append(names, n)
 		}
 	}
 	if len(names) == 0 {
 		return nil, nil
 	}
-	sort.Strings(names)
 	f := hclwrite.NewEmptyFile()
 	for _, n := range names {
 		val, err := goToCty(cfg.Variables[n].Value)

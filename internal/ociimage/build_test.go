@@ -2,7 +2,6 @@ package ociimage
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -139,7 +139,7 @@ func checkImage(t *testing.T, img v1.Image, version string) {
 		t.Errorf("working dir = %q, want %s", cf.Config.WorkingDir, Home)
 	}
 	for _, want := range []string{"HOME=/home/fbctl", "SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true", "SF_DISABLE_MINICORE=true", "PATH=/usr/local/bin"} {
-		if !contains(cf.Config.Env, want) {
+		if !slices.Contains(cf.Config.Env, want) {
 			t.Errorf("env %v lacks %s", cf.Config.Env, want)
 		}
 	}
@@ -189,15 +189,6 @@ func checkImage(t *testing.T, img v1.Image, version string) {
 	if !strings.HasPrefix(fs[BinaryPath].Data, "\x7fELF") {
 		t.Errorf("%s is not an ELF file", BinaryPath)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestBuildIsReproducible(t *testing.T) {
@@ -320,29 +311,17 @@ func runExtracted(t *testing.T, img v1.Image, args ...string) string {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skipf("cannot run a linux/amd64 binary on %s/%s", runtime.GOOS, runtime.GOARCH)
 	}
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("no %s in the image: %v", BinaryPath, err)
-		}
-		if "/"+h.Name != BinaryPath {
-			continue
-		}
-		var buf bytes.Buffer
-		if _, err := io.Copy(&buf, tr); err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(t.TempDir(), "fbctl")
-		if err := os.WriteFile(p, buf.Bytes(), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(p, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %v: %v\n%s", p, args, err, out)
-		}
-		return string(out)
+	b, err := ReadFile(img, BinaryPath)
+	if err != nil {
+		t.Fatal(err)
 	}
+	p := filepath.Join(t.TempDir(), "fbctl")
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(p, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", p, args, err, out)
+	}
+	return string(out)
 }

@@ -1,14 +1,18 @@
 package ociimage
 
 import (
+	"archive/tar"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
 // RefNameAnnotation names the image inside a layout, as in
@@ -71,4 +75,24 @@ func ReadLayout(dir string) (v1.Image, error) {
 		return nil, fmt.Errorf("the OCI layout %s holds %d images; fbctl image push takes a layout of one", dir, len(m.Manifests))
 	}
 	return idx.Image(m.Manifests[0].Digest)
+}
+
+// ReadFile returns a regular file of the image's flattened filesystem
+// (path is absolute, as BinaryPath).
+func ReadFile(img v1.Image, path string) ([]byte, error) {
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil, fmt.Errorf("the image has no %s", path)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if "/"+strings.TrimPrefix(h.Name, "./") == path && h.Typeflag == tar.TypeReg {
+			return io.ReadAll(tr)
+		}
+	}
 }
