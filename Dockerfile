@@ -18,7 +18,6 @@ RUN mkdir -p /rootfs/etc/ssl/certs /rootfs/home/fbctl /rootfs/tmp \
  && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/ \
  && printf 'root:x:0:0:root:/root:/sbin/nologin\nfbctl:x:65532:65532:fbctl:/home/fbctl:/sbin/nologin\n' > /rootfs/etc/passwd \
  && printf 'root:x:0:\nfbctl:x:65532:\n' > /rootfs/etc/group \
- && chown 65532:65532 /rootfs/home/fbctl \
  && chmod 1777 /rootfs/tmp
 
 # Stage 2: nothing but fbctl, its CA bundle, the non-root user, a writable
@@ -26,6 +25,7 @@ RUN mkdir -p /rootfs/etc/ssl/certs /rootfs/home/fbctl /rootfs/tmp \
 FROM scratch
 ARG VERSION=dev
 COPY --from=build /rootfs/ /
+COPY --from=build --chown=65532:65532 /rootfs/home/fbctl /home/fbctl
 COPY --from=build /out/fbctl /usr/local/bin/fbctl
 # Platform detection only fills a login telemetry field, by probing cloud
 # metadata endpoints that pods and SPCS containers may block; minicore is a
