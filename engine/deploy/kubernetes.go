@@ -32,6 +32,11 @@ func renderKubernetes(in *inputs, o Options) (*Rendering, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, v := range in.env {
+		if !configMapKey.MatchString(v.Name) {
+			return nil, fmt.Errorf("the environment variable %q cannot be a key of a Kubernetes Secret (letters, digits, '-', '_' and '.')", v.Name)
+		}
+	}
 	base := "fbctl-" + o.RunID
 	cmName := base + "-scenario"
 	labels := func(component string) map[string]string {
