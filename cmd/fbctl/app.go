@@ -61,6 +61,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			runsCommand(g),
 			devCommand(g),
 			enrichCommand(g),
+			imageCommand(g),
+			deployCommand(g),
 		},
 	}
 	return app

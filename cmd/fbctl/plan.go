@@ -28,7 +28,7 @@ func planCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 1 on error, 2 with changes"},
 			&cli.BoolFlag{Name: "prune", Usage: "remove stored templates the files do not declare"},
 			resultsFlag(),
-		}, varFlags()...),
+		}, append(planDeployFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error {
 			pr, err := g.makePlan(c.Context, c, pathsOrCwd(c))
 			if err != nil {
@@ -52,6 +52,9 @@ func planCommand(g *globals) *cli.Command {
 				if out := c.String("out"); out != "" {
 					fmt.Fprintf(g.stdout, "\nSaved the plan to %s. Apply exactly this plan with:\n  fbctl apply %s\n", out, out)
 				}
+			}
+			if err := g.printPlanDeployments(c, pr.cfg, pr.plan); err != nil {
+				return err
 			}
 			if c.Bool("detailed-exitcode") && pr.plan.HasChanges() {
 				return silentExit(exitChanges)
