@@ -99,8 +99,8 @@ func collect(rp engine.RunPlan, cfg *dsl.Config, o Options) (*inputs, hcl.Diagno
 			as = n.Phase.Assignments
 		}
 		for _, a := range as {
-			in.maxConns = max(in.maxConns, a.TargetConnections)
-			in.maxRate = max(in.maxRate, a.RateShare)
+			in.maxConns = max(in.maxConns, a.Load.Sessions, a.Load.MaxSessions)
+			in.maxRate = max(in.maxRate, a.Load.Rate)
 		}
 	}
 	return in, diags
