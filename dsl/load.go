@@ -43,9 +43,13 @@ func Load(paths []string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		if _, seen := sources[p]; seen {
 			return
 		}
-		b, err := os.ReadFile(p)
+		b, tooLarge, err := readLimited(p)
 		if err != nil {
 			diags = append(diags, errorDiag("Cannot read scenario file", fmt.Sprintf("The file %q could not be read: %v.", p, err), nil, nil))
+			return
+		}
+		if tooLarge {
+			diags = append(diags, tooLargeDiag(p, "scenario file"))
 			return
 		}
 		sources[p] = b
@@ -155,6 +159,19 @@ func (l *loader) load(names []string) {
 	for _, name := range names {
 		src := l.sources[name]
 		l.cfg.Sources[name] = src
+		if len(src) > MaxFileSize {
+			l.diags = append(l.diags, tooLargeDiag(name, "scenario file"))
+			continue
+		}
+		if d := checkSource(src, name); d.HasErrors() {
+			l.diags = append(l.diags, d...)
+			// The snippet of a NUL or heredoc error helps; a line of
+			// thousands of brackets does not.
+			if len(src) <= 64<<10 {
+				l.cfg.Files[name] = &hcl.File{Bytes: src}
+			}
+			continue
+		}
 		f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 		l.diags = append(l.diags, diags...)
 		if f == nil || f.Body == nil {
@@ -165,6 +182,7 @@ func (l *loader) load(names []string) {
 		l.diags = append(l.diags, cdiags...)
 		l.files = append(l.files, &parsedFile{name: name, file: f, content: content})
 	}
+	defer l.checkNotEmpty(names)
 
 	// Inputs first: variables, then locals in dependency order.
 	for _, pf := range l.files {
@@ -203,6 +221,42 @@ func (l *loader) load(names []string) {
 		for _, b := range pf.content.Blocks.OfType("scenario") {
 			l.decodeScenario(pf, b)
 		}
+	}
+}
+
+// checkNotEmpty reports files that declare nothing, and a configuration
+// with no scenario: an error when no file declares anything (there is
+// nothing to validate, plan or apply), warnings otherwise. It stays silent
+// when a file could not be parsed, so it never adds to a syntax error.
+func (l *loader) checkNotEmpty(names []string) {
+	if len(names) == 0 || len(l.files) < len(names) {
+		return
+	}
+	var empty []string
+	scenarios := 0
+	for _, pf := range l.files {
+		if len(pf.content.Blocks) == 0 && len(pf.content.Attributes) == 0 {
+			empty = append(empty, pf.name)
+		}
+		scenarios += len(pf.content.Blocks.OfType("scenario"))
+	}
+	if len(empty) == len(l.files) {
+		for _, name := range empty {
+			l.diags = append(l.diags, errorDiag("Empty scenario file",
+				fmt.Sprintf("The file %s declares nothing (it is empty or holds only comments), so there is nothing to validate, plan or apply. Add a template and a scenario, or name the files that hold them.", name),
+				fileStart(name), nil))
+		}
+		return
+	}
+	for _, name := range empty {
+		l.diags = append(l.diags, warnDiag("Empty scenario file",
+			fmt.Sprintf("The file %s declares nothing (it is empty or holds only comments).", name),
+			fileStart(name)))
+	}
+	if scenarios == 0 {
+		l.diags = append(l.diags, warnDiag("No scenario",
+			"The files declare no scenario block, so apply would only mirror templates into CONFIG and run nothing. Add a scenario to run a benchmark.",
+			fileStart(l.files[0].name)))
 	}
 }
 

@@ -167,11 +167,13 @@ func (l *loader) decodeWarmup(b *hcl.Block, ctx *hcl.EvalContext) *Warmup {
 	if a := content.Attributes["duration"]; a != nil {
 		d, _, dd := getDuration(a, ctx, true)
 		l.diags = append(l.diags, dd...)
+		l.durationAtMost(a, d, MaxDuration)
 		w.Duration = d
 	}
 	if a := content.Attributes["connections"]; a != nil {
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
+		l.atMost(a, float64(n), MaxConnections, "")
 		w.Connections = n
 	}
 	return w
@@ -204,6 +206,7 @@ func (l *loader) decodeSampling(b *hcl.Block, ctx *hcl.EvalContext) *Sampling {
 	if a := content.Attributes["max_rows_per_second"]; a != nil {
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
+		l.atMost(a, float64(n), MaxRowsPerSecond, "")
 		s.MaxRowsPerSecond = n
 	}
 	return s

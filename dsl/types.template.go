@@ -91,6 +91,7 @@ func (l *loader) decodeTemplate(pf *parsedFile, b *hcl.Block) {
 	if a := attrs["think_time"]; a != nil {
 		d, _, dd := getDuration(a, ctx, false)
 		l.diags = append(l.diags, dd...)
+		l.durationAtMost(a, d, MaxThinkTime)
 		t.ThinkTime = d
 	}
 	for _, n := range []string{"tags", "session"} {
@@ -186,6 +187,7 @@ func (l *loader) decodePool(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 	if a := attrs["size"]; a != nil {
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
+		l.atMost(a, float64(n), MaxPoolSize, "")
 		p.Size = n
 	}
 }
@@ -214,6 +216,7 @@ func (l *loader) decodeQuery(t *Template, b *hcl.Block, ctx, argsCtx *hcl.EvalCo
 	if a := attrs["weight"]; a != nil {
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
+		l.atMost(a, float64(n), MaxWeight, "")
 		q.Weight = n
 	}
 	sqlOK := false

@@ -124,6 +124,10 @@ func (g *globals) runApply(c *cli.Context) error {
 		}
 	}
 
+	if nothingToApply(plan) {
+		fmt.Fprintln(g.stdout, "\nNothing to apply: no template changes, and the files declare no scenario to run.")
+		return nil
+	}
 	if err := g.mirrorTemplates(ctx, st, cfg, plan); err != nil {
 		return err
 	}
@@ -131,6 +135,13 @@ func (g *globals) runApply(c *cli.Context) error {
 		return nil
 	}
 	return g.runScenarios(ctx, c, st, cfg, plan)
+}
+
+// nothingToApply reports a plan that would change nothing and run nothing
+// (files with no scenario and no template change): apply says so rather
+// than "Apply complete!".
+func nothingToApply(plan *engine.Plan) bool {
+	return len(plan.Runs) == 0 && !plan.HasChanges()
 }
 
 // isPlanFile tells a saved plan from a scenario file or directory.

@@ -32,11 +32,14 @@ func pathsOrCwd(c *cli.Context) []string {
 }
 
 // loadConfig reads the scenario files at paths with the variable flags and
-// renders any diagnostics; an error in the files is exit code 1.
+// renders any diagnostics, warnings too; an error in the files is exit
+// code 1.
 func (g *globals) loadConfig(c *cli.Context, paths []string) (*dsl.Config, error) {
 	cfg, diags := dsl.Load(paths, g.loadOptions(c))
-	if diags.HasErrors() {
+	if len(diags) > 0 {
 		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
+	}
+	if diags.HasErrors() {
 		return nil, silentExit(exitError)
 	}
 	return cfg, nil
