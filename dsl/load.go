@@ -104,6 +104,21 @@ func LoadSources(sources map[string][]byte, opts LoadOptions) (*Config, hcl.Diag
 	return l.cfg, l.diags
 }
 
+// LoadContents is Load over files already read: contents maps each file's
+// path to its bytes (a saved plan's sources, read and checked against their
+// hashes). Unlike LoadSources, file() reads from disk relative to each
+// file's directory.
+func LoadContents(contents map[string][]byte, opts LoadOptions) (*Config, hcl.Diagnostics) {
+	names := make([]string, 0, len(contents))
+	for n := range contents {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	l := newLoader(contents, opts)
+	l.load(names)
+	return l.cfg, l.diags
+}
+
 // loader holds the state of one Load.
 type loader struct {
 	opts       LoadOptions
@@ -111,6 +126,9 @@ type loader struct {
 	sources    map[string][]byte
 	memoryOnly bool
 	diags      hcl.Diagnostics
+	// parseErrors: a file has a syntax error or an unexpected root
+	// element, so whole-configuration checks would only add noise.
+	parseErrors bool
 
 	files     []*parsedFile
 	vars      map[string]*variableDecl
@@ -180,6 +198,7 @@ func (l *loader) load(names []string) {
 		l.cfg.Files[name] = f
 		content, cdiags := f.Body.Content(rootSchema)
 		l.diags = append(l.diags, cdiags...)
+		l.parseErrors = l.parseErrors || diags.HasErrors() || cdiags.HasErrors()
 		l.files = append(l.files, &parsedFile{name: name, file: f, content: content})
 	}
 	defer l.checkNotEmpty(names)
@@ -229,7 +248,7 @@ func (l *loader) load(names []string) {
 // nothing to validate, plan or apply), warnings otherwise. It stays silent
 // when a file could not be parsed, so it never adds to a syntax error.
 func (l *loader) checkNotEmpty(names []string) {
-	if len(names) == 0 || len(l.files) < len(names) {
+	if len(names) == 0 || len(l.files) < len(names) || l.parseErrors {
 		return
 	}
 	var empty []string

@@ -64,10 +64,10 @@ func (g *globals) runApply(c *cli.Context) error {
 		if err := f.CheckToolVersion(version); err != nil {
 			return fmt.Errorf("cannot apply %s: %w", savedPath, err)
 		}
-		saved, paths = f, slices.Sorted(maps.Keys(f.Sources))
+		saved = f
 	}
 
-	cfg, err := g.loadConfig(c, paths)
+	cfg, err := g.loadPlanOrPaths(c, saved, savedPath, paths)
 	if err != nil {
 		return err
 	}
@@ -135,6 +135,21 @@ func (g *globals) runApply(c *cli.Context) error {
 		return nil
 	}
 	return g.runScenarios(ctx, c, st, cfg, plan)
+}
+
+// loadPlanOrPaths loads the files at paths, or, for a saved plan, exactly
+// the plan's sources once each matched its recorded hash: nothing of a
+// file is parsed or shown before that (a plan file may come from anywhere,
+// and its sources are only names inside its own directory).
+func (g *globals) loadPlanOrPaths(c *cli.Context, saved *planfile.File, savedPath string, paths []string) (*dsl.Config, error) {
+	if saved == nil {
+		return g.loadConfig(c, paths)
+	}
+	contents, err := saved.ReadSources()
+	if err != nil {
+		return nil, fmt.Errorf("the saved plan %s is stale and was not applied: %w\nMake a new plan with `fbctl plan -out %s`.", savedPath, err, savedPath)
+	}
+	return g.renderLoad(dsl.LoadContents(contents, g.loadOptions(c)))
 }
 
 // nothingToApply reports a plan that would change nothing and run nothing

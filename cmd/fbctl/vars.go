@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
 )
 
@@ -35,7 +36,11 @@ func pathsOrCwd(c *cli.Context) []string {
 // renders any diagnostics, warnings too; an error in the files is exit
 // code 1.
 func (g *globals) loadConfig(c *cli.Context, paths []string) (*dsl.Config, error) {
-	cfg, diags := dsl.Load(paths, g.loadOptions(c))
+	return g.renderLoad(dsl.Load(paths, g.loadOptions(c)))
+}
+
+// renderLoad renders what a load reported; an error is exit code 1.
+func (g *globals) renderLoad(cfg *dsl.Config, diags hcl.Diagnostics) (*dsl.Config, error) {
 	if len(diags) > 0 {
 		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
 	}
