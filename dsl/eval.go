@@ -74,6 +74,7 @@ func (l *loader) resolveVariables() {
 			continue
 		}
 		if v.sensitive {
+			l.noteSecretValue(val)
 			val = val.Mark(markSensitive)
 		}
 		l.varVals[name] = val

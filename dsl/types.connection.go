@@ -50,8 +50,16 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 	for _, attr := range sortedAttrs(content.Attributes) {
 		switch attr.Name {
 		case "params":
-			if m, ok, d := getStringMap(attr, pf.ctx); ok {
-				c.Params = m
+			// A parameter from a sensitive value is a secret like any
+			// other attribute: Secrets["params.NAME"].
+			if m, sensitive, ok, d := getStringMap(attr, pf.ctx); ok {
+				for k, v := range m {
+					if sensitive[k] {
+						c.Secrets["params."+k] = v
+					} else {
+						c.Params[k] = v
+					}
+				}
 			} else {
 				l.diags = append(l.diags, d...)
 			}
@@ -88,6 +96,7 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 		}
 		if secret[attr.Name] || sensitive || (attr.Name == "dsn" && dsnHasPassword(s)) {
 			c.Secrets[attr.Name] = s
+			l.noteSecret(s)
 		} else {
 			c.Fields[attr.Name] = s
 		}

@@ -263,7 +263,7 @@ func (l *loader) decodeScaling(b *hcl.Block, ctx *hcl.EvalContext) *Scaling {
 	l.diags = append(l.diags, diags...)
 	attrs := content.Attributes
 	if a := attrs["mode"]; a != nil {
-		if m, _, ok, d := getString(a, ctx); !ok {
+		if m, ok, d := getKeyword(a, ctx); !ok {
 			l.diags = append(l.diags, d...)
 		} else if !contains(ScalingModes, m) {
 			l.diags = append(l.diags, unknownValue("Unknown scaling mode", "scaling mode", m, ScalingModes, a.Expr.Range()))

@@ -277,7 +277,7 @@ func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl
 			t := cfg.Templates[ch.Name]
 			in := store.TemplateInput{Name: ch.Name, Config: ch.Config, Actor: actor}
 			if t != nil {
-				in.Description, in.Tags = t.Description, t.Tags
+				in.Description, in.Tags = engine.TemplateRowFields(t)
 			}
 			if _, _, err := st.UpsertTemplate(ctx, in); err != nil {
 				return fmt.Errorf("mirroring template %q into CONFIG: %w", ch.Name, err)

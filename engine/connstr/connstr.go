@@ -9,7 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/flakebench/fbctl/dsl"
@@ -58,11 +58,26 @@ func postgresDSN(c *dsl.Connection) (string, error) {
 	if v := c.Get("sslmode"); v != "" {
 		q.Set("sslmode", v)
 	}
-	for k, v := range c.Params {
+	for k, v := range params(c) {
 		q.Set(k, v)
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// params are the connection's params = {...}: the plain ones and those
+// from sensitive values, which dsl keeps in Secrets as "params.NAME".
+func params(c *dsl.Connection) map[string]string {
+	out := maps.Clone(c.Params)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for k, v := range c.Secrets {
+		if name, ok := strings.CutPrefix(k, "params."); ok {
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // snowflakeDSN builds gosnowflake's DSN form
@@ -139,13 +154,9 @@ func snowflakeDSN(c *dsl.Connection) (string, error) {
 			q.Set("authenticator", "SNOWFLAKE_JWT")
 		}
 	}
-	keys := make([]string, 0, len(c.Params))
-	for k := range c.Params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		q.Set(k, c.Params[k])
+	ps := params(c)
+	for _, k := range slices.Sorted(maps.Keys(ps)) {
+		q.Set(k, ps[k])
 	}
 	if enc := q.Encode(); enc != "" {
 		b.WriteString("?" + enc)
