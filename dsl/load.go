@@ -28,6 +28,11 @@ type LoadOptions struct {
 	// LookupEnv reads the environment for FB_VAR_NAME values and env();
 	// nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// RequireSecrets makes an empty secret a Snowflake login needs (a
+	// password, token or key passphrase, typically env("NAME") with NAME
+	// unset) an error; otherwise it is a warning. Commands that connect set
+	// it; validate, which works offline, does not.
+	RequireSecrets bool
 }
 
 // Load reads every scenario file named by paths (files, or directories whose

@@ -21,6 +21,8 @@ func (g *globals) loadOptions(c *cli.Context) dsl.LoadOptions {
 		Vars:      c.StringSlice("var"),
 		VarFiles:  c.StringSlice("var-file"),
 		LookupEnv: g.getenv,
+		// validate works offline: an unset secret is only a warning there.
+		RequireSecrets: c.Command == nil || c.Command.Name != "validate",
 	}
 }
 

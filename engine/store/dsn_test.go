@@ -71,3 +71,17 @@ func TestRedactKeyValue(t *testing.T) {
 		}
 	}
 }
+
+// A Snowflake DSN with host= or port= in its query string would go to
+// <account>.snowflakecomputing.com; it is refused, without the password.
+func TestSnowflakeDSNWithHostParameterIsRefused(t *testing.T) {
+	for _, dsn := range []string{
+		"snowflake://me:hunter2@acct/DB/PUBLIC?host=127.0.0.1&port=8085",
+		"snowflake://me:hunter2@acct/DB/PUBLIC?warehouse=WH&port=8085",
+	} {
+		_, err := store.Open(context.Background(), dsn, store.Options{})
+		if err == nil || !strings.Contains(err.Error(), "ignores") || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("Open(%s) = %v", store.Redact(dsn), err)
+		}
+	}
+}
