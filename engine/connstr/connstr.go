@@ -6,9 +6,9 @@ package connstr
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"net"
-	"io"
 	"net/url"
 	"os"
 	"slices"
