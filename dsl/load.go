@@ -30,8 +30,8 @@ type LoadOptions struct {
 	LookupEnv func(string) (string, bool)
 	// RequireSecrets makes an empty secret a Snowflake login needs (a
 	// password, token or key passphrase, typically env("NAME") with NAME
-	// unset) an error; otherwise it is a warning. Commands that connect set
-	// it; validate, which works offline, does not.
+	// unset) an error; otherwise nothing is said. The commands that log
+	// in to targets set it.
 	RequireSecrets bool
 }
 

@@ -98,7 +98,6 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 		}
 		if secret[attr.Name] && s == "" {
 			l.emptySecret(c, attr)
-			continue
 		}
 		if secret[attr.Name] || sensitive || (attr.Name == "dsn" && dsnHasPassword(s)) {
 			c.Secrets[attr.Name] = s
@@ -142,9 +141,10 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 
 // emptySecret reports a secret attribute that evaluated to "" (most often
 // env("NAME") with NAME unset): on Snowflake an error when the options
-// require secrets (commands that connect), so nothing runs into the
-// driver's "password is empty" after the run was created. validate, which
-// runs where the secrets often are not, says nothing.
+// require secrets (apply and worker, which log in to targets), so nothing
+// runs into the driver's "password is empty" after the run was created.
+// validate and plan, which run where the secrets often are not, say
+// nothing.
 func (l *loader) emptySecret(c *Connection, attr *hcl.Attribute) {
 	source := "it is empty"
 	what := attr.Name + " is empty"

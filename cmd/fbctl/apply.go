@@ -125,7 +125,7 @@ func (g *globals) runApply(c *cli.Context) error {
 	}
 
 	if nothingToApply(plan) {
-		fmt.Fprintln(g.stdout, "\nNothing to apply: no template changes, and the files declare no scenario to run.")
+		fmt.Fprintln(g.stdout, "\nNothing to apply: the files declare no template and no scenario.")
 		return nil
 	}
 	if err := g.mirrorTemplates(ctx, st, cfg, plan); err != nil {
@@ -152,11 +152,19 @@ func (g *globals) loadPlanOrPaths(c *cli.Context, saved *planfile.File, savedPat
 	return g.renderLoad(dsl.LoadContents(contents, g.loadOptions(c)))
 }
 
-// nothingToApply reports a plan that would change nothing and run nothing
-// (files with no scenario and no template change): apply says so rather
-// than "Apply complete!".
+// nothingToApply reports a plan of files that declare no template and no
+// scenario (only connections, say): apply says so rather than "Apply
+// complete!".
 func nothingToApply(plan *engine.Plan) bool {
-	return len(plan.Runs) == 0 && !plan.HasChanges()
+	if len(plan.Runs) > 0 || plan.HasChanges() {
+		return false
+	}
+	for _, t := range plan.Templates {
+		if t.Action == engine.ActionNoOp {
+			return false // declared in the files, unchanged
+		}
+	}
+	return true
 }
 
 // isPlanFile tells a saved plan from a scenario file or directory.

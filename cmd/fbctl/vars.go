@@ -21,8 +21,9 @@ func (g *globals) loadOptions(c *cli.Context) dsl.LoadOptions {
 		Vars:      c.StringSlice("var"),
 		VarFiles:  c.StringSlice("var-file"),
 		LookupEnv: g.getenv,
-		// validate works offline: an unset secret is only a warning there.
-		RequireSecrets: c.Command == nil || c.Command.Name != "validate",
+		// Only the commands that log in to targets need their secrets:
+		// validate and plan run where secrets often are not (CI, a PR bot).
+		RequireSecrets: c.Command != nil && (c.Command.Name == "apply" || c.Command.Name == "worker"),
 	}
 }
 
