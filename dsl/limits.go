@@ -142,6 +142,20 @@ func checkSource(src []byte, filename string) hcl.Diagnostics {
 		}
 		return &s.stack[len(s.stack)-1]
 	}
+	// templateText takes one step through the text of a string or
+	// heredoc: ${ and %{ open an interpolation, $${ and %%{ are escapes.
+	// It is false when the nesting got too deep.
+	templateText := func() bool {
+		if interpolationStart(s.src[s.i:]) > 0 {
+			if !push(scanFrame{kind: frameInterp, start: s.rangeOf(2)}) {
+				return false
+			}
+			s.advance(2)
+			return true
+		}
+		s.advance(escapeLen(s.src[s.i:]))
+		return true
+	}
 	atLineStart := true
 	for s.i < len(s.src) {
 		c := s.src[s.i]
@@ -166,14 +180,9 @@ func checkSource(src []byte, filename string) hcl.Diagnostics {
 				}
 			}
 			atLineStart = c == '\n'
-			if n := interpolationStart(s.src[s.i:]); n > 0 {
-				if !push(scanFrame{kind: frameInterp, start: s.rangeOf(2)}) {
-					return diags
-				}
-				s.advance(2)
-				continue
+			if !templateText() {
+				return diags
 			}
-			s.advance(escapeLen(s.src[s.i:]))
 		case t != nil && t.kind == frameString:
 			switch {
 			case c == '\\':
@@ -186,14 +195,9 @@ func checkSource(src []byte, filename string) hcl.Diagnostics {
 				s.stack = s.stack[:len(s.stack)-1]
 				s.advance(1)
 			default:
-				if n := interpolationStart(s.src[s.i:]); n > 0 {
-					if !push(scanFrame{kind: frameInterp, start: s.rangeOf(2)}) {
-						return diags
-					}
-					s.advance(2)
-					continue
+				if !templateText() {
+					return diags
 				}
-				s.advance(escapeLen(s.src[s.i:]))
 			}
 		default: // expression or body
 			atLineStart = false
