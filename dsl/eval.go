@@ -2,7 +2,6 @@ package dsl
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -74,10 +73,8 @@ func (l *loader) resolveVariables() {
 				subjectOr(raw.rng, v.block.DefRange), nil))
 			continue
 		}
-		if !l.validateVariable(v, val) {
-			continue
-		}
 		if v.sensitive {
+			l.noteSecretValue(val)
 			val = val.Mark(markSensitive)
 		}
 		l.varVals[name] = val
@@ -91,6 +88,21 @@ func (l *loader) resolveVariables() {
 			DeclRange:   v.block.DefRange,
 		}
 	}
+	// Validations run once every value is known, so a condition may refer
+	// to other variables (var.max_rows >= var.rows). A variable that fails
+	// its validation has no value afterwards.
+	all := objectOf(l.varVals)
+	var failed []string
+	for _, name := range l.varOrder {
+		v := l.vars[name]
+		if _, ok := l.cfg.Variables[name]; ok && !l.validateVariable(v, all) {
+			failed = append(failed, name)
+		}
+	}
+	for _, name := range failed {
+		l.varVals[name] = cty.DynamicVal
+		delete(l.cfg.Variables, name)
+	}
 }
 
 func subjectOr(r *hcl.Range, fallback hcl.Range) *hcl.Range {
@@ -101,36 +113,77 @@ func subjectOr(r *hcl.Range, fallback hcl.Range) *hcl.Range {
 }
 
 // parseRawVar interprets a -var or FB_VAR_ string: verbatim for string (and
-// untyped) variables, otherwise as an HCL expression such as 3, true or
-// ["a", "b"].
+// untyped) variables, otherwise as an HCL literal such as 3, true or
+// ["a", "b"]. A value that is not a literal is refused with an example of
+// one for the variable's type, never with the parser's own wording
+// ("Variables not allowed" for a bare word).
 func (l *loader) parseRawVar(v *variableDecl, s, origin string) (cty.Value, bool) {
 	if v.typ == cty.String || v.typ == cty.DynamicPseudoType {
 		return cty.StringVal(s), true
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(s), "<value for "+origin+">", hcl.InitialPos)
-	if !diags.HasErrors() {
-		var val cty.Value
-		val, diags = expr.Value(nil)
-		if !diags.HasErrors() {
-			return val, true
-		}
+	refuse := func(why string) (cty.Value, bool) {
+		l.diags = append(l.diags, errorDiag("Invalid value for variable",
+			fmt.Sprintf("The value %q given by %s for variable %q is not a %s: %s. %s", s, origin, v.name, v.typ.FriendlyName(), why, literalExample(v.typ, origin)),
+			nil, nil))
+		return cty.NilVal, false
 	}
-	l.diags = append(l.diags, errorDiag("Invalid value for variable",
-		fmt.Sprintf("The value %q given by %s for variable %q of type %s could not be parsed: %s.", s, origin, v.name, v.typ.FriendlyName(), diags.Error()),
-		nil, nil))
-	return cty.NilVal, false
+	if d := checkSource([]byte(s), origin); d.HasErrors() {
+		return refuse(strings.ToLower(d[0].Summary))
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(s), origin, hcl.InitialPos)
+	if diags.HasErrors() {
+		return refuse("it does not parse as a value")
+	}
+	if len(expr.Variables()) > 0 {
+		return refuse("a bare word is a name, not a value, and only literal values can be given outside the files")
+	}
+	val, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		return refuse("only literal values can be given outside the files, not function calls or references")
+	}
+	return val, true
+}
+
+// literalExample shows how to write a value of type ty where origin gave
+// one ("-var NAME" or "FB_VAR_NAME").
+func literalExample(ty cty.Type, origin string) string {
+	var example string
+	switch {
+	case ty == cty.Number:
+		example = "10"
+	case ty == cty.Bool:
+		example = "true"
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
+		example = `'["a", "b"]'`
+	case ty.IsMapType() || ty.IsObjectType():
+		example = `'{ key = "value" }'`
+	default:
+		return "Give an HCL literal of that type."
+	}
+	if name, ok := strings.CutPrefix(origin, "-var "); ok {
+		return fmt.Sprintf("Write it as an HCL literal, for example -var %s=%s.", name, example)
+	}
+	return fmt.Sprintf("Write it as an HCL literal, for example %s=%s.", origin, example)
 }
 
 func (l *loader) readVarFile(path string, given map[string]rawValue) {
 	src, ok := l.sources[path]
 	if !ok {
-		b, err := os.ReadFile(path)
+		b, tooLarge, err := readLimited(path)
 		if err != nil {
 			l.diags = append(l.diags, errorDiag("Cannot read variables file",
 				fmt.Sprintf("The -var-file %q could not be read: %v.", path, err), nil, nil))
 			return
 		}
+		if tooLarge {
+			l.diags = append(l.diags, tooLargeDiag(path, "-var-file"))
+			return
+		}
 		src = b
+	}
+	if d := checkSource(src, path); d.HasErrors() {
+		l.diags = append(l.diags, d...)
+		return
 	}
 	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
 	l.diags = append(l.diags, diags...)
@@ -163,10 +216,11 @@ func (l *loader) readVarFile(path string, given map[string]rawValue) {
 	}
 }
 
-// validateVariable evaluates the variable's validation blocks against val.
-func (l *loader) validateVariable(v *variableDecl, val cty.Value) bool {
+// validateVariable evaluates the variable's validation blocks with vars,
+// the object of every variable's value.
+func (l *loader) validateVariable(v *variableDecl, vars cty.Value) bool {
 	ctx := &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{v.name: val})},
+		Variables: map[string]cty.Value{"var": vars},
 		Functions: l.functions(dirOf(v.file.name)),
 	}
 	ok := true
@@ -189,7 +243,8 @@ func (l *loader) validateVariable(v *variableDecl, val cty.Value) bool {
 			continue
 		}
 		msg := fmt.Sprintf("The value of variable %q failed its validation.", v.name)
-		if m, _, known, d := evalExpr(vd.errorMessage, ctx); known && !d.HasErrors() {
+		// A message built from a sensitive value is not shown.
+		if m, sensitive, known, d := evalExpr(vd.errorMessage, ctx); known && !sensitive && !d.HasErrors() {
 			if ms, err := convert.Convert(m, cty.String); err == nil {
 				msg = ms.AsString()
 			}

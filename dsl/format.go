@@ -15,6 +15,12 @@ import (
 // reaches a fixed point (hclwrite settles a few constructs, such as trailing
 // blanks before the end of the file, only on a second pass).
 func format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
+	if len(src) > MaxFileSize {
+		return nil, hcl.Diagnostics{tooLargeDiag(filename, "scenario file")}
+	}
+	if diags := checkSource(src, filename); diags.HasErrors() {
+		return nil, diags
+	}
 	_, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags

@@ -1,7 +1,6 @@
 package dsl
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 
@@ -31,7 +30,7 @@ var baseFunctions = map[string]function.Function{
 	"formatlist":    stdlib.FormatListFunc,
 	"indent":        stdlib.IndentFunc,
 	"join":          stdlib.JoinFunc,
-	"jsondecode":    stdlib.JSONDecodeFunc,
+	"jsondecode":    boundedJSONDecode,
 	"jsonencode":    stdlib.JSONEncodeFunc,
 	"keys":          stdlib.KeysFunc,
 	"length":        stdlib.LengthFunc,
@@ -134,11 +133,52 @@ func (l *loader) fileFunc(dir string) function.Function {
 			if l.memoryOnly {
 				return cty.NilVal, function.NewArgErrorf(0, "no such file %q", p)
 			}
-			b, err := os.ReadFile(p)
+			b, tooLarge, err := readLimited(p)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "cannot read %q: %v", p, err)
+			}
+			if tooLarge {
+				return cty.NilVal, function.NewArgErrorf(0, "%q is larger than %d MiB, the most file() reads", p, MaxFileSize>>20)
 			}
 			return cty.StringVal(string(b)), nil
 		},
 	})
+}
+
+// boundedJSONDecode is jsondecode refusing JSON nested deeper than
+// MaxNestingDepth before decoding it: the decoder behind it spends memory
+// per level (850 MB for a 2 MB string of brackets) before it gives up.
+var boundedJSONDecode = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "str", Type: cty.String}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		if args[0].IsKnown() && !args[0].IsNull() && jsonDepth(args[0].AsString()) > MaxNestingDepth {
+			return cty.NilType, function.NewArgErrorf(0, "the JSON nests more than %d levels deep", MaxNestingDepth)
+		}
+		return stdlib.JSONDecodeFunc.ReturnType([]cty.Type{args[0].Type()})
+	},
+	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+		return stdlib.JSONDecodeFunc.Call(args)
+	},
+})
+
+// jsonDepth is the deepest nesting of arrays and objects in s, strings
+// skipped.
+func jsonDepth(s string) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }

@@ -48,7 +48,7 @@ func parseExpectations(t *testing.T, src string) []expectation {
 // fixtureOptions gives the invalid fixtures an empty environment so the
 // results do not depend on the machine.
 func fixtureOptions() LoadOptions {
-	return LoadOptions{LookupEnv: func(string) (string, bool) { return "", false }}
+	return LoadOptions{LookupEnv: func(string) (string, bool) { return "", false }, RequireSecrets: true}
 }
 
 func TestInvalidFixtures(t *testing.T) {

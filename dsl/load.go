@@ -28,6 +28,11 @@ type LoadOptions struct {
 	// LookupEnv reads the environment for FB_VAR_NAME values and env();
 	// nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// RequireSecrets makes an empty secret a Snowflake login needs (a
+	// password, token or key passphrase, typically env("NAME") with NAME
+	// unset) an error; otherwise nothing is said. The commands that log
+	// in to targets set it.
+	RequireSecrets bool
 }
 
 // Load reads every scenario file named by paths (files, or directories whose
@@ -43,9 +48,13 @@ func Load(paths []string, opts LoadOptions) (*Config, hcl.Diagnostics) {
 		if _, seen := sources[p]; seen {
 			return
 		}
-		b, err := os.ReadFile(p)
+		b, tooLarge, err := readLimited(p)
 		if err != nil {
 			diags = append(diags, errorDiag("Cannot read scenario file", fmt.Sprintf("The file %q could not be read: %v.", p, err), nil, nil))
+			return
+		}
+		if tooLarge {
+			diags = append(diags, tooLargeDiag(p, "scenario file"))
 			return
 		}
 		sources[p] = b
@@ -100,6 +109,21 @@ func LoadSources(sources map[string][]byte, opts LoadOptions) (*Config, hcl.Diag
 	return l.cfg, l.diags
 }
 
+// LoadContents is Load over files already read: contents maps each file's
+// path to its bytes (a saved plan's sources, read and checked against their
+// hashes). Unlike LoadSources, file() reads from disk relative to each
+// file's directory.
+func LoadContents(contents map[string][]byte, opts LoadOptions) (*Config, hcl.Diagnostics) {
+	names := make([]string, 0, len(contents))
+	for n := range contents {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	l := newLoader(contents, opts)
+	l.load(names)
+	return l.cfg, l.diags
+}
+
 // loader holds the state of one Load.
 type loader struct {
 	opts       LoadOptions
@@ -107,6 +131,9 @@ type loader struct {
 	sources    map[string][]byte
 	memoryOnly bool
 	diags      hcl.Diagnostics
+	// parseErrors: a file has a syntax error or an unexpected root
+	// element, so whole-configuration checks would only add noise.
+	parseErrors bool
 
 	files     []*parsedFile
 	vars      map[string]*variableDecl
@@ -155,6 +182,19 @@ func (l *loader) load(names []string) {
 	for _, name := range names {
 		src := l.sources[name]
 		l.cfg.Sources[name] = src
+		if len(src) > MaxFileSize {
+			l.diags = append(l.diags, tooLargeDiag(name, "scenario file"))
+			continue
+		}
+		if d := checkSource(src, name); d.HasErrors() {
+			l.diags = append(l.diags, d...)
+			// The snippet of a NUL or heredoc error helps; a line of
+			// thousands of brackets does not.
+			if len(src) <= 64<<10 {
+				l.cfg.Files[name] = &hcl.File{Bytes: src}
+			}
+			continue
+		}
 		f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 		l.diags = append(l.diags, diags...)
 		if f == nil || f.Body == nil {
@@ -163,8 +203,10 @@ func (l *loader) load(names []string) {
 		l.cfg.Files[name] = f
 		content, cdiags := f.Body.Content(rootSchema)
 		l.diags = append(l.diags, cdiags...)
+		l.parseErrors = l.parseErrors || diags.HasErrors() || cdiags.HasErrors()
 		l.files = append(l.files, &parsedFile{name: name, file: f, content: content})
 	}
+	defer l.checkNotEmpty(names)
 
 	// Inputs first: variables, then locals in dependency order.
 	for _, pf := range l.files {
@@ -203,6 +245,42 @@ func (l *loader) load(names []string) {
 		for _, b := range pf.content.Blocks.OfType("scenario") {
 			l.decodeScenario(pf, b)
 		}
+	}
+}
+
+// checkNotEmpty reports files that declare nothing, and a configuration
+// with no scenario: an error when no file declares anything (there is
+// nothing to validate, plan or apply), warnings otherwise. It stays silent
+// when a file could not be parsed, so it never adds to a syntax error.
+func (l *loader) checkNotEmpty(names []string) {
+	if len(names) == 0 || len(l.files) < len(names) || l.parseErrors {
+		return
+	}
+	var empty []string
+	scenarios := 0
+	for _, pf := range l.files {
+		if len(pf.content.Blocks) == 0 && len(pf.content.Attributes) == 0 {
+			empty = append(empty, pf.name)
+		}
+		scenarios += len(pf.content.Blocks.OfType("scenario"))
+	}
+	if len(empty) == len(l.files) {
+		for _, name := range empty {
+			l.diags = append(l.diags, errorDiag("Empty scenario file",
+				fmt.Sprintf("The file %s declares nothing (it is empty or holds only comments), so there is nothing to validate, plan or apply. Add a template and a scenario, or name the files that hold them.", name),
+				fileStart(name), nil))
+		}
+		return
+	}
+	for _, name := range empty {
+		l.diags = append(l.diags, warnDiag("Empty scenario file",
+			fmt.Sprintf("The file %s declares nothing (it is empty or holds only comments).", name),
+			fileStart(name)))
+	}
+	if scenarios == 0 {
+		l.diags = append(l.diags, warnDiag("No scenario",
+			"The files declare no scenario block, so apply would only mirror templates into CONFIG and run nothing. Add a scenario to run a benchmark.",
+			fileStart(l.files[0].name)))
 	}
 }
 

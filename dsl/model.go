@@ -29,6 +29,9 @@ type Config struct {
 	// with hcl.NewDiagnosticTextWriter. Both are set even when Load fails.
 	Sources map[string][]byte
 	Files   map[string]*hcl.File
+
+	// secrets are the sensitive strings met while decoding, for Redact.
+	secrets map[string]bool
 }
 
 // Variable is a declared input variable with its resolved value.
@@ -105,7 +108,12 @@ type Template struct {
 	Queries         map[string]*Query
 	QueryOrder      []string
 	SLOs            []*SLO
-	DeclRange       hcl.Range
+	// Sensitive names the attributes whose value came from a sensitive
+	// value ("description", "table", "tags.KEY", "session.KEY"): they
+	// keep their real value here for the run, and are shown and stored
+	// only redacted (see Sensitivity).
+	Sensitive Sensitivity
+	DeclRange hcl.Range
 }
 
 // Pool is a set of values the arguments draw from: either sampled from the
@@ -116,6 +124,7 @@ type Pool struct {
 	Table     string // defaults to the template's table
 	Size      int64
 	Values    []any
+	Sensitive Sensitivity // "column", "table", "values"
 	DeclRange hcl.Range
 }
 
@@ -136,6 +145,7 @@ type Query struct {
 	Weight    int64
 	SQL       string
 	Args      []Generator
+	Sensitive Sensitivity // "sql"
 	DeclRange hcl.Range
 }
 
@@ -163,17 +173,20 @@ const (
 // Generator describes how one query argument is produced. Only the fields
 // that belong to Kind are set. Every generator is deterministic from a seed.
 type Generator struct {
-	Kind    string    `json:"kind"`
-	Literal any       `json:"literal,omitempty"` // literal
-	Pool    string    `json:"pool,omitempty"`    // pool: pool name
-	Column  string    `json:"column,omitempty"`  // sequence: column whose max the range starts after
-	Start   int64     `json:"start,omitempty"`   // sequence: explicit first value when no column
-	Min     int64     `json:"min,omitempty"`     // uniform
-	Max     int64     `json:"max,omitempty"`     // uniform
-	N       int64     `json:"n,omitempty"`       // zipf: values 1..N; random_string: length
-	S       float64   `json:"s,omitempty"`       // zipf exponent (> 1)
-	Choices []any     `json:"choices,omitempty"` // choice
-	Range   hcl.Range `json:"-"`
+	Kind    string  `json:"kind"`
+	Literal any     `json:"literal,omitempty"` // literal
+	Pool    string  `json:"pool,omitempty"`    // pool: pool name
+	Column  string  `json:"column,omitempty"`  // sequence: column whose max the range starts after
+	Start   int64   `json:"start,omitempty"`   // sequence: explicit first value when no column
+	Min     int64   `json:"min,omitempty"`     // uniform
+	Max     int64   `json:"max,omitempty"`     // uniform
+	N       int64   `json:"n,omitempty"`       // zipf: values 1..N; random_string: length
+	S       float64 `json:"s,omitempty"`       // zipf exponent (> 1)
+	Choices []any   `json:"choices,omitempty"` // choice
+	// Sensitive is set when the argument came from a sensitive value: the
+	// whole generator is then shown and stored redacted.
+	Sensitive bool      `json:"-"`
+	Range     hcl.Range `json:"-"`
 }
 
 // SLO is a per-query (or "*") service level objective; it counts as a
@@ -199,6 +212,7 @@ type Scenario struct {
 	Phases      []*Phase  // file order
 	Sampling    *Sampling // nil: store every operation
 	Thresholds  []*Threshold
+	Sensitive   Sensitivity // "description", "setup[I]", "teardown[I]"
 	DeclRange   hcl.Range
 }
 
@@ -294,4 +308,23 @@ type Threshold struct {
 	Below     *float64
 	Above     *float64
 	DeclRange hcl.Range
+}
+
+// Sensitivity names the attributes of a block whose values came from a
+// sensitive value: a variable declared with sensitive = true, or anything
+// computed from one (HCL carries the mark through interpolation, functions
+// and locals). Such a value is kept as is in the model, because the run
+// needs it, and everything that shows or stores the model (CONFIG, plans,
+// plan files) writes a redaction marker in its place. A nil Sensitivity
+// has no sensitive attribute.
+type Sensitivity map[string]bool
+
+// Has reports whether the attribute at key is sensitive.
+func (s Sensitivity) Has(key string) bool { return s[key] }
+
+func (s *Sensitivity) set(key string) {
+	if *s == nil {
+		*s = Sensitivity{}
+	}
+	(*s)[key] = true
 }

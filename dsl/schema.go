@@ -36,7 +36,7 @@ var validationSchema = &hcl.BodySchema{
 
 // Connection attributes per connection type.
 var (
-	snowflakeFields  = []string{"connection_name", "account", "user", "role", "warehouse", "database", "schema", "authenticator", "private_key_file", "host", "port", "protocol"}
+	snowflakeFields  = []string{"connection_name", "account", "user", "role", "warehouse", "database", "schema", "authenticator", "private_key_file", "token_file", "host", "port", "protocol"}
 	snowflakeSecrets = []string{"password", "token", "private_key_passphrase"}
 	postgresFields   = []string{"host", "port", "user", "database", "sslmode", "prefer_simple_protocol"}
 	postgresSecrets  = []string{"password"}

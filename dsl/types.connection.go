@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // Get returns the attribute from Fields, or from Secrets when it is secret.
@@ -50,8 +52,16 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 	for _, attr := range sortedAttrs(content.Attributes) {
 		switch attr.Name {
 		case "params":
-			if m, ok, d := getStringMap(attr, pf.ctx); ok {
-				c.Params = m
+			// A parameter from a sensitive value is a secret like any
+			// other attribute: Secrets["params.NAME"].
+			if m, sensitive, ok, d := getStringMap(attr, pf.ctx); ok {
+				for k, v := range m {
+					if sensitive[k] {
+						c.Secrets["params."+k] = v
+					} else {
+						c.Params[k] = v
+					}
+				}
 			} else {
 				l.diags = append(l.diags, d...)
 			}
@@ -86,8 +96,12 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 				continue
 			}
 		}
+		if secret[attr.Name] && s == "" {
+			l.emptySecret(c, attr)
+		}
 		if secret[attr.Name] || sensitive || (attr.Name == "dsn" && dsnHasPassword(s)) {
 			c.Secrets[attr.Name] = s
+			l.noteSecret(s)
 		} else {
 			c.Fields[attr.Name] = s
 		}
@@ -102,6 +116,14 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 		if !has("connection_name") && !has("account") {
 			missing(fmt.Sprintf("The snowflake connection %q needs either connection_name (an entry of connections.toml) or account.", name))
 		}
+		if a, b := content.Attributes["token"], content.Attributes["token_file"]; a != nil && b != nil {
+			l.diags = append(l.diags, errorDiag("Conflicting connection arguments",
+				fmt.Sprintf("The snowflake connection %q sets both token and token_file; the driver takes one OAuth token.", name),
+				rangePtr(b.NameRange), rangePtr(b.Range)))
+		}
+		if a := content.Attributes["params"]; a != nil {
+			l.checkSnowflakeParams(c, a)
+		}
 	case ConnPostgres:
 		if has("dsn") {
 			for _, n := range []string{"host", "port", "user", "password", "database", "sslmode"} {
@@ -113,6 +135,53 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 			}
 		} else if !has("host") {
 			missing(fmt.Sprintf("The postgres connection %q needs either dsn or host.", name))
+		}
+	}
+}
+
+// emptySecret reports a secret attribute that evaluated to "" (most often
+// env("NAME") with NAME unset): on Snowflake an error when the options
+// require secrets (apply and worker, which log in to targets), so nothing
+// runs into the driver's "password is empty" after the run was created.
+// validate and plan, which run where the secrets often are not, say
+// nothing.
+func (l *loader) emptySecret(c *Connection, attr *hcl.Attribute) {
+	source := "it is empty"
+	what := attr.Name + " is empty"
+	if call, ok := attr.Expr.(*hclsyntax.FunctionCallExpr); ok && call.Name == "env" && len(call.Args) > 0 {
+		if v, d := call.Args[0].Value(nil); !d.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+			name := v.AsString()
+			what = name + " is not set"
+			source = fmt.Sprintf("it comes from env(%q), and %s is not set (or empty) in this environment", name, name)
+		}
+	}
+	if c.Type == ConnSnowflake && l.opts.RequireSecrets {
+		l.diags = append(l.diags, errorDiag("Secret not set",
+			fmt.Sprintf("%s: the %s of connection %s is empty, because %s, and a Snowflake login needs it. Set it, or give env() a default.", what, attr.Name, c.Key(), source),
+			rangePtr(attr.Expr.Range()), rangePtr(attr.Range)))
+	}
+}
+
+// snowflakeParamAttrs are DSN settings a snowflake connection sets with
+// its own attributes. In params they would be misread: the driver takes
+// the server from the DSN's address and ignores host= and port= in its
+// query string, so such a connection would silently go to
+// <account>.snowflakecomputing.com.
+var snowflakeParamAttrs = map[string]string{
+	"host": "host", "port": "port", "account": "account", "protocol": "protocol", "user": "user",
+	"password": "password", "database": "database", "schema": "schema", "warehouse": "warehouse",
+	"role": "role", "authenticator": "authenticator", "token": "token", "tokenfilepath": "token_file",
+	"privatekey": "private_key_file",
+}
+
+// checkSnowflakeParams refuses params that stand for a connection
+// attribute.
+func (l *loader) checkSnowflakeParams(c *Connection, a *hcl.Attribute) {
+	for _, k := range sortedKeys(c.Params) {
+		if attr, ok := snowflakeParamAttrs[strings.ToLower(k)]; ok {
+			l.diags = append(l.diags, errorDiag("Misplaced connection setting",
+				fmt.Sprintf("The params of snowflake connection %q set %q, which the Snowflake driver does not read from params (a host or port there is ignored and the connection goes to <account>.snowflakecomputing.com). Set the connection's %s attribute instead.", c.Name, k, attr),
+				rangePtr(a.Expr.Range()), rangePtr(a.Range)))
 		}
 	}
 }

@@ -177,6 +177,7 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 			p.ThinkTime = &d
 		}
 	}
+	l.checkPhaseLimits(p, content)
 	return ps
 }
 
@@ -201,6 +202,7 @@ func (l *loader) decodeRamp(b *hcl.Block, ctx *hcl.EvalContext) *Ramp {
 			l.diags = append(l.diags, errorDiag("Invalid "+n,
 				fmt.Sprintf("A ramp rate must not be negative; got %g.", f), rangePtr(a.Expr.Range()), rangePtr(a.Range)))
 		}
+		l.atMost(a, f, MaxRate, " ops/s")
 		if n == "from" {
 			r.From = f
 		} else {
@@ -214,6 +216,7 @@ func (l *loader) decodeRamp(b *hcl.Block, ctx *hcl.EvalContext) *Ramp {
 	if a := attrs["over"]; a != nil {
 		d, _, dd := getDuration(a, ctx, true)
 		l.diags = append(l.diags, dd...)
+		l.durationAtMost(a, d, MaxDuration)
 		r.Over = d
 	}
 	return r
@@ -232,12 +235,14 @@ func (l *loader) decodeFindMax(b *hcl.Block, ctx *hcl.EvalContext) *FindMax {
 		if a := attrs[n]; a != nil {
 			v, _, d := getPositiveInt(a, ctx)
 			l.diags = append(l.diags, d...)
+			l.atMost(a, float64(v), MaxConnections, "")
 			*ints[n] = v
 		}
 	}
 	if a := attrs["step_duration"]; a != nil {
 		d, _, dd := getDuration(a, ctx, true)
 		l.diags = append(l.diags, dd...)
+		l.durationAtMost(a, d, MaxDuration)
 		f.StepDuration = d
 	}
 	fracs := map[string]*float64{"max_error_rate": &f.MaxErrorRate, "max_qps_drop": &f.MaxQPSDrop}
@@ -269,7 +274,7 @@ func (l *loader) decodeScaling(b *hcl.Block, ctx *hcl.EvalContext) *Scaling {
 	l.diags = append(l.diags, diags...)
 	attrs := content.Attributes
 	if a := attrs["mode"]; a != nil {
-		if m, _, ok, d := getString(a, ctx); !ok {
+		if m, ok, d := getKeyword(a, ctx); !ok {
 			l.diags = append(l.diags, d...)
 		} else if !contains(ScalingModes, m) {
 			l.diags = append(l.diags, unknownValue("Unknown scaling mode", "scaling mode", m, ScalingModes, a.Expr.Range()))
@@ -282,6 +287,11 @@ func (l *loader) decodeScaling(b *hcl.Block, ctx *hcl.EvalContext) *Scaling {
 		if a := attrs[n]; a != nil {
 			v, _, d := getPositiveInt(a, ctx)
 			l.diags = append(l.diags, d...)
+			if n == "max_connections_per_worker" {
+				l.atMost(a, float64(v), MaxConnections, "")
+			} else {
+				l.atMost(a, float64(v), MaxWorkers, "")
+			}
 			*ints[n] = v
 		}
 	}

@@ -46,7 +46,7 @@ func (l *loader) decodeScenario(pf *parsedFile, b *hcl.Block) {
 	ctx := pf.ctx
 	attrs := content.Attributes
 	if a := attrs["description"]; a != nil {
-		s.Description = l.str(a, ctx)
+		s.Description = l.sensitiveStr(a, ctx, &s.Sensitive, "description")
 	}
 	if a := attrs["template"]; a != nil {
 		st.templateGiven = true
@@ -75,9 +75,9 @@ func (l *loader) decodeScenario(pf *parsedFile, b *hcl.Block) {
 			}
 			switch kind {
 			case "setup":
-				s.Setup = l.decodeSQLList(blk, ctx)
+				s.Setup = l.decodeSQLList(blk, ctx, &s.Sensitive, "setup")
 			case "teardown":
-				s.Teardown = l.decodeSQLList(blk, ctx)
+				s.Teardown = l.decodeSQLList(blk, ctx, &s.Sensitive, "teardown")
 			case "warmup":
 				s.Warmup = l.decodeWarmup(blk, ctx)
 			case "sampling":
@@ -136,9 +136,15 @@ func (l *loader) nameRef(expr hcl.Expression, ctx *hcl.EvalContext, root string)
 			fmt.Sprintf("A %s reference has the form %s.NAME.", root, root), rangePtr(expr.Range()), nil))
 		return "", false
 	}
-	v, _, ok, d := evalExpr(expr, ctx)
+	v, sensitive, ok, d := evalExpr(expr, ctx)
 	l.diags = append(l.diags, d...)
 	if !ok {
+		return "", false
+	}
+	if sensitive {
+		l.diags = append(l.diags, errorDiag("Sensitive value not allowed",
+			fmt.Sprintf("A %s reference names what the run does and is shown in plans, so it cannot come from a sensitive value.", root),
+			rangePtr(expr.Range()), nil))
 		return "", false
 	}
 	if v.Type() != cty.String {
@@ -149,12 +155,18 @@ func (l *loader) nameRef(expr hcl.Expression, ctx *hcl.EvalContext, root string)
 	return v.AsString(), true
 }
 
-func (l *loader) decodeSQLList(b *hcl.Block, ctx *hcl.EvalContext) []string {
+// decodeSQLList reads a setup or teardown block; a statement from a
+// sensitive value is recorded in sens as "KIND[I]".
+func (l *loader) decodeSQLList(b *hcl.Block, ctx *hcl.EvalContext, sens *Sensitivity, kind string) []string {
 	content, diags := b.Body.Content(sqlListSchema)
 	l.diags = append(l.diags, diags...)
 	if a := content.Attributes["sql"]; a != nil {
-		list, _, d := getStringList(a, ctx)
+		list, sensitive, _, d := getStringList(a, ctx)
 		l.diags = append(l.diags, d...)
+		for i := range sensitive {
+			sens.set(fmt.Sprintf("%s[%d]", kind, i))
+			l.noteSecret(list[i])
+		}
 		return list
 	}
 	return nil
@@ -167,11 +179,13 @@ func (l *loader) decodeWarmup(b *hcl.Block, ctx *hcl.EvalContext) *Warmup {
 	if a := content.Attributes["duration"]; a != nil {
 		d, _, dd := getDuration(a, ctx, true)
 		l.diags = append(l.diags, dd...)
+		l.durationAtMost(a, d, MaxDuration)
 		w.Duration = d
 	}
 	if a := content.Attributes["connections"]; a != nil {
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
+		l.atMost(a, float64(n), MaxConnections, "")
 		w.Connections = n
 	}
 	return w
@@ -182,9 +196,11 @@ func (l *loader) decodeSampling(b *hcl.Block, ctx *hcl.EvalContext) *Sampling {
 	content, diags := b.Body.Content(samplingSchema)
 	l.diags = append(l.diags, diags...)
 	if a := content.Attributes["rate"]; a != nil {
-		v, _, ok, d := evalAttr(a, ctx)
+		v, sensitive, ok, d := evalAttr(a, ctx)
 		l.diags = append(l.diags, d...)
 		switch {
+		case ok && sensitive:
+			l.diags = append(l.diags, sensitiveNotAllowed(a))
 		case !ok:
 		case v.Type() == cty.String && v.AsString() == "auto":
 			s.Rate, s.Auto = 0, true
@@ -204,6 +220,7 @@ func (l *loader) decodeSampling(b *hcl.Block, ctx *hcl.EvalContext) *Sampling {
 	if a := content.Attributes["max_rows_per_second"]; a != nil {
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
+		l.atMost(a, float64(n), MaxRowsPerSecond, "")
 		s.MaxRowsPerSecond = n
 	}
 	return s
@@ -226,7 +243,7 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 	attrs := content.Attributes
 	ok := !diags.HasErrors()
 	if a := attrs["metric"]; a != nil {
-		if s, _, good, d := getString(a, ctx); !good {
+		if s, good, d := getKeyword(a, ctx); !good {
 			l.diags, ok = append(l.diags, d...), false
 		} else if !contains(ThresholdMetrics, s) {
 			l.diags, ok = append(l.diags, unknownValue("Unknown metric", "threshold metric", s, ThresholdMetrics, a.Expr.Range())), false
@@ -253,7 +270,7 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 		}
 	}
 	if a := attrs["query"]; a != nil {
-		if n, _, good, d := getString(a, ctx); !good {
+		if n, good, d := getKeyword(a, ctx); !good {
 			l.diags, ok = append(l.diags, d...), false
 		} else {
 			var known []string

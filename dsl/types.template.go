@@ -48,7 +48,7 @@ func (l *loader) decodeTemplate(pf *parsedFile, b *hcl.Block) {
 	attrs := content.Attributes
 
 	if a := attrs["description"]; a != nil {
-		t.Description = l.str(a, ctx)
+		t.Description = l.sensitiveStr(a, ctx, &t.Sensitive, "description")
 	}
 	connOK := false
 	if a := attrs["connection"]; a != nil {
@@ -61,7 +61,7 @@ func (l *loader) decodeTemplate(pf *parsedFile, b *hcl.Block) {
 			rangePtr(b.DefRange), nil))
 	}
 	if a := attrs["table"]; a != nil {
-		t.Table = l.str(a, ctx)
+		t.Table = l.sensitiveStr(a, ctx, &t.Sensitive, "table")
 	}
 	var connType string
 	if connOK {
@@ -69,7 +69,7 @@ func (l *loader) decodeTemplate(pf *parsedFile, b *hcl.Block) {
 		t.TableType = tableTypesFor[connType][0]
 	}
 	if a := attrs["table_type"]; a != nil {
-		if s, _, ok, d := getString(a, ctx); !ok {
+		if s, ok, d := getKeyword(a, ctx); !ok {
 			l.diags = append(l.diags, d...)
 		} else if !contains(TableTypes, s) {
 			l.diags = append(l.diags, unknownValue("Unknown table type", "table type", s, TableTypes, a.Expr.Range()))
@@ -91,16 +91,21 @@ func (l *loader) decodeTemplate(pf *parsedFile, b *hcl.Block) {
 	if a := attrs["think_time"]; a != nil {
 		d, _, dd := getDuration(a, ctx, false)
 		l.diags = append(l.diags, dd...)
+		l.durationAtMost(a, d, MaxThinkTime)
 		t.ThinkTime = d
 	}
 	for _, n := range []string{"tags", "session"} {
 		if a := attrs[n]; a != nil {
-			m, ok, d := getStringMap(a, ctx)
+			m, sensitive, ok, d := getStringMap(a, ctx)
 			l.diags = append(l.diags, d...)
 			if ok && n == "tags" {
 				t.Tags = m
 			} else if ok {
 				t.Session = m
+			}
+			for k := range sensitive {
+				t.Sensitive.set(n + "." + k)
+				l.noteSecret(m[k])
 			}
 		}
 	}
@@ -124,10 +129,15 @@ func (l *loader) decodeTemplate(pf *parsedFile, b *hcl.Block) {
 	}
 }
 
-// str evaluates a string attribute, reporting problems.
-func (l *loader) str(a *hcl.Attribute, ctx *hcl.EvalContext) string {
-	s, _, _, d := getString(a, ctx)
+// sensitiveStr evaluates a string attribute that may come from a
+// sensitive value, recording it in sens under key when it does.
+func (l *loader) sensitiveStr(a *hcl.Attribute, ctx *hcl.EvalContext, sens *Sensitivity, key string) string {
+	s, sensitive, _, d := getString(a, ctx)
 	l.diags = append(l.diags, d...)
+	if sensitive {
+		sens.set(key)
+		l.noteSecret(s)
+	}
 	return s
 }
 
@@ -151,8 +161,12 @@ func (l *loader) decodePool(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 					rangePtr(c.NameRange), rangePtr(c.Range)))
 			}
 		}
-		v, _, ok, d := evalAttr(a, ctx)
+		v, sensitive, ok, d := evalAttr(a, ctx)
 		l.diags = append(l.diags, d...)
+		if ok && sensitive {
+			p.Sensitive.set("values")
+			l.noteSecretValue(v)
+		}
 		if ok {
 			ty := v.Type()
 			if !(ty.IsListType() || ty.IsTupleType() || ty.IsSetType()) || v.LengthInt() == 0 {
@@ -172,7 +186,7 @@ func (l *loader) decodePool(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 		return
 	}
 	if a := attrs["column"]; a != nil {
-		p.Column = l.str(a, ctx)
+		p.Column = l.sensitiveStr(a, ctx, &p.Sensitive, "column")
 	} else {
 		l.diags = append(l.diags, errorDiag("Missing required argument",
 			fmt.Sprintf("The pool %q needs either column (values sampled from the table) or values (a literal list).", name),
@@ -180,12 +194,13 @@ func (l *loader) decodePool(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 	}
 	p.Table = t.Table
 	if a := attrs["table"]; a != nil {
-		p.Table = l.str(a, ctx)
+		p.Table = l.sensitiveStr(a, ctx, &p.Sensitive, "table")
 	}
 	p.Size = DefaultPoolSize
 	if a := attrs["size"]; a != nil {
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
+		l.atMost(a, float64(n), MaxPoolSize, "")
 		p.Size = n
 	}
 }
@@ -203,7 +218,7 @@ func (l *loader) decodeQuery(t *Template, b *hcl.Block, ctx, argsCtx *hcl.EvalCo
 	l.diags = append(l.diags, diags...)
 	attrs := content.Attributes
 	if a := attrs["kind"]; a != nil {
-		if s, _, ok, d := getString(a, ctx); !ok {
+		if s, ok, d := getKeyword(a, ctx); !ok {
 			l.diags = append(l.diags, d...)
 		} else if !contains(QueryKinds, s) {
 			l.diags = append(l.diags, unknownValue("Unknown query kind", "query kind", s, QueryKinds, a.Expr.Range()))
@@ -214,13 +229,19 @@ func (l *loader) decodeQuery(t *Template, b *hcl.Block, ctx, argsCtx *hcl.EvalCo
 	if a := attrs["weight"]; a != nil {
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
+		l.atMost(a, float64(n), MaxWeight, "")
 		q.Weight = n
 	}
 	sqlOK := false
 	if a := attrs["sql"]; a != nil {
 		var d hcl.Diagnostics
-		q.SQL, _, sqlOK, d = getString(a, ctx)
+		var sensitive bool
+		q.SQL, sensitive, sqlOK, d = getString(a, ctx)
 		l.diags = append(l.diags, d...)
+		if sensitive {
+			q.Sensitive.set("sql")
+			l.noteSecret(q.SQL)
+		}
 		if sqlOK && q.SQL == "" {
 			l.diags = append(l.diags, errorDiag("Empty SQL", fmt.Sprintf("The query %q has an empty sql string.", name), rangePtr(a.Expr.Range()), nil))
 			sqlOK = false
@@ -260,7 +281,7 @@ func (l *loader) decodeArgs(a *hcl.Attribute, ctx *hcl.EvalContext) ([]Generator
 	out := []Generator{}
 	if elems != nil || isEmptyTuple(a.Expr) {
 		for _, e := range elems {
-			v, _, known, d := evalExpr(e, ctx)
+			v, sensitive, known, d := evalExpr(e, ctx)
 			l.diags = append(l.diags, d...)
 			if !known {
 				ok = false
@@ -275,11 +296,15 @@ func (l *loader) decodeArgs(a *hcl.Attribute, ctx *hcl.EvalContext) ([]Generator
 				ok = false
 				continue
 			}
+			if sensitive {
+				g.Sensitive = true
+				l.noteSecretValue(v)
+			}
 			out = append(out, g)
 		}
 		return out, ok
 	}
-	v, _, known, d := evalAttr(a, ctx)
+	v, all, sensElems, known, d := evalElements(a.Expr, ctx)
 	l.diags = append(l.diags, d...)
 	if !known {
 		return nil, false
@@ -289,13 +314,17 @@ func (l *loader) decodeArgs(a *hcl.Attribute, ctx *hcl.EvalContext) ([]Generator
 		l.diags = append(l.diags, typeError(a, "list of generators or literals", nil))
 		return nil, false
 	}
-	for it := v.ElementIterator(); it.Next(); {
-		_, ev := it.Element()
+	for i := 0; v.IsKnown() && i < v.LengthInt(); i++ {
+		ev := v.Index(cty.NumberIntVal(int64(i)))
 		g, diag := decodeGenerator(ev, a.Expr.Range())
 		if diag != nil {
 			l.diags = append(l.diags, diag)
 			ok = false
 			continue
+		}
+		if all || sensElems[fmt.Sprint(i)] {
+			g.Sensitive = true
+			l.noteSecretValue(ev)
 		}
 		out = append(out, g)
 	}
@@ -348,9 +377,12 @@ func (l *loader) decodeSLO(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 // latency reads a latency: a duration string ("50ms") or a number of
 // milliseconds. It returns milliseconds.
 func (l *loader) latency(a *hcl.Attribute, ctx *hcl.EvalContext) (float64, bool, hcl.Diagnostics) {
-	v, _, ok, diags := evalAttr(a, ctx)
+	v, sensitive, ok, diags := evalAttr(a, ctx)
 	if !ok {
 		return 0, false, diags
+	}
+	if sensitive {
+		return 0, false, append(diags, sensitiveNotAllowed(a))
 	}
 	switch v.Type() {
 	case cty.String:

@@ -37,6 +37,64 @@ func evalExpr(expr hcl.Expression, ctx *hcl.EvalContext) (v cty.Value, sensitive
 	return v, sensitive, true, diags
 }
 
+// sensitiveNotAllowed reports a sensitive value where the plan must show
+// the value itself: numbers, durations, switches, keywords and names decide
+// what a run does, and a reviewer must see them.
+func sensitiveNotAllowed(attr *hcl.Attribute) *hcl.Diagnostic {
+	return errorDiag("Sensitive value not allowed",
+		fmt.Sprintf("The %s decides what the run does and is shown in plans, so it cannot come from a sensitive value (a variable with sensitive = true, or a value computed from one). Only text such as SQL, arguments, tags, session values and descriptions may be sensitive; they are redacted in plans and CONFIG.", attr.Name),
+		rangePtr(attr.Expr.Range()), rangePtr(attr.Range))
+}
+
+// getKeyword reads a string that must not be sensitive: a keyword (kind,
+// table_type, metric, mode) or a name.
+func getKeyword(attr *hcl.Attribute, ctx *hcl.EvalContext) (string, bool, hcl.Diagnostics) {
+	s, sensitive, ok, diags := getString(attr, ctx)
+	if ok && sensitive {
+		return "", false, append(diags, sensitiveNotAllowed(attr))
+	}
+	return s, ok, diags
+}
+
+// evalElements evaluates expr and returns its value without marks, with
+// which parts carried the sensitive mark: all when the value as a whole
+// did, elems for the top-level elements that did (keys for maps and
+// objects, decimal indexes for lists and tuples).
+func evalElements(expr hcl.Expression, ctx *hcl.EvalContext) (v cty.Value, all bool, elems map[string]bool, ok bool, diags hcl.Diagnostics) {
+	if diags = checkRefs(expr, ctx); diags.HasErrors() {
+		return cty.NilVal, false, nil, false, diags
+	}
+	v, diags = expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.NilVal, false, nil, false, diags
+	}
+	v, pvm := v.UnmarkDeepWithPaths()
+	elems = map[string]bool{}
+	for _, pm := range pvm {
+		if _, marked := pm.Marks[markSensitive]; !marked {
+			continue
+		}
+		if len(pm.Path) == 0 {
+			all = true
+			continue
+		}
+		switch st := pm.Path[0].(type) {
+		case cty.GetAttrStep:
+			elems[st.Name] = true
+		case cty.IndexStep:
+			if st.Key.Type() == cty.String {
+				elems[st.Key.AsString()] = true
+			} else if st.Key.Type() == cty.Number {
+				elems[st.Key.AsBigFloat().Text('f', 0)] = true
+			}
+		}
+	}
+	if v.IsNull() || !v.IsWhollyKnown() {
+		return cty.NilVal, all, elems, false, diags
+	}
+	return v, all, elems, true, diags
+}
+
 // typeError reports a value of the wrong type.
 func typeError(attr *hcl.Attribute, want string, err error) *hcl.Diagnostic {
 	detail := fmt.Sprintf("Inappropriate value for attribute %q: %s required.", attr.Name, want)
@@ -69,9 +127,12 @@ func ctyInt(v cty.Value) (int64, bool) {
 }
 
 func getNumber(attr *hcl.Attribute, ctx *hcl.EvalContext) (cty.Value, bool, hcl.Diagnostics) {
-	v, _, ok, diags := evalAttr(attr, ctx)
+	v, sensitive, ok, diags := evalAttr(attr, ctx)
 	if !ok {
 		return cty.NilVal, false, diags
+	}
+	if sensitive {
+		return cty.NilVal, false, append(diags, sensitiveNotAllowed(attr))
 	}
 	nv, err := convert.Convert(v, cty.Number)
 	if err != nil {
@@ -135,9 +196,12 @@ func getFraction(attr *hcl.Attribute, ctx *hcl.EvalContext) (float64, bool, hcl.
 }
 
 func getBool(attr *hcl.Attribute, ctx *hcl.EvalContext) (bool, bool, hcl.Diagnostics) {
-	v, _, ok, diags := evalAttr(attr, ctx)
+	v, sensitive, ok, diags := evalAttr(attr, ctx)
 	if !ok {
 		return false, false, diags
+	}
+	if sensitive {
+		return false, false, append(diags, sensitiveNotAllowed(attr))
 	}
 	bv, err := convert.Convert(v, cty.Bool)
 	if err != nil {
@@ -171,7 +235,7 @@ func cleanErr(err error) string {
 
 // getDuration reads a duration string. positive demands a duration above zero.
 func getDuration(attr *hcl.Attribute, ctx *hcl.EvalContext, positive bool) (time.Duration, bool, hcl.Diagnostics) {
-	s, _, ok, diags := getString(attr, ctx)
+	s, ok, diags := getKeyword(attr, ctx)
 	if !ok {
 		return 0, false, diags
 	}
@@ -185,42 +249,55 @@ func getDuration(attr *hcl.Attribute, ctx *hcl.EvalContext, positive bool) (time
 	return d, true, diags
 }
 
-func getStringMap(attr *hcl.Attribute, ctx *hcl.EvalContext) (map[string]string, bool, hcl.Diagnostics) {
-	v, _, ok, diags := evalAttr(attr, ctx)
+// getStringMap reads a map of strings; sensitive holds the keys whose
+// value came from a sensitive value (every key when the map as a whole
+// did).
+func getStringMap(attr *hcl.Attribute, ctx *hcl.EvalContext) (m map[string]string, sensitive map[string]bool, ok bool, diags hcl.Diagnostics) {
+	v, all, elems, ok, diags := evalElements(attr.Expr, ctx)
 	if !ok {
-		return nil, false, diags
+		return nil, nil, false, diags
 	}
 	mv, err := convert.Convert(v, cty.Map(cty.String))
 	if err != nil || mv.IsNull() || !mv.IsWhollyKnown() {
-		return nil, false, append(diags, typeError(attr, "map of strings", err))
+		return nil, nil, false, append(diags, typeError(attr, "map of strings", err))
 	}
 	out := map[string]string{}
+	sensitive = map[string]bool{}
 	for k, ev := range mv.AsValueMap() {
 		if ev.IsNull() {
 			continue
 		}
 		out[k] = ev.AsString()
+		if all || elems[k] {
+			sensitive[k] = true
+		}
 	}
-	return out, true, diags
+	return out, sensitive, true, diags
 }
 
-func getStringList(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]string, bool, hcl.Diagnostics) {
-	v, _, ok, diags := evalAttr(attr, ctx)
+// getStringList reads a list of strings; sensitive holds the indexes of
+// the elements that came from a sensitive value.
+func getStringList(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]string, map[int]bool, bool, hcl.Diagnostics) {
+	v, all, elems, ok, diags := evalElements(attr.Expr, ctx)
 	if !ok {
-		return nil, false, diags
+		return nil, nil, false, diags
 	}
 	lv, err := convert.Convert(v, cty.List(cty.String))
 	if err != nil || lv.IsNull() {
-		return nil, false, append(diags, typeError(attr, "list of strings", err))
+		return nil, nil, false, append(diags, typeError(attr, "list of strings", err))
 	}
 	var out []string
-	for _, ev := range lv.AsValueSlice() {
+	sensitive := map[int]bool{}
+	for i, ev := range lv.AsValueSlice() {
 		if ev.IsNull() {
-			return nil, false, append(diags, typeError(attr, "list of non-null strings", nil))
+			return nil, nil, false, append(diags, typeError(attr, "list of non-null strings", nil))
 		}
 		out = append(out, ev.AsString())
+		if all || elems[fmt.Sprint(i)] {
+			sensitive[i] = true
+		}
 	}
-	return out, true, diags
+	return out, sensitive, true, diags
 }
 
 // ctyToGo converts a known, unmarked value to string, int64, float64, bool,

@@ -2,12 +2,14 @@ package engine
 
 import (
 	"bytes"
+	"crypto/pbkdf2"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/flakebench/fbctl/dsl"
@@ -34,20 +36,23 @@ const ConfigVersion = 1
 //
 // It carries no secret: the connection is referenced by its key and its
 // non-secret Fields and Params only, plus the sorted names (never values)
-// of the secret attributes that were set.
+// of the secret attributes that were set; every other value that came from
+// a sensitive value (dsl.Sensitivity: SQL, arguments, pool values, tags,
+// session values, descriptions, tables) is replaced by its Redacted marker.
 func CanonicalConfig(cfg *dsl.Config, t *dsl.Template) (payload []byte, hash string, err error) {
 	if t == nil {
 		return nil, "", fmt.Errorf("canonical CONFIG: nil template")
 	}
+	scope := "template." + t.Name + "."
 	doc := map[string]any{
 		"config_version": ConfigVersion,
 		"name":           t.Name,
-		"table":          t.Table,
+		"table":          redactIf(t.Sensitive.Has("table"), scope+"table", t.Table),
 		"table_type":     t.TableType,
 		"think_time_ms":  millis(t.ThinkTime),
 	}
 	if t.Description != "" {
-		doc["description"] = t.Description
+		doc["description"] = redactIf(t.Sensitive.Has("description"), scope+"description", t.Description)
 	}
 	var conn *dsl.Connection
 	if cfg != nil {
@@ -61,21 +66,21 @@ func CanonicalConfig(cfg *dsl.Config, t *dsl.Template) (payload []byte, hash str
 		doc["use_cached_result"] = *t.UseCachedResult
 	}
 	if len(t.Tags) > 0 {
-		doc["tags"] = t.Tags
+		doc["tags"] = redactMap(t.Sensitive, "tags", scope, t.Tags)
 	}
 	if len(t.Session) > 0 {
-		doc["session"] = t.Session
+		doc["session"] = redactMap(t.Sensitive, "session", scope, t.Session)
 	}
 	if len(t.Pools) > 0 {
 		pools := make(map[string]any, len(t.Pools))
 		for name, p := range t.Pools {
-			pools[name] = poolDoc(p)
+			pools[name] = poolDoc(scope+"pools."+name+".", p)
 		}
 		doc["pools"] = pools
 	}
 	queries := make(map[string]any, len(t.Queries))
 	for name, q := range t.Queries {
-		queries[name] = queryDoc(q)
+		queries[name] = queryDoc(scope+"queries."+name+".", q)
 	}
 	doc["queries"] = queries
 	doc["query_order"] = queryOrder(t)
@@ -94,6 +99,60 @@ func CanonicalConfig(cfg *dsl.Config, t *dsl.Template) (payload []byte, hash str
 		return nil, "", fmt.Errorf("canonical CONFIG of template %q: %w", t.Name, err)
 	}
 	return payload, HashConfig(payload), nil
+}
+
+// Redacted is the marker that stands for a sensitive value in CONFIG and
+// plans: "(sensitive, hash H)", where H is PBKDF2-SHA256 of the value salted
+// with scope, the value's place (template.orders.queries.q.sql). The marker
+// changes whenever the value does, so a plan diff and a stale-plan check
+// still see the change, but it gives the value away to no lookup table;
+// like any hash it cannot protect a value that is easy to guess. apply
+// runs with the values from the files, never from a marker.
+func Redacted(scope, value string) string {
+	key, err := pbkdf2.Key(sha256.New, value, []byte("flakebench sensitive value\x00"+scope), redactIterations, 12)
+	if err != nil {
+		return RedactedPrefix + "hash unavailable)"
+	}
+	return RedactedPrefix + "hash " + hex.EncodeToString(key) + ")"
+}
+
+// RedactedPrefix starts every Redacted marker.
+const RedactedPrefix = "(sensitive, "
+
+// redactIterations is PBKDF2's work factor: about 10 ms per value.
+const redactIterations = 20_000
+
+// IsRedacted reports whether s is a Redacted marker.
+func IsRedacted(s string) bool {
+	return strings.HasPrefix(s, RedactedPrefix) && strings.HasSuffix(s, ")")
+}
+
+func redactIf(sensitive bool, scope, value string) string {
+	if sensitive {
+		return Redacted(scope, value)
+	}
+	return value
+}
+
+// redactMap copies m with the values that sens lists as "attr.KEY"
+// replaced by markers.
+func redactMap(sens dsl.Sensitivity, attr, scope string, m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = redactIf(sens.Has(attr+"."+k), scope+attr+"."+k, v)
+	}
+	return out
+}
+
+// TemplateRowFields are the description and tags a template's
+// TEST_TEMPLATES row carries beside CONFIG, redacted like CONFIG.
+func TemplateRowFields(t *dsl.Template) (description string, tags map[string]string) {
+	scope := "template." + t.Name + "."
+	description = redactIf(t.Sensitive.Has("description"), scope+"description", t.Description)
+	if t.Tags != nil {
+		tags = redactMap(t.Sensitive, "tags", scope, t.Tags)
+	}
+	return description, tags
 }
 
 // HashConfig returns "sha256:" + the lowercase hex SHA-256 of payload.
@@ -142,40 +201,50 @@ func connectionDoc(c *dsl.Connection) map[string]any {
 	return doc
 }
 
-func poolDoc(p *dsl.Pool) map[string]any {
+func poolDoc(scope string, p *dsl.Pool) map[string]any {
 	doc := map[string]any{}
 	if p.Column != "" {
-		doc["column"] = p.Column
+		doc["column"] = redactIf(p.Sensitive.Has("column"), scope+"column", p.Column)
 	}
 	if p.Table != "" {
-		doc["table"] = p.Table
+		doc["table"] = redactIf(p.Sensitive.Has("table"), scope+"table", p.Table)
 	}
 	if p.Size != 0 {
 		doc["size"] = p.Size
 	}
 	if p.Values != nil {
 		doc["values"] = p.Values
+		if p.Sensitive.Has("values") {
+			b, _ := json.Marshal(p.Values)
+			doc["values"] = Redacted(scope+"values", string(b))
+		}
 	}
 	return doc
 }
 
-func queryDoc(q *dsl.Query) map[string]any {
+func queryDoc(scope string, q *dsl.Query) map[string]any {
 	args := make([]any, len(q.Args))
 	for i, g := range q.Args {
-		args[i] = generatorDoc(g)
+		args[i] = generatorDoc(fmt.Sprintf("%sargs[%d]", scope, i), g)
 	}
 	return map[string]any{
 		"kind":   q.Kind,
 		"weight": q.Weight,
-		"sql":    q.SQL,
+		"sql":    redactIf(q.Sensitive.Has("sql"), scope+"sql", q.SQL),
 		"args":   args,
 	}
 }
 
 // generatorDoc keeps only the members that belong to the generator's kind,
-// so a zero that means something (uniform min = 0) is always present.
-func generatorDoc(g dsl.Generator) map[string]any {
+// so a zero that means something (uniform min = 0) is always present. A
+// generator from a sensitive value keeps only its kind and a marker.
+func generatorDoc(scope string, g dsl.Generator) map[string]any {
 	doc := map[string]any{"kind": g.Kind}
+	if g.Sensitive {
+		b, _ := json.Marshal(g)
+		doc["sensitive"] = Redacted(scope, string(b))
+		return doc
+	}
 	switch g.Kind {
 	case dsl.GenLiteral:
 		doc["literal"] = g.Literal

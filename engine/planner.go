@@ -360,7 +360,51 @@ func buildRun(cfg *dsl.Config, sc *dsl.Scenario, hashes map[string]string) (RunP
 
 	run.Thresholds = planThresholds(cfg, sc, phaseNames, infos)
 	planTimeline(&run)
+	redactRun(sc, &run)
 	return run, diags
+}
+
+// redactRun replaces what the run plan carries from sensitive values (the
+// description, setup and teardown statements) by Redacted markers: the
+// plan is shown, saved and stored in RUN_STATUS.PLAN. The run takes the
+// real statements from the files through NodeSQL.
+func redactRun(sc *dsl.Scenario, run *RunPlan) {
+	scope := "scenario." + sc.Name + "."
+	run.Description = redactIf(sc.Sensitive.Has("description"), scope+"description", run.Description)
+	for i := range run.Nodes {
+		n := &run.Nodes[i]
+		for j, stmt := range n.SQL {
+			key := fmt.Sprintf("%s[%d]", n.Kind, j)
+			n.SQL[j] = redactIf(sc.Sensitive.Has(key), scope+key, stmt)
+		}
+	}
+}
+
+// NodeSQL returns the statements a setup or teardown node runs: the
+// node's own, or, where the plan holds Redacted markers, the real
+// statements of the scenario in cfg (the files apply loaded).
+func NodeSQL(cfg *dsl.Config, scenario string, n Node) []string {
+	var sc *dsl.Scenario
+	if cfg != nil {
+		sc = cfg.Scenarios[scenario]
+	}
+	if sc == nil || len(sc.Sensitive) == 0 {
+		return n.SQL
+	}
+	var real []string
+	switch n.Kind {
+	case NodeSetup:
+		real = sc.Setup
+	case NodeTeardown:
+		real = sc.Teardown
+	}
+	out := slices.Clone(n.SQL)
+	for i := range out {
+		if IsRedacted(out[i]) && i < len(real) {
+			out[i] = real[i]
+		}
+	}
+	return out
 }
 
 func phaseNamesOf(sc *dsl.Scenario) []string {

@@ -64,10 +64,10 @@ func (g *globals) runApply(c *cli.Context) error {
 		if err := f.CheckToolVersion(version); err != nil {
 			return fmt.Errorf("cannot apply %s: %w", savedPath, err)
 		}
-		saved, paths = f, slices.Sorted(maps.Keys(f.Sources))
+		saved = f
 	}
 
-	cfg, err := g.loadConfig(c, paths)
+	cfg, err := g.loadPlanOrPaths(c, saved, savedPath, paths)
 	if err != nil {
 		return err
 	}
@@ -124,6 +124,10 @@ func (g *globals) runApply(c *cli.Context) error {
 		}
 	}
 
+	if nothingToApply(plan) {
+		fmt.Fprintln(g.stdout, "\nNothing to apply: the files declare no template and no scenario.")
+		return nil
+	}
 	if !c.Bool("templates-only") {
 		if err := g.checkCapacity(ctx, c, cfg, plan); err != nil {
 			return err
@@ -136,6 +140,36 @@ func (g *globals) runApply(c *cli.Context) error {
 		return nil
 	}
 	return g.runScenarios(ctx, c, st, cfg, plan)
+}
+
+// loadPlanOrPaths loads the files at paths, or, for a saved plan, exactly
+// the plan's sources once each matched its recorded hash: nothing of a
+// file is parsed or shown before that (a plan file may come from anywhere,
+// and its sources are only names inside its own directory).
+func (g *globals) loadPlanOrPaths(c *cli.Context, saved *planfile.File, savedPath string, paths []string) (*dsl.Config, error) {
+	if saved == nil {
+		return g.loadConfig(c, paths)
+	}
+	contents, err := saved.ReadSources()
+	if err != nil {
+		return nil, fmt.Errorf("the saved plan %s is stale and was not applied: %w\nMake a new plan with `fbctl plan -out %s`.", savedPath, err, savedPath)
+	}
+	return g.renderLoad(dsl.LoadContents(contents, g.loadOptions(c)))
+}
+
+// nothingToApply reports a plan of files that declare no template and no
+// scenario (only connections, say): apply says so rather than "Apply
+// complete!".
+func nothingToApply(plan *engine.Plan) bool {
+	if len(plan.Runs) > 0 || plan.HasChanges() {
+		return false
+	}
+	for _, t := range plan.Templates {
+		if t.Action == engine.ActionNoOp {
+			return false // declared in the files, unchanged
+		}
+	}
+	return true
 }
 
 // isPlanFile tells a saved plan from a scenario file or directory.
@@ -256,7 +290,7 @@ func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl
 			t := cfg.Templates[ch.Name]
 			in := store.TemplateInput{Name: ch.Name, Config: ch.Config, Actor: actor}
 			if t != nil {
-				in.Description, in.Tags = t.Description, t.Tags
+				in.Description, in.Tags = engine.TemplateRowFields(t)
 			}
 			if _, _, err := st.UpsertTemplate(ctx, in); err != nil {
 				return fmt.Errorf("mirroring template %q into CONFIG: %w", ch.Name, err)

@@ -16,7 +16,8 @@ func devCommand(g *globals) *cli.Command {
 				Usage: "run a local Snowflake-protocol server (a SQLite-backed stand-in, not Snowflake) in the foreground",
 				Description: "Speaks the gosnowflake driver's wire protocol on loopback and translates the subset of\n" +
 					"Snowflake SQL fbctl and the shipped scenarios use. Prints a connection block to paste\n" +
-					"into a scenario; any user and password are accepted. Stop it with Ctrl-C.",
+					"into a scenario that works as pasted, with no environment (any user and password are\n" +
+					"accepted). Stop it with Ctrl-C.",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8085", Usage: "listen on `HOST:PORT` (port 0: any free port)"},
 					&cli.StringFlag{Name: "db", Usage: "keep the data in SQLite `FILE` (default: a temporary database deleted on exit)"},

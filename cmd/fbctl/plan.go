@@ -36,7 +36,11 @@ func planCommand(g *globals) *cli.Command {
 			}
 			defer pr.store.Close()
 			if out := c.String("out"); out != "" {
-				f := planfile.New(pr.plan, pr.cfg.Sources, pr.state, version, timeNow())
+				sources, err := planfile.SourcesRelativeTo(out, pr.cfg.Sources)
+				if err != nil {
+					return err
+				}
+				f := planfile.New(pr.plan, sources, pr.state, version, timeNow())
 				if err := planfile.Write(out, f); err != nil {
 					return err
 				}

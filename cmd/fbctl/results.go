@@ -14,7 +14,7 @@ import (
 func resultsFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:    "results",
-		Usage:   "results store `DSN`: sqlite:PATH, postgres://…, snowflake://… (default: the results block, else " + store.DefaultSQLitePath + ")",
+		Usage:   "results store `DSN`: sqlite:PATH, postgres://… or host=… dbname=… (Postgres), snowflake://… (default: the results block, else " + store.DefaultSQLitePath + ")",
 		EnvVars: []string{"FLAKEBENCH_RESULTS"},
 	}
 }

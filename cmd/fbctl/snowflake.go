@@ -15,12 +15,16 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 
 	sf "github.com/snowflakedb/gosnowflake"
 
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/connstr"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/target"
@@ -58,19 +62,56 @@ var _ run.NativeTarget = (*snowflakeTarget)(nil)
 // SQLTarget with snowflakeQueryID, so QUERY_EXECUTIONS.TARGET_QUERY_ID is
 // filled and enrichment can match QUERY_HISTORY.
 func openSnowflakeTarget(ctx context.Context, c *dsl.Connection, queries []executor.QuerySpec, init []string, maxConns int) (run.NativeTarget, error) {
-	db, err := target.Open(c)
+	db, err := openSnowflakeDB(c)
 	if err != nil {
 		return nil, err
 	}
 	db.SetMaxIdleConns(max(maxConns, 1) + 2)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connection %s: %w", c.Key(), err)
+		return nil, explainSnowflakeLogin(c, err)
 	}
 	return &snowflakeTarget{
 		SQLTarget: executor.SQLTarget{DB: db.DB, Queries: queries, Init: init, QueryID: snowflakeQueryID},
 		db:        db,
 	}, nil
+}
+
+// openSnowflakeDB opens a pool on a Snowflake connection. With a
+// token_file (Snowpark Container Services' /snowflake/session/token) it
+// goes through the driver's Config with TokenFilePath, so the driver reads
+// the file at every login and each new session gets the current token of
+// a token that rotates; otherwise it is target.Open.
+func openSnowflakeDB(c *dsl.Connection) (*target.DB, error) {
+	db, err := target.Open(c)
+	if err != nil || connstr.TokenFile(c) == "" {
+		return db, err
+	}
+	dsn, err := connstr.DSN(c)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	cfg, err := sf.ParseDSN(strings.TrimPrefix(dsn, "snowflake://"))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connection %s: %w", c.Key(), err)
+	}
+	cfg.Token, cfg.TokenFilePath = "", connstr.TokenFile(c)
+	d := db.Dialect
+	db.Close()
+	return &target.DB{DB: sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, *cfg)), Dialect: d, Key: c.Key()}, nil
+}
+
+// explainSnowflakeLogin says what a failed login means when the address
+// did not answer in time.
+func explainSnowflakeLogin(c *dsl.Connection, err error) error {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("connection %s: no answer from Snowflake within the login timeouts (loginTimeout %s, clientTimeout %s by default; params may change them); check the account, host and port and that this machine can reach them: %w",
+			c.Key(), connstr.SnowflakeTimeouts["loginTimeout"], connstr.SnowflakeTimeouts["clientTimeout"], err)
+	}
+	return fmt.Errorf("connection %s: %w", c.Key(), err)
 }
 
 // classifySnowflake is the executor.Classifier for Snowflake targets.

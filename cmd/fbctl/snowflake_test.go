@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,12 +44,14 @@ func sfResultsDSN(srv *sfserver.Server) string {
 	return "snowflake://" + srv.DSN("fbctl", "pw", "FB", "RESULTS", "RESULTS_WH")
 }
 
-// sfConnectionHCL is a connection block that reaches srv through
-// engine/connstr as it is today: host:port in the account attribute (the
-// DSN authority), the account name and protocol as driver parameters.
+// sfConnectionHCL is a connection block that reaches srv: host, port and
+// protocol attributes (the DSN authority), the server's account name.
 func sfConnectionHCL(srv *sfserver.Server, name, warehouse string) string {
+	host, port, _ := net.SplitHostPort(srv.Addr())
 	return fmt.Sprintf(`connection "snowflake" %q {
-  account   = %q
+  account   = "local"
+  host      = %q
+  port      = %s
   user      = "bench"
   password  = "local-pw"
   protocol  = "http"
@@ -56,14 +59,13 @@ func sfConnectionHCL(srv *sfserver.Server, name, warehouse string) string {
   schema    = "PUBLIC"
   warehouse = %q
   params = {
-    account        = "local"
     loginTimeout   = "10"
     requestTimeout = "10"
     maxRetryCount  = "1"
     tracing        = "fatal"
   }
 }
-`, name, srv.Addr(), warehouse)
+`, name, host, port, warehouse)
 }
 
 // fbctlRun runs fbctl in-process and returns its exit code and output.
@@ -947,14 +949,14 @@ func liveCheck(t *testing.T, src string) {
 // while nobody has an account at hand.
 func TestLiveSnowflakeBodyOnLocalServer(t *testing.T) {
 	srv := startSF(t, sfserver.Options{})
-	t.Setenv("SNOWFLAKE_ACCOUNT", srv.Addr())
+	host, port, _ := net.SplitHostPort(srv.Addr())
+	t.Setenv("SNOWFLAKE_ACCOUNT", "local")
 	t.Setenv("SNOWFLAKE_USER", "live")
 	t.Setenv("SNOWFLAKE_PASSWORD", "local-secret-pw")
 	src := strings.Replace(liveScenario, `  schema    = env("SNOWFLAKE_SCHEMA", "PUBLIC")`, `  schema    = env("SNOWFLAKE_SCHEMA", "PUBLIC")
   protocol  = "http"
-  params = {
-    account = "local"
-  }`, 1)
+  host      = "`+host+`"
+  port      = `+port, 1)
 	if src == liveScenario {
 		t.Fatal("the live scenario's connection block changed; update this test")
 	}

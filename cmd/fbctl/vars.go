@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
 )
 
@@ -20,6 +21,9 @@ func (g *globals) loadOptions(c *cli.Context) dsl.LoadOptions {
 		Vars:      c.StringSlice("var"),
 		VarFiles:  c.StringSlice("var-file"),
 		LookupEnv: g.getenv,
+		// Only the commands that log in to targets need their secrets:
+		// validate and plan run where secrets often are not (CI, a PR bot).
+		RequireSecrets: c.Command != nil && (c.Command.Name == "apply" || c.Command.Name == "worker"),
 	}
 }
 
@@ -32,11 +36,18 @@ func pathsOrCwd(c *cli.Context) []string {
 }
 
 // loadConfig reads the scenario files at paths with the variable flags and
-// renders any diagnostics; an error in the files is exit code 1.
+// renders any diagnostics, warnings too; an error in the files is exit
+// code 1.
 func (g *globals) loadConfig(c *cli.Context, paths []string) (*dsl.Config, error) {
-	cfg, diags := dsl.Load(paths, g.loadOptions(c))
-	if diags.HasErrors() {
+	return g.renderLoad(dsl.Load(paths, g.loadOptions(c)))
+}
+
+// renderLoad renders what a load reported; an error is exit code 1.
+func (g *globals) renderLoad(cfg *dsl.Config, diags hcl.Diagnostics) (*dsl.Config, error) {
+	if len(diags) > 0 {
 		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
+	}
+	if diags.HasErrors() {
 		return nil, silentExit(exitError)
 	}
 	return cfg, nil

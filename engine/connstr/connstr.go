@@ -6,11 +6,14 @@ package connstr
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/url"
-	"sort"
+	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/flakebench/fbctl/dsl"
 )
@@ -58,11 +61,67 @@ func postgresDSN(c *dsl.Connection) (string, error) {
 	if v := c.Get("sslmode"); v != "" {
 		q.Set("sslmode", v)
 	}
-	for k, v := range c.Params {
+	for k, v := range params(c) {
 		q.Set(k, v)
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// SnowflakeTimeouts are the driver timeouts set on every Snowflake DSN
+// unless the connection's params give their own (in seconds). The driver's
+// defaults (a 5-minute login retry, 15 minutes per HTTP round trip,
+// requests retried without limit) leave a command hanging on a dead
+// address; with these a login to one fails in about a minute.
+var SnowflakeTimeouts = map[string]time.Duration{
+	// loginTimeout bounds the login's retries (round trips excluded).
+	"loginTimeout": 30 * time.Second,
+	// clientTimeout bounds one HTTP round trip, jwtClientTimeout one of a
+	// key-pair login. A long query is not cut: Snowflake answers "in
+	// progress" within about 45 s and the driver polls with new requests.
+	"clientTimeout":    60 * time.Second,
+	"jwtClientTimeout": 30 * time.Second,
+	// requestTimeout bounds the retries of each request.
+	"requestTimeout": 60 * time.Second,
+}
+
+// TokenFile returns the OAuth token file of a Snowflake connection ("" when
+// it has none): the token_file attribute, e.g. /snowflake/session/token
+// inside Snowpark Container Services.
+func TokenFile(c *dsl.Connection) string { return c.Get("token_file") }
+
+// ReadTokenFile reads an OAuth token file (at most 64 KiB, surrounding
+// white space removed). Errors name the file, never the token.
+func ReadTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("token_file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return "", fmt.Errorf("token_file %s: %w", path, err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("token_file %s is empty", path)
+	}
+	return tok, nil
+}
+
+// params are the connection's params = {...}: the plain ones and those
+// from sensitive values, which dsl keeps in Secrets as "params.NAME".
+func params(c *dsl.Connection) map[string]string {
+	out := maps.Clone(c.Params)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for k, v := range c.Secrets {
+		if name, ok := strings.CutPrefix(k, "params."); ok {
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // snowflakeDSN builds gosnowflake's DSN form
@@ -125,6 +184,21 @@ func snowflakeDSN(c *dsl.Connection) (string, error) {
 			q.Set("authenticator", "OAUTH")
 		}
 	}
+	if path := f["token_file"]; path != "" {
+		// The token as the file holds it now. gosnowflake's DSN reading
+		// cannot take tokenFilePath (it reads the file, then refuses the
+		// token it read); a pool that must re-read a rotating token for
+		// every new connection uses TokenFile with the driver's Config
+		// (cmd/fbctl's Snowflake connector).
+		tok, err := ReadTokenFile(path)
+		if err != nil {
+			return "", fmt.Errorf("connection %s: %w", c.Key(), err)
+		}
+		q.Set("token", tok)
+		if f["authenticator"] == "" {
+			q.Set("authenticator", "OAUTH")
+		}
+	}
 	if path := f["private_key_file"]; path != "" {
 		key, err := loadPrivateKey(path, []byte(secrets["private_key_passphrase"]))
 		if err != nil {
@@ -139,13 +213,15 @@ func snowflakeDSN(c *dsl.Connection) (string, error) {
 			q.Set("authenticator", "SNOWFLAKE_JWT")
 		}
 	}
-	keys := make([]string, 0, len(c.Params))
-	for k := range c.Params {
-		keys = append(keys, k)
+	// Bounded waits unless params say otherwise: the driver's own
+	// defaults (a 5-minute login, requests without a timeout) leave a
+	// command hanging on an unreachable address.
+	for k, v := range SnowflakeTimeouts {
+		q.Set(k, fmt.Sprint(int(v.Seconds())))
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		q.Set(k, c.Params[k])
+	ps := params(c)
+	for _, k := range slices.Sorted(maps.Keys(ps)) {
+		q.Set(k, ps[k])
 	}
 	if enc := q.Encode(); enc != "" {
 		b.WriteString("?" + enc)

@@ -26,7 +26,7 @@ func TestDSN(t *testing.T) {
 			Fields:  map[string]string{"account": "acme", "user": "bench", "database": "DB", "schema": "PUBLIC", "warehouse": "WH", "host": "127.0.0.1", "port": "8080", "protocol": "http"},
 			Secrets: map[string]string{"password": "pw"},
 			Params:  map[string]string{"loginTimeout": "10"}},
-			"snowflake://bench:pw@127.0.0.1:8080/DB/PUBLIC?account=acme&loginTimeout=10&protocol=http&warehouse=WH"},
+			"snowflake://bench:pw@127.0.0.1:8080/DB/PUBLIC?account=acme&clientTimeout=60&jwtClientTimeout=30&loginTimeout=10&protocol=http&requestTimeout=60&warehouse=WH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +70,7 @@ func TestSnowflakeConnectionName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "snowflake://loader:from-toml-secret@acme-xy:8443?warehouse=BLOCK_WH"
+	want := "snowflake://loader:from-toml-secret@acme-xy:8443?clientTimeout=60&jwtClientTimeout=30&loginTimeout=30&requestTimeout=60&warehouse=BLOCK_WH"
 	if got != want {
 		t.Fatalf("DSN = %q, want %q (block fields win over the file)", got, want)
 	}
@@ -103,7 +103,7 @@ func TestSensitiveFields(t *testing.T) {
 		t.Fatalf("DSN = %q, want %q", got, want)
 	}
 	sf := dsl.Connection{Type: "snowflake", Name: "s", Fields: map[string]string{"user": "u"}, Secrets: map[string]string{"account": "acct"}}
-	if got, err := DSN(&sf); err != nil || got != "snowflake://u@acct" {
+	if got, err := DSN(&sf); err != nil || got != "snowflake://u@acct?clientTimeout=60&jwtClientTimeout=30&loginTimeout=30&requestTimeout=60" {
 		t.Fatalf("DSN = %q, %v", got, err)
 	}
 }

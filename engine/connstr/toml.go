@@ -62,6 +62,10 @@ func withNamedConnection(c *dsl.Connection, name string) (fields, secrets map[st
 			fields[k] = s
 		}
 	}
+	// The Snowflake CLI also writes the key's path as private_key_path.
+	if p, ok := fields["private_key_path"]; ok && fields["private_key_file"] == "" {
+		fields["private_key_file"] = p
+	}
 	maps.Copy(fields, c.Fields)
 	maps.Copy(fields, c.Secrets)
 	maps.Copy(secrets, c.Secrets)

@@ -10,12 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 )
 
@@ -34,7 +38,10 @@ type File struct {
 	// CreatedAt is when the plan was made (UTC).
 	CreatedAt time.Time `json:"created_at"`
 	// Sources maps each scenario file the plan was built from to
-	// "sha256:<hex>" of its bytes.
+	// "sha256:<hex>" of its bytes. Names are relative to the plan file's
+	// own directory, with forward slashes, never absolute and never
+	// climbing out with "..": a plan file that travels (a CI artifact)
+	// cannot make apply read a file elsewhere (see ValidSourceName).
 	Sources map[string]string `json:"sources"`
 	// ConfigState maps every template name the plan considered (declared
 	// in the files or stored in CONFIG) to the hash CONFIG held for it, ""
@@ -42,6 +49,60 @@ type File struct {
 	ConfigState map[string]string `json:"config_state"`
 	// Plan is the evaluated plan.
 	Plan *engine.Plan `json:"plan"`
+
+	// dir is the directory of the file Read read, which Sources are
+	// relative to ("" for a File made by New).
+	dir string
+}
+
+// ValidSourceName reports why name cannot be a source of a plan file, or
+// "" when it can: a relative, clean, slash-separated path that stays inside
+// the plan's directory.
+func ValidSourceName(name string) string {
+	switch {
+	case name == "":
+		return "it is empty"
+	case strings.HasPrefix(name, "/") || filepath.IsAbs(name) || filepath.VolumeName(name) != "" || strings.Contains(name, `\`):
+		return "it is an absolute path"
+	case strings.ContainsRune(name, 0):
+		return "it holds a NUL character"
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." {
+			return "it climbs out of the plan's directory with .."
+		}
+	}
+	if path.Clean(name) != name {
+		return "it is not a clean path"
+	}
+	return ""
+}
+
+// SourcesRelativeTo renames loaded sources (paths as the loader read them)
+// to names relative to the directory of the plan file at planPath, as a
+// plan file records them. A source outside that directory is an error: a
+// plan must be saved in a directory that holds its scenario files.
+func SourcesRelativeTo(planPath string, sources map[string][]byte) (map[string][]byte, error) {
+	dir, err := filepath.Abs(filepath.Dir(planPath))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(sources))
+	for name, b := range sources {
+		abs, err := filepath.Abs(name)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(dir, abs)
+		if err == nil {
+			rel = filepath.ToSlash(rel)
+		}
+		if err != nil || ValidSourceName(rel) != "" {
+			return nil, fmt.Errorf("cannot save the plan as %s: the scenario file %s is outside the plan's directory %s, and a plan file names its sources relative to its own directory. Save the plan in a directory that holds the scenario files (for example -out plan.fbplan in the project directory)", planPath, name, dir)
+		}
+		out[rel] = b
+	}
+	return out, nil
 }
 
 // New records a plan with the sources and CONFIG state it was computed
@@ -72,10 +133,14 @@ func New(plan *engine.Plan, sources map[string][]byte, state map[string]engine.S
 func HashSources(sources map[string][]byte) map[string]string {
 	out := make(map[string]string, len(sources))
 	for name, b := range sources {
-		sum := sha256.Sum256(b)
-		out[name] = "sha256:" + hex.EncodeToString(sum[:])
+		out[name] = hashOf(b)
 	}
 	return out
+}
+
+func hashOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // UnusablePlanError says a file cannot be used as a plan at all: not a plan
@@ -118,6 +183,11 @@ func (e *StalePlanError) Error() string {
 func Write(path string, f *File) error {
 	if f == nil || f.Plan == nil {
 		return fmt.Errorf("write plan file %s: no plan", path)
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Sources)) {
+		if why := ValidSourceName(name); why != "" {
+			return fmt.Errorf("write plan file %s: the source name %q cannot be recorded: %s (see SourcesRelativeTo)", path, name, why)
+		}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -164,7 +234,99 @@ func Read(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read plan file: %w", err)
 	}
-	return decode(path, data)
+	f, err := decode(path, data)
+	if err != nil {
+		return nil, err
+	}
+	f.dir = filepath.Dir(path)
+	return f, nil
+}
+
+// SourcePaths returns the paths of the plan's sources as apply opens them:
+// each name joined to the directory of the plan file, sorted.
+func (f *File) SourcePaths() []string {
+	out := make([]string, 0, len(f.Sources))
+	for _, name := range slices.Sorted(maps.Keys(f.Sources)) {
+		out = append(out, f.pathOf(name))
+	}
+	return out
+}
+
+func (f *File) pathOf(name string) string {
+	if f.dir == "" {
+		return filepath.FromSlash(name)
+	}
+	return filepath.Join(f.dir, filepath.FromSlash(name))
+}
+
+// nameOf turns a path from SourcePaths back into the recorded name.
+func (f *File) nameOf(p string) string {
+	if f.dir == "" {
+		return filepath.ToSlash(p)
+	}
+	rel, err := filepath.Rel(f.dir, p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// ReadSources reads the plan's source files and checks each against the
+// hash the plan recorded, before anything parses or prints them: a file
+// that is missing, larger than dsl.MaxFileSize or changed gives a
+// *StalePlanError naming it and nothing of its content. The result is keyed
+// by the paths of SourcePaths, for dsl.LoadContents.
+func (f *File) ReadSources() (map[string][]byte, error) {
+	out := make(map[string][]byte, len(f.Sources))
+	var changes []string
+	for _, name := range slices.Sorted(maps.Keys(f.Sources)) {
+		p := f.pathOf(name)
+		b, err := readLimited(p, dsl.MaxFileSize)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			changes = append(changes, fmt.Sprintf("file %s was removed since the plan", name))
+			continue
+		case err != nil:
+			changes = append(changes, fmt.Sprintf("file %s cannot be read (%v)", name, cleanPathError(err)))
+			continue
+		}
+		if hashOf(b) != f.Sources[name] {
+			changes = append(changes, fmt.Sprintf("file %s was edited since the plan", name))
+			continue
+		}
+		out[p] = b
+	}
+	if len(changes) > 0 {
+		return nil, &StalePlanError{Changes: changes}
+	}
+	return out, nil
+}
+
+var errTooLarge = errors.New("larger than fbctl reads")
+
+func readLimited(p string, limit int64) ([]byte, error) {
+	fh, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// cleanPathError drops the path an *fs.PathError repeats.
+func cleanPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func decode(path string, data []byte) (*File, error) {
@@ -221,6 +383,11 @@ func decode(path string, data []byte) (*File, error) {
 	if f.Sources == nil {
 		f.Sources = map[string]string{}
 	}
+	for _, name := range slices.Sorted(maps.Keys(f.Sources)) {
+		if why := ValidSourceName(name); why != "" {
+			return nil, unusable(fmt.Sprintf("it names the source file %q, which is not a path relative to the plan's directory (%s); make the plan again", name, why), nil)
+		}
+	}
 	if f.ConfigState == nil {
 		f.ConfigState = map[string]string{}
 	}
@@ -240,11 +407,15 @@ func (f *File) CheckToolVersion(current string) error {
 // Check compares the plan's recorded sources and CONFIG state with the
 // current ones and returns a *StalePlanError listing every difference, or
 // nil when the plan still applies. currentSources are the bytes of the
-// scenario files as loaded now from the same paths; currentState is
+// scenario files as loaded now from the plan's SourcePaths (or, for a File
+// not read from disk, by their recorded names); currentState is
 // CONFIG as the store holds it now.
 func Check(f *File, currentSources map[string][]byte, currentState map[string]engine.StoredTemplate) error {
 	var changes []string
-	now := HashSources(currentSources)
+	now := make(map[string]string, len(currentSources))
+	for p, b := range currentSources {
+		now[f.nameOf(p)] = hashOf(b)
+	}
 	for _, name := range unionKeys(f.Sources, now) {
 		was, inPlan := f.Sources[name]
 		is, inNow := now[name]

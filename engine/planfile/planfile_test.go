@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
@@ -72,7 +73,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(f, got); d != "" {
+	if d := cmp.Diff(f, got, cmpopts.IgnoreUnexported(File{})); d != "" {
 		t.Fatalf("round trip (-want +got):\n%s", d)
 	}
 	// The CONFIG bytes come back canonical: the hash still matches.

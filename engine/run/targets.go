@@ -15,7 +15,8 @@ func (o *orch) runSQLNode(ctx context.Context, n engine.Node) error {
 	o.hook.NodeStarted(o.runID, n.Name)
 	db, err := o.target(o.scenarioTemplate())
 	if err == nil {
-		err = target.RunSQL(ctx, db.DB, string(n.Kind), n.SQL)
+		err = target.RunSQL(ctx, db.DB, string(n.Kind), engine.NodeSQL(o.cfg, o.plan.Scenario, n))
+		err = o.cfg.RedactError(err) // the statement and the database's message may quote a sensitive value
 	}
 	if err != nil && ctx.Err() != nil {
 		err = errCancelled

@@ -10,12 +10,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/flakebench/fbctl/engine/dialect"
 	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // DefaultSQLitePath is the embedded store used when no DSN is given.
@@ -45,6 +47,8 @@ type Store struct {
 //	""                          the embedded default, DefaultSQLitePath
 //	sqlite:PATH or PATH         SQLite file (directory created), WAL mode
 //	postgres://… postgresql://… Postgres via driver "pgx"
+//	host=… dbname=… user=…      Postgres (libpq key=value form), checked with
+//	                            pgconn.ParseConfig; never an SQLite path
 //	snowflake://user@account/db/schema?warehouse=…   via driver "snowflake"
 //
 // The drivers must be registered by the caller. SQLite stores are created or
@@ -150,7 +154,11 @@ func parseDSN(dsn string) (kind, target string, err error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		return "postgres", dsn, nil
 	case strings.HasPrefix(dsn, "snowflake://"):
-		return "snowflake", strings.TrimPrefix(dsn, "snowflake://"), nil
+		target, err := snowflakeTarget(strings.TrimPrefix(dsn, "snowflake://"))
+		if err != nil {
+			return "", "", err
+		}
+		return "snowflake", target, nil
 	case strings.HasPrefix(dsn, "sqlite://"):
 		return "sqlite", strings.TrimPrefix(dsn, "sqlite://"), nil
 	case strings.HasPrefix(dsn, "sqlite:"):
@@ -162,9 +170,85 @@ func parseDSN(dsn string) (kind, target string, err error) {
 	case strings.Contains(dsn, "://"):
 		scheme, _, _ := strings.Cut(dsn, "://")
 		return "", "", fmt.Errorf("results store: unsupported DSN scheme %q (want sqlite:PATH, postgres:// or snowflake://)", scheme)
+	case keyValueShape.MatchString(dsn):
+		if err := checkKeyValueDSN(dsn); err != nil {
+			return "", "", err
+		}
+		return "postgres", dsn, nil
 	}
 	return "sqlite", dsn, nil
 }
+
+// snowflakeTarget checks a gosnowflake DSN (user[:password]@ACCOUNT_OR_HOST[:port]/db/schema?params)
+// and sets the bounded timeouts of engine/connstr.SnowflakeTimeouts unless
+// it gives its own. A host= or port= parameter is refused: the driver takes the
+// server from the address before the path and ignores them, so the store
+// would silently be <account>.snowflakecomputing.com.
+func snowflakeTarget(dsn string) (string, error) {
+	rest, query, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", errors.New("results store: the snowflake:// DSN's parameters do not parse as a URL query")
+	}
+	for _, k := range []string{"host", "port"} {
+		if q.Has(k) {
+			return "", fmt.Errorf("results store: the snowflake:// DSN sets %s= as a parameter, which the Snowflake driver ignores (it would connect to <account>.snowflakecomputing.com). Put the server in the address: snowflake://USER:PASSWORD@HOST:PORT/DATABASE/SCHEMA?account=ACCOUNT", k)
+		}
+	}
+	changed := false
+	for k, v := range map[string]string{"loginTimeout": "30", "clientTimeout": "60", "jwtClientTimeout": "30", "requestTimeout": "60"} {
+		if !q.Has(k) {
+			q.Set(k, v)
+			changed = true
+		}
+	}
+	if !changed {
+		return dsn, nil
+	}
+	return rest + "?" + q.Encode(), nil
+}
+
+// keyValueShape matches a DSN that starts like libpq's key=value form
+// ("host=db password=… dbname=bench"). Such a string is never taken for
+// an SQLite path: it is a Postgres connection string or it is refused.
+var keyValueShape = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
+
+// libpqKeys are the libpq connection keys pgx understands; a key=value DSN
+// must use at least one of them.
+var libpqKeys = map[string]bool{
+	"host": true, "hostaddr": true, "port": true, "dbname": true, "user": true, "password": true,
+	"passfile": true, "sslmode": true, "sslcert": true, "sslkey": true, "sslrootcert": true,
+	"sslpassword": true, "connect_timeout": true, "application_name": true, "target_session_attrs": true,
+	"service": true, "servicefile": true, "options": true, "search_path": true,
+}
+
+// checkKeyValueDSN parses a key=value DSN the way the Postgres driver will
+// (pgconn.ParseConfig). Its errors never quote the DSN, which may hold a
+// password.
+func checkKeyValueDSN(dsn string) error {
+	known := false
+	for _, m := range kvKey.FindAllStringSubmatch(dsn, -1) {
+		known = known || libpqKeys[strings.ToLower(m[1])]
+	}
+	if !known {
+		return errors.New("results store: the DSN looks like key=value settings but names no Postgres connection key (host, port, dbname, user, password, sslmode, …); for an SQLite file write sqlite:PATH")
+	}
+	if _, err := pgconn.ParseConfig(dsn); err != nil {
+		var pe *pgconn.ParseConfigError
+		if errors.As(err, &pe) && pe.Unwrap() != nil {
+			err = pe.Unwrap()
+		}
+		return fmt.Errorf("results store: the key=value DSN is not a valid Postgres connection string: %s", Redact(err.Error()))
+	}
+	return nil
+}
+
+// kvKey finds the keys of a key=value DSN, and kvPassword its password
+// (a bare word or a single-quoted value with \' escapes).
+var (
+	kvKey      = regexp.MustCompile(`(?:^|\s)([A-Za-z_]+)\s*=`)
+	kvPassword = regexp.MustCompile(`(?i)((?:^|\s)(?:password|sslpassword)\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+)
 
 func sqliteDSN(path string) string {
 	q := url.Values{}
@@ -178,10 +262,11 @@ func sqliteDSN(path string) string {
 
 var secretParams = []string{"password", "passcode", "token", "secret", "private_key", "privatekey", "key"}
 
-// Redact removes passwords and secret query parameters from a DSN.
+// Redact removes passwords and secret query parameters from a DSN, in URL
+// or key=value form.
 func Redact(dsn string) string {
 	if !strings.Contains(dsn, "://") {
-		return dsn
+		return kvPassword.ReplaceAllString(dsn, "${1}xxxxx")
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {

@@ -5,7 +5,8 @@
 //
 // What it emulates:
 //
-//   - Endpoints: login-request (user/password only; session + master token,
+//   - Endpoints: login-request (password, key-pair JWT verified against
+//     registered public keys, and OAuth tokens it issued: auth.go; session + master token,
 //     TIMEZONE=UTC and other session parameters), query-request (JSON result
 //     format only, with lower-case rowtype metadata, statement type ids and
 //     query ids in Snowflake's format), session delete, token-request (renew,
@@ -65,7 +66,8 @@
 //   - Faults: InjectLatency, InjectError and Stall, matched on the SQL text.
 //
 // What it does not emulate: arrow results, result chunks, multi-statement
-// requests, PUT/GET and stages, authenticators other than password, roles and
+// requests, PUT/GET and stages, authenticators other than password, key pair and
+// OAuth, roles and
 // privileges, Time Travel, clustering, real warehouse compute or queueing,
 // Snowflake's type coercion and identifier case rules in full (result column
 // names are upper-cased). Timings it reports are those of SQLite on this

@@ -197,7 +197,7 @@ func TestRunPrintsConnectionBlock(t *testing.T) {
 		}
 	}
 	text := out.String()
-	for _, want := range []string{`connection "snowflake" "local" {`, `protocol  = "http"`, `env("SNOWFLAKE_PASSWORD")`,
+	for _, want := range []string{`connection "snowflake" "local" {`, `protocol  = "http"`, `password  = "local"`,
 		"NOT Snowflake", `host      = "127.0.0.1"`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)

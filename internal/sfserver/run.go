@@ -28,12 +28,12 @@ func Run(ctx context.Context, addr, dbPath string, logger hclog.Logger, out io.W
 This is a local stand-in backed by SQLite (%s), NOT Snowflake: it speaks the
 wire protocol of the gosnowflake driver and translates a known subset of
 Snowflake SQL. Timings and plans say nothing about a real warehouse.
-Any user and password are accepted.
+Any user and password are accepted, so the block below works as pasted.
 
 connection "snowflake" "local" {
   account   = "local"
   user      = "fbctl"
-  password  = env("SNOWFLAKE_PASSWORD") # any value works locally
+  password  = "local" # the local server's, not a secret: any value works
   host      = %q
   port      = %s
   protocol  = "http"

@@ -2,6 +2,7 @@ package sfserver
 
 import (
 	"context"
+	"crypto/rsa"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -34,6 +35,12 @@ type Options struct {
 	Account string
 	// Users maps user to password. Empty accepts any non-empty user.
 	Users map[string]string
+	// PublicKeys registers RSA public keys per user for key-pair logins
+	// (SNOWFLAKE_JWT), whose JWT the server verifies (auth.go).
+	PublicKeys map[string]*rsa.PublicKey
+	// OAuthTokens maps OAuth access tokens to their user (see
+	// SetOAuthToken).
+	OAuthTokens map[string]string
 	// Warehouses are created at start (state STARTED unless set). A warehouse
 	// named at login that does not exist is created STARTED.
 	Warehouses []Warehouse
@@ -61,6 +68,8 @@ type Server struct {
 	histSeq   int64
 	faults    faults
 	stats     stats
+	pubKeys   map[string]*rsa.PublicKey // upper-case user → key
+	oauth     map[string]string         // token → upper-case user
 	closed    atomic.Bool
 	serveDone chan struct{}
 }
@@ -103,6 +112,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.opts.Account == "" {
 		s.opts.Account = "local"
+	}
+	for u, k := range opts.PublicKeys {
+		s.RegisterPublicKey(u, k)
+	}
+	for tok, u := range opts.OAuthTokens {
+		s.SetOAuthToken(tok, u)
 	}
 	s.dbPath = opts.DBPath
 	if s.dbPath == "" {

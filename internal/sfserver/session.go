@@ -69,6 +69,7 @@ type loginRequest struct {
 	Data struct {
 		LoginName         string         `json:"LOGIN_NAME"`
 		Password          string         `json:"PASSWORD"`
+		Token             string         `json:"TOKEN"`
 		Authenticator     string         `json:"AUTHENTICATOR"`
 		SessionParameters map[string]any `json:"SESSION_PARAMETERS"`
 		ClientEnvironment struct {
@@ -87,15 +88,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.stats.platforms = append(s.stats.platforms, string(platform))
 	s.mu.Unlock()
-	user := req.Data.LoginName
-	if user == "" || (len(s.opts.Users) > 0 && s.opts.Users[user] != req.Data.Password) ||
-		(len(s.opts.Users) > 0 && req.Data.Password == "") {
-		s.log.Warn("login rejected", "user", user)
-		writeFail(w, "390100", "08004", "Incorrect username or password was specified.", "")
-		return
-	}
-	if a := strings.ToUpper(req.Data.Authenticator); a != "" && a != "SNOWFLAKE" {
-		writeFail(w, "390100", "08004", "The local server accepts only user/password logins, not "+a+".", "")
+	user, refusal := s.authenticate(&req)
+	if refusal != "" {
+		s.log.Warn("login rejected", "user", req.Data.LoginName, "authenticator", req.Data.Authenticator, "reason", refusal)
+		writeFail(w, "390100", "08004", refusal, "")
 		return
 	}
 	conn, err := s.db.Conn(context.Background())
