@@ -1,8 +1,7 @@
 // Package engine owns the meaning of a run: the plan model, compiling an
 // evaluated scenario configuration (dsl.Config) into a plan, the canonical
-// CONFIG payload of a template and its diff against the stored one, and the
-// small interfaces the rest of fbctl implements (Hook; the store interface
-// lives in store.go).
+// CONFIG payload of a template and its diff against the stored one, the
+// planned timeline and session bounds of a run.
 //
 // It does not parse HCL (package dsl does), does not read or write plan
 // files (engine/planfile does), does not talk to databases (engine/store
@@ -17,6 +16,7 @@
 //	config.go    CanonicalConfig: a template's canonical CONFIG JSON and hash
 //	diff.go      StoredTemplate and the attribute-level CONFIG diff
 //	assign.go    worker count resolution and exact connection/rate splits
-//	hook.go      Hook: how the engine reports progress without printing
+//	phase.go     one phase resolved: model, budget, workers, every worker's load.Spec
+//	timeline.go  planned node offsets, nodes that may run at once, session bounds
 //	errors.go    typed errors
 package engine

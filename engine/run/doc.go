@@ -9,7 +9,7 @@
 // runs one engine.RunPlan (exactly what `fbctl plan` showed) and returns an
 // *Outcome: RunID, Status (COMPLETED | FAILED | CANCELLED), FailureReason,
 // the merged Parent TEST_RESULTS row, the workers' Children rows, Phases
-// and Queries summaries, Thresholds ([]ThresholdResult; when
+// and Queries summaries, Thresholds ([]results.ThresholdResult; when
 // out.ThresholdsFailed() the CLI exits 3) and FindMax results. Apply returns an
 // error only when the run could not be recorded; a failed or cancelled run
 // is an Outcome with its results kept.
@@ -32,37 +32,51 @@
 // # Protocol
 //
 // Run states PREPARED → STARTING → RUNNING → STOPPING → COMPLETED | FAILED
-// | CANCELLED live in RUN_STATUS, with the current phase and its kind
-// (WARMUP | MEASUREMENT). The orchestrator runs setup SQL, samples value
-// pools, waits until every planned worker is READY (the warmup clock starts
-// then), appends START (with the pools), then for every warmup and phase
-// node in plan order reads the sequence columns' maxima and appends
-// SET_PHASE; it waits until every worker reports READY with that node's
-// name in its heartbeat. At the end (or on a failure or Ctrl-C) it appends
-// STOP; workers drain, write their child rows and report COMPLETED. The
-// orchestrator runs teardown (also after a failure or a first Ctrl-C, never
-// after a hard stop; a failing teardown fails the run), merges the children
-// exactly (histogram.MergeAll per key), writes the parent row (TEST_ID =
-// RUN_ID), evaluates the thresholds and records the final status.
+// | CANCELLED live in RUN_STATUS, with the running load nodes' phases and
+// their kind (WARMUP | MEASUREMENT). Every timestamp the store writes is on
+// the control plane's clock (the results database's own, measured with
+// store.SyncClock by every process). The orchestrator runs setup SQL,
+// samples value pools, waits until every planned worker is READY, appends
+// START (with the pools), then walks the load nodes (warmup and phases) as
+// a DAG with engine/dag: a node starts when every node it depends on ended,
+// so phases with the same dependencies run side by side. For each node it
+// reads the sequence columns' maxima and appends SET_PHASE: every worker
+// builds its executor from its load.Spec in the plan, opens the node's
+// sessions and reports the node "prepared" in WORKER_HEARTBEATS.NODE_STATES.
+// When every worker is prepared (and every other node released with it), it
+// appends START_PHASE with one start instant a little ahead on the control
+// plane's clock; each worker starts exactly then on its own clock, corrected
+// by its measured offset, and reports the node "done" when its window ended
+// and its in-flight operations drained. At the end (or on a failure or
+// Ctrl-C) it appends STOP; workers stop their nodes, write their child rows
+// and report COMPLETED. The orchestrator runs teardown (also after a
+// failure or a first Ctrl-C, never after a hard stop; a failing teardown
+// fails the run), merges the children exactly (results.Merge), writes the
+// parent row (TEST_ID = RUN_ID), evaluates the thresholds and records the
+// final status.
 //
 // Workers poll RUN_CONTROL_EVENTS (PollEvery) and re-read RUN_STATUS about
 // once a heartbeat, so a missed event is never fatal. They heartbeat every
-// HeartbeatEvery (STARTING → READY → RUNNING → DRAINING → COMPLETED, or
-// DEAD with the last error) and write a WORKER_METRICS_SNAPSHOTS row per
-// interval. A worker whose heartbeat is older than DeadAfter is marked
-// DEAD and fails the run with its last state and error.
+// HeartbeatEvery and write one WORKER_METRICS_SNAPSHOTS row per node
+// interval (counted from the node's start) with the interval's encoded
+// histograms; the orchestrator merges every interval exactly once all the
+// node's workers reported it and gives the Hook a Progress. A worker whose
+// heartbeat is older than DeadAfter is marked DEAD and fails the run with
+// its last state and error.
 //
 // # Results
 //
 // Every operation is recorded in the worker's histogram.Registry under
-// (metric, phase, query, success); warmup under phase "warmup", which no
-// result includes. Child and parent rows hold counts, QPS (measurement
-// operations ÷ the phases' seconds), p50 … max and mean over every
-// measured operation (latency from the intended start), QUERY_RESULTS
-// (QueryResults), PHASE_RESULTS ([]PhaseSummary), ERRORS (grouped by code
-// with the first messages) and HISTOGRAMS ([]EncodedHistogram; see
-// DecodeHistograms). Child rows have TEST_ID ChildTestID(run, group).
+// (metric, phase, template, query, success); warmup under phase "warmup",
+// which no result includes. Each phase has one window [start, start +
+// duration] for every worker; QPS is its operations ÷ its duration, and
+// the run's QPS divides by the union of the phases' windows. Child and
+// parent rows are filled by engine/results (Set.Fill): counts, QPS,
+// percentiles (latency from the intended start), QUERY_RESULTS,
+// PHASE_RESULTS (with windows, peak sessions, worker clocks), ERRORS and
+// HISTOGRAMS. Child rows have TEST_ID ChildTestID(run, group).
 //
-// Phases run one after the other in the plan's node order, even when two
-// phases share a predecessor.
+// run reaches the store only through ControlPlane; CheckCapacity compares
+// a plan's sessions with a target's connection limit before apply writes
+// anything.
 package run
