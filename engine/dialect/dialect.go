@@ -57,6 +57,10 @@ type Dialect interface {
 	// Clock returns the query that reads the database's own clock (one
 	// row, one timestamp) and the resolution of what it returns.
 	Clock() (query string, resolution time.Duration)
+	// NowMillis is an SQL expression for the database's clock now, in
+	// milliseconds since the Unix epoch (an integer): what leases compare
+	// against, so their expiry never depends on a client's clock.
+	NowMillis() string
 }
 
 // Column is a column in a statement built by a Dialect.

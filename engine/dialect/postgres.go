@@ -62,3 +62,7 @@ func (Postgres) IsUndefinedTable(err error) bool { return errContains(err, "SQLS
 
 // Clock reads the server's clock at the moment of the call.
 func (Postgres) Clock() (string, time.Duration) { return "SELECT clock_timestamp()", time.Microsecond }
+
+// NowMillis implements Dialect (clock_timestamp, not now(): the latter is
+// the transaction's start).
+func (Postgres) NowMillis() string { return "(extract(epoch from clock_timestamp()) * 1000)::bigint" }

@@ -125,3 +125,6 @@ func (Snowflake) IsUndefinedTable(err error) bool { return errContains(err, "002
 // Clock reads the service's clock as UTC (SYSDATE is TIMESTAMP_NTZ in UTC
 // whatever the session's time zone).
 func (Snowflake) Clock() (string, time.Duration) { return "SELECT SYSDATE()", time.Millisecond }
+
+// NowMillis implements Dialect.
+func (Snowflake) NowMillis() string { return "DATE_PART(EPOCH_MILLISECOND, CURRENT_TIMESTAMP())" }

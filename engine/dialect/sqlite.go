@@ -73,3 +73,6 @@ func (SQLite) IsUndefinedTable(err error) bool { return errContains(err, "no suc
 func (SQLite) Clock() (string, time.Duration) {
 	return "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", time.Millisecond
 }
+
+// NowMillis implements Dialect.
+func (SQLite) NowMillis() string { return "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)" }

@@ -20,8 +20,12 @@ type ControlPlane interface {
 	UpdateRun(ctx context.Context, runID string, u store.RunUpdate) error
 	TransitionRun(ctx context.Context, runID string, to store.RunStatus, u store.RunUpdate) (store.Run, error)
 
-	AppendEvent(ctx context.Context, runID, eventType string, payload json.RawMessage) (store.Event, error)
+	AppendEvent(ctx context.Context, runID string, epoch int64, eventType string, payload json.RawMessage) (store.Event, error)
 	EventsAfter(ctx context.Context, runID string, after int64, limit int) ([]store.Event, error)
+
+	AcquireRunLease(ctx context.Context, runID, holder string, ttl time.Duration, takeOver bool) (*store.RunLease, error)
+	RunLeaseState(ctx context.Context, runID string) (store.LeaseState, error)
+	ReleaseApplyLock(ctx context.Context, lockID string) error
 
 	ClaimWorkerGroup(ctx context.Context, runID, workerID, host string, pid int) (int, error)
 	UpsertHeartbeat(ctx context.Context, hb store.Heartbeat) error

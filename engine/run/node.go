@@ -38,6 +38,9 @@ func (w *worker) follow(ctx context.Context) error {
 		stopping bool
 		stopRead bool
 		final    = "COMPLETED" // the child row's status once stopped
+		reason   string        // the child row's failure reason
+		lost     error         // set when the orchestrator was lost
+		epoch    int64         // the newest orchestrator epoch seen
 		reconAt  = time.Now()
 		done     = make(chan nodeOutcome, len(w.plan.Nodes)+1)
 	)
@@ -69,6 +72,11 @@ func (w *worker) follow(ctx context.Context) error {
 			}
 			for _, ev := range evs {
 				after = ev.Seq
+				if ev.Epoch < epoch {
+					w.log.Warn("ignoring an event of a fenced orchestrator", "type", ev.Type, "epoch", ev.Epoch, "current", epoch)
+					continue
+				}
+				epoch = ev.Epoch
 				switch ev.Type {
 				case store.EventStart:
 					var p startPayload
@@ -124,6 +132,12 @@ func (w *worker) follow(ctx context.Context) error {
 					final = string(r.Status)
 				}
 			}
+			if l, err := w.st.RunLeaseState(ctx, w.runID); err == nil && l.Exists && l.ExpiredFor() > w.opts.OrchestratorGrace {
+				lost = fmt.Errorf("run %s: %w: its lease expired %s ago (grace %s) and no standby took it over",
+					w.runID, ErrOrchestratorLost, l.ExpiredFor().Round(time.Second), w.opts.OrchestratorGrace)
+				w.log.Error("stopping: the run's orchestrator is lost", "error", lost)
+				stopping, final, reason = true, string(store.RunFailed), lost.Error()
+			}
 		}
 		if stopping {
 			w.setState(store.WorkerDraining, "")
@@ -133,11 +147,15 @@ func (w *worker) follow(ctx context.Context) error {
 			}
 			w.heartbeat(ctx)
 			w.closeStream(ctx)
-			if err := w.writeResults(ctx, final, ""); err != nil {
+			if err := w.writeResults(ctx, final, reason); err != nil {
 				return err
 			}
 			w.setState(store.WorkerCompleted, "")
-			return w.heartbeat(ctx)
+			if err := w.heartbeat(ctx); err != nil || lost == nil {
+				return err
+			}
+			endLostRun(ctx, w, lost.Error())
+			return lost
 		}
 		st := store.WorkerReady
 		if active > 0 {

@@ -32,7 +32,16 @@ type Options struct {
 	// Launch is LaunchInProcess (default: one goroutine group per worker,
 	// each with its own target pool) or LaunchExternal (`fbctl worker -run
 	// RUN_ID` processes join; Apply waits JoinTimeout for them).
-	Launch         string
+	Launch string
+	// LeaseTTL is how long the orchestrator's run lease lives without a
+	// renewal (0: DefaultLeaseTTL); it is renewed every LeaseTTL / 5.
+	LeaseTTL time.Duration
+	// Holder names the orchestrator in RUN_LEASES ("": "orchestrator HOST
+	// pid PID").
+	Holder string
+	// ApplyLockID is the apply lease the run runs under; whoever ends a run
+	// whose orchestrator was lost releases it.
+	ApplyLockID    string
 	JoinTimeout    time.Duration // 0: DefaultJoinTimeout
 	HeartbeatEvery time.Duration // 0: DefaultHeartbeatEvery; also the live interval
 	StaleAfter     time.Duration // 0: DefaultStaleAfter
@@ -97,6 +106,7 @@ func (o *Options) defaults() {
 	set(&o.PollEvery, DefaultPollEvery)
 	set(&o.DrainTimeout, DefaultDrainTimeout)
 	set(&o.WarehousePollEvery, DefaultWarehousePollEvery)
+	set(&o.LeaseTTL, DefaultLeaseTTL)
 	if o.HardStop == nil {
 		o.HardStop = context.Background()
 	}
@@ -156,6 +166,15 @@ type orch struct {
 	watch  *watcher
 	live   *live
 	starts *startBarrier
+	lead   *leadership
+	// cancelled is closed when `fbctl cancel` asked the run to stop.
+	cancelled  chan struct{}
+	cancelOnce sync.Once
+	// releaseApply is the apply lock finish releases (a run ended by a
+	// process other than its apply); noTeardown, when set, is why finish
+	// skips teardown.
+	releaseApply string
+	noTeardown   string
 
 	mu      sync.Mutex // guards the fields below: nodes run side by side
 	dbs     map[string]*target.DB
@@ -193,8 +212,7 @@ func Apply(ctx context.Context, p engine.RunPlan, cfg *dsl.Config, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: encode plan: %w", p.Scenario, err)
 	}
-	o := &orch{opts: opts, plan: p, cfg: cfg, st: opts.Store, hook: opts.Hook, bg: context.WithoutCancel(ctx),
-		dbs: map[string]*target.DB{}}
+	o := newOrch(ctx, p, cfg, opts)
 	o.log = opts.Logger.Named("run").With("scenario", p.Scenario)
 	if off, err := o.st.SyncClock(o.bg); err != nil {
 		return nil, err
@@ -213,31 +231,70 @@ func Apply(ctx context.Context, p engine.RunPlan, cfg *dsl.Config, opts Options)
 	o.runID = r.ID
 	o.log = o.log.With("run", o.runID)
 	o.log.Info("run created", "workers", p.Workers, "launch", opts.Launch, "tool_version", opts.ToolVersion)
-	defer o.closeTargets()
-	if err := o.transition(store.RunStarting, store.RunUpdate{}); err != nil {
+	if err := o.takeLease(false); err != nil {
 		return nil, err
 	}
+	defer o.releaseLease()
+	u := store.RunUpdate{}
+	if opts.ApplyLockID != "" {
+		u.ApplyLockID = &opts.ApplyLockID
+	}
+	if err := o.transition(store.RunStarting, u); err != nil {
+		return nil, err
+	}
+	return o.drive(ctx, nil)
+}
+
+// drive runs the run from where the control plane says it is (resume nil:
+// from the start) to its final status.
+func (o *orch) drive(ctx context.Context, resume *resumeState) (*Outcome, error) {
+	defer o.closeTargets()
 	o.watch = newWatcher(o)
 	o.live = newLive(o)
-	o.starts = newStartBarrier(o)
+	o.starts = newStartBarrier(o, resume)
 	watchCtx, stopWatch := context.WithCancel(o.bg)
 	watchDone := make(chan struct{})
 	go func() { defer close(watchDone); o.watch.run(watchCtx) }()
+	defer func() { stopWatch(); <-watchDone }()
 	var stopWorkers func()
-	if opts.Launch == LaunchInProcess {
+	if o.opts.Launch == LaunchInProcess && resume == nil {
 		stopWorkers = o.launchInProcess(ctx)
 	}
-	cause := o.execute(ctx)
-	out, err := o.finish(ctx, cause, stopWorkers)
-	stopWatch()
-	<-watchDone
-	return out, err
+	// The run stops on the caller's ctx (Ctrl-C), on `fbctl cancel`, or
+	// at once when this orchestrator loses its lease.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	go func() {
+		select {
+		case <-o.lead.lost:
+		case <-o.cancelled:
+		case <-runCtx.Done():
+		}
+		stopRun()
+	}()
+	cause := o.execute(runCtx, resume)
+	if o.leaseLost() {
+		if stopWorkers != nil {
+			stopWorkers()
+		}
+		return nil, fmt.Errorf("run %s: %w: %v", o.runID, ErrOrchestratorLost, o.lead.why)
+	}
+	return o.finish(ctx, cause, stopWorkers)
+}
+
+func newOrch(ctx context.Context, p engine.RunPlan, cfg *dsl.Config, opts Options) *orch {
+	return &orch{opts: opts, plan: p, cfg: cfg, st: opts.Store, hook: opts.Hook, bg: context.WithoutCancel(ctx),
+		dbs: map[string]*target.DB{}, cancelled: make(chan struct{})}
 }
 
 func (o *orch) transition(to store.RunStatus, u store.RunUpdate) error {
+	if o.leaseLost() {
+		return o.lead.why
+	}
+	u.Epoch = o.epoch()
 	r, err := o.st.TransitionRun(o.bg, o.runID, to, u)
 	if err != nil {
-		return err
+		return o.fenced(err)
 	}
 	o.hook.StateChanged(StateChange{RunID: o.runID, Status: r.Status, Phase: r.Phase, PhaseKind: r.PhaseKind,
 		Reason: r.FailureReason, At: time.Now().UTC()})
@@ -246,8 +303,12 @@ func (o *orch) transition(to store.RunStatus, u store.RunUpdate) error {
 
 // execute runs setup, waits for the workers, and walks the load nodes as a
 // DAG: a node starts when every node it depends on ended, so phases that
-// share their dependencies run side by side.
-func (o *orch) execute(ctx context.Context) error {
+// share their dependencies run side by side. With resume (a standby that
+// took the run over) it goes on from the control plane's state instead.
+func (o *orch) execute(ctx context.Context, resume *resumeState) error {
+	if resume != nil {
+		return o.walk(ctx, resume)
+	}
 	for _, n := range o.plan.Nodes {
 		if n.Kind == engine.NodeSetup {
 			if err := o.runSQLNode(ctx, n); err != nil {
@@ -262,17 +323,22 @@ func (o *orch) execute(ctx context.Context) error {
 	if err := o.waitJoined(ctx); err != nil {
 		return err
 	}
-	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventStart, mustJSON(startPayload{Pools: pools})); err != nil {
+	if _, err := o.appendEvent(store.EventStart, mustJSON(startPayload{Pools: pools})); err != nil {
 		return err
 	}
 	if err := o.transition(store.RunRunning, store.RunUpdate{}); err != nil {
 		return err
 	}
+	return o.walk(ctx, nil)
+}
+
+// walk runs the load nodes as a DAG.
+func (o *orch) walk(ctx context.Context, resume *resumeState) error {
 	g, nodes := o.loadGraph()
 	walkCtx, stopWalk := context.WithCancelCause(ctx)
 	defer stopWalk(nil)
-	err = g.Walk(walkCtx, 0, func(ctx context.Context, name string) error {
-		err := o.runLoadNode(ctx, nodes[name])
+	err := g.Walk(walkCtx, 0, func(ctx context.Context, name string) error {
+		err := o.runLoadNode(ctx, nodes[name], resume.of(name))
 		if err != nil {
 			stopWalk(err) // a failed node ends the run: stop its siblings too
 		}
@@ -321,7 +387,7 @@ func (o *orch) loadGraph() (*dag.Graph, map[string]engine.Node) {
 // prepare it (open their sessions); once every worker with a share is
 // prepared, START_PHASE gives them the instant to start at, on the control
 // plane's clock; then it waits until every worker reports the node done.
-func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
+func (o *orch) runLoadNode(ctx context.Context, n engine.Node, r nodeResume) error {
 	p := phasePayload{Node: n.Name}
 	kind := store.PhaseMeasurement
 	var tmplName string
@@ -334,27 +400,39 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 		p.SampleRate = o.autoRate
 		o.mu.Unlock()
 	}
-	seq, err := o.sequenceMax(ctx, tmplName)
-	if err != nil {
-		return fmt.Errorf("%s: %w", n.Name, err)
+	if r.done {
+		// A standby took over after the node ended.
+		o.hook.NodeFinished(o.runID, n.Name, nil)
+		return nil
 	}
-	p.SequenceMax = map[string]map[string]int64{tmplName: seq}
-	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventSetPhase, mustJSON(p)); err != nil {
-		return err
+	if !r.prepared {
+		seq, err := o.sequenceMax(ctx, tmplName)
+		if err != nil {
+			return fmt.Errorf("%s: %w", n.Name, err)
+		}
+		p.SequenceMax = map[string]map[string]int64{tmplName: seq}
+		if _, err := o.appendEvent(store.EventSetPhase, mustJSON(p)); err != nil {
+			return err
+		}
 	}
-	if err := o.watch.waitFor(ctx, func(hbs []store.Heartbeat) bool { return o.nodeReached(hbs, n.Name, nodePrepared) }); err != nil {
-		return fmt.Errorf("%s: %w", n.Name, err)
-	}
-
-	start, err := o.starts.arrive(ctx, n)
-	if err != nil {
-		return fmt.Errorf("%s: %w", n.Name, err)
+	start := r.start
+	if start.IsZero() {
+		if err := o.watch.waitFor(ctx, func(hbs []store.Heartbeat) bool { return o.nodeReached(hbs, n.Name, nodePrepared) }); err != nil {
+			return fmt.Errorf("%s: %w", n.Name, err)
+		}
+		var err error
+		if start, err = o.starts.arrive(ctx, n); err != nil {
+			return fmt.Errorf("%s: %w", n.Name, err)
+		}
 	}
 	stats := o.beginServerStats(ctx, n, tmplName)
 	wh := o.watchWarehouse(n, tmplName)
 	u := store.RunUpdate{}
 	o.mu.Lock()
 	o.running = append(o.running, p.Phase)
+	if r.measured {
+		o.measuring = true
+	}
 	phases := strings.Join(o.running, ",")
 	if n.Warmup != nil {
 		u.WarmupStart = &start
@@ -364,16 +442,18 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 	}
 	o.mu.Unlock()
 	u.Phase, u.PhaseKind = &phases, &kind
-	if err := o.st.UpdateRun(o.bg, o.runID, u); err != nil {
+	if err := o.update(u); err != nil {
 		return err
 	}
 	o.live.begin(n, p.Phase, kind, start)
 	o.hook.NodeStarted(o.runID, n.Name)
 	o.hook.StateChanged(StateChange{RunID: o.runID, Status: store.RunRunning, Phase: phases, PhaseKind: kind, At: time.Now().UTC()})
-	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventStartPhase, mustJSON(startPhasePayload{Node: n.Name, StartUS: start.UnixMicro()})); err != nil {
-		return err
+	if r.start.IsZero() {
+		if _, err := o.appendEvent(store.EventStartPhase, mustJSON(startPhasePayload{Node: n.Name, StartUS: start.UnixMicro()})); err != nil {
+			return err
+		}
 	}
-	err = o.watch.waitFor(ctx, func(hbs []store.Heartbeat) bool { return o.nodeReached(hbs, n.Name, nodeDone) })
+	err := o.watch.waitFor(ctx, func(hbs []store.Heartbeat) bool { return o.nodeReached(hbs, n.Name, nodeDone) })
 	o.endServerStats(n, stats)
 	o.endWarehouseWatch(n, wh)
 	o.live.end(p.Phase)
@@ -394,7 +474,7 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node) error {
 	} else {
 		u.MeasurementEnd = &end
 	}
-	if uerr := o.st.UpdateRun(o.bg, o.runID, u); uerr != nil {
+	if uerr := o.update(u); uerr != nil {
 		o.log.Warn("node end not recorded in RUN_STATUS", "node", n.Name, "error", uerr)
 	}
 	o.hook.NodeFinished(o.runID, n.Name, err)
@@ -419,11 +499,11 @@ type startGroup struct {
 	ready         chan struct{}
 }
 
-func newStartBarrier(o *orch) *startBarrier {
+func newStartBarrier(o *orch, resume *resumeState) *startBarrier {
 	b := &startBarrier{o: o, groups: map[string]*startGroup{}}
 	for _, n := range o.plan.Nodes {
-		if n.Warmup == nil && n.Phase == nil {
-			continue
+		if r := resume.of(n.Name); (n.Warmup == nil && n.Phase == nil) || r.done || !r.start.IsZero() {
+			continue // a node taken over started already
 		}
 		k := startGroupKey(n)
 		g := b.groups[k]
@@ -529,7 +609,7 @@ func (o *orch) decideSampleRate(warmup time.Duration) {
 	o.mu.Lock()
 	o.autoRate = rate
 	o.mu.Unlock()
-	if err := o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{SampleRate: &rate}); err != nil {
+	if err := o.update(store.RunUpdate{SampleRate: &rate}); err != nil {
 		o.log.Warn("sample rate not recorded in RUN_STATUS", "error", err)
 	}
 	o.log.Info("sample rate fixed at the end of warmup", "rate", rate, "warmup_ops_per_sec", observed,

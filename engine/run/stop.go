@@ -17,6 +17,8 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 	status, reason, stopReason := store.RunCompleted, "", stopDone
 	switch {
 	case cause == nil:
+	case errors.Is(cause, errCancelled) && o.cancelRequestedByCommand():
+		status, reason, stopReason = store.RunCancelled, "cancelled with `fbctl cancel`", stopCancelled
 	case errors.Is(cause, errCancelled):
 		status, reason, stopReason = store.RunCancelled, "cancelled by the user", stopCancelled
 	default:
@@ -25,7 +27,7 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 	if cause != nil {
 		o.log.Info("run stopping", "status", status, "reason", reason)
 	}
-	if _, err := o.st.AppendEvent(o.bg, o.runID, store.EventStop, mustJSON(stopPayload{Reason: stopReason, Hard: o.isHard()})); err != nil {
+	if _, err := o.appendEvent(store.EventStop, mustJSON(stopPayload{Reason: stopReason, Hard: o.isHard()})); err != nil {
 		o.log.Error("STOP event not written; workers will reconcile from RUN_STATUS", "error", err)
 	}
 	if err := o.transition(store.RunStopping, store.RunUpdate{}); err != nil {
@@ -45,6 +47,11 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 		}
 		if hard {
 			o.hook.NodeSkipped(o.runID, n.Name, "hard stop")
+			continue
+		}
+		if o.noTeardown != "" {
+			o.hook.NodeSkipped(o.runID, n.Name, o.noTeardown)
+			reason += "; " + o.noTeardown
 			continue
 		}
 		if err := o.runSQLNode(o.bg, n); err != nil {
@@ -71,6 +78,11 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 	if err := o.transition(status, store.RunUpdate{FailureReason: &reason}); err != nil {
 		return out, err
 	}
+	if o.releaseApply != "" {
+		if err := o.st.ReleaseApplyLock(o.bg, o.releaseApply); err != nil {
+			o.log.Warn("the run's apply lock was not released", "error", err)
+		}
+	}
 	o.log.Info("run finished", "status", status, "reason", reason)
 	return out, nil
 }
@@ -96,7 +108,7 @@ func (o *orch) waitStopped() {
 						completed++
 					}
 				}
-				o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{WorkersCompleted: &completed, WorkersActive: &active})
+				o.update(store.RunUpdate{WorkersCompleted: &completed, WorkersActive: &active})
 				return
 			}
 		}
@@ -109,7 +121,7 @@ func (o *orch) waitStopped() {
 			if !hardSent {
 				hardSent = true
 				o.setHard()
-				o.st.AppendEvent(o.bg, o.runID, store.EventStop, mustJSON(stopPayload{Reason: stopCancelled, Hard: true}))
+				o.appendEvent(store.EventStop, mustJSON(stopPayload{Reason: stopCancelled, Hard: true}))
 				deadline = time.Now().Add(max(2*time.Second, 3*o.opts.HeartbeatEvery))
 			}
 		case <-poll.C:

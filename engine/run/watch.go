@@ -51,9 +51,14 @@ func (w *watcher) run(ctx context.Context) {
 			w.mu.Unlock()
 			if time.Since(lastProgress) >= o.opts.HeartbeatEvery {
 				lastProgress = time.Now()
-				o.live.report(h)
+				if r, err := o.st.GetRun(o.bg, o.runID); err == nil && r.CancelRequested {
+					o.requestCancel()
+				}
+				if o.live != nil {
+					o.live.report(h)
+				}
 				active := h.alive + h.stale
-				if err := o.st.UpdateRun(o.bg, o.runID, store.RunUpdate{WorkersActive: &active}); err != nil {
+				if err := o.update(store.RunUpdate{WorkersActive: &active}); err != nil {
 					o.log.Debug("workers active not recorded", "error", err)
 				}
 			}
@@ -136,4 +141,21 @@ func (o *orch) isHard() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.hard
+}
+
+// requestCancel stops the run as `fbctl cancel` asked.
+func (o *orch) requestCancel() {
+	o.cancelOnce.Do(func() {
+		o.log.Info("cancel requested with fbctl cancel")
+		close(o.cancelled)
+	})
+}
+
+func (o *orch) cancelRequestedByCommand() bool {
+	select {
+	case <-o.cancelled:
+		return true
+	default:
+		return false
+	}
 }

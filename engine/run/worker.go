@@ -45,6 +45,13 @@ type WorkerOptions struct {
 	HeartbeatEvery time.Duration // 0: DefaultHeartbeatEvery; also the metrics snapshot interval
 	PollEvery      time.Duration // 0: DefaultPollEvery; how often RUN_CONTROL_EVENTS is read
 	DrainTimeout   time.Duration // 0: DefaultDrainTimeout
+	// LeaseTTL is the orchestrators' lease TTL (0: DefaultLeaseTTL), for a
+	// worker that ends a run whose orchestrator was lost.
+	LeaseTTL time.Duration
+	// OrchestratorGrace is how long the run's lease may stay expired (no
+	// orchestrator renews it) before the worker stops its nodes, writes its
+	// rows and ends the run FAILED (0: DefaultOrchestratorGrace).
+	OrchestratorGrace time.Duration
 	// CancelInFlight cancels operations still running when the drain
 	// ends (see executor.Env.CancelInFlight).
 	CancelInFlight bool
@@ -77,6 +84,12 @@ func (o *WorkerOptions) defaults() {
 	}
 	if o.DrainTimeout <= 0 {
 		o.DrainTimeout = DefaultDrainTimeout
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = DefaultLeaseTTL
+	}
+	if o.OrchestratorGrace <= 0 {
+		o.OrchestratorGrace = DefaultOrchestratorGrace
 	}
 	if o.openTarget == nil {
 		o.openTarget = target.Open
@@ -146,6 +159,9 @@ func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions
 			w.streamStop() // killed: nothing more is written
 		}
 		return ctx.Err()
+	}
+	if errors.Is(err, ErrOrchestratorLost) {
+		return err // its rows are written and the run ended
 	}
 	if err != nil {
 		w.log.Error("worker failed", "error", err)

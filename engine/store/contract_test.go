@@ -42,6 +42,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("ResultsRoundTrip", func(t *testing.T) { contractResults(t, open(t)) })
 	t.Run("QueryExecutionsBatch", func(t *testing.T) { contractExecutions(t, open(t)) })
 	t.Run("MetricsSnapshots", func(t *testing.T) { contractSnapshots(t, open(t)) })
+	t.Run("RunLeaseAndFencing", func(t *testing.T) { contractRunLease(t, open(t)) })
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -294,7 +295,7 @@ func contractEvents(t *testing.T, s *store.Store) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
-				ev, err := s.AppendEvent(ctx, run.ID, store.EventSetWorkerTarget, []byte(fmt.Sprintf(`{"g": %d, "i": %d}`, g, i)))
+				ev, err := s.AppendEvent(ctx, run.ID, 0, store.EventSetWorkerTarget, []byte(fmt.Sprintf(`{"g": %d, "i": %d}`, g, i)))
 				if err != nil {
 					errs <- err
 					return
@@ -332,7 +333,7 @@ func contractEvents(t *testing.T, s *store.Store) {
 	if r.NextSequenceID != appenders*each+1 {
 		t.Fatalf("NEXT_SEQUENCE_ID = %d", r.NextSequenceID)
 	}
-	if _, err := s.AppendEvent(ctx, "no-such-run", store.EventStop, nil); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.AppendEvent(ctx, "no-such-run", 0, store.EventStop, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("append to unknown run = %v", err)
 	}
 }

@@ -22,9 +22,16 @@
 // NUMBER(20,12) bound as decimal text (never float64, which the driver sends
 // with float32 precision).
 //
-// Time: timestamps the store sets (CREATED_AT, UPDATED_AT, lease expiry,
-// heartbeats) come from the process clock (WithClock replaces it in tests),
-// so hosts sharing a store should keep their clocks in sync.
+// Time: timestamps the store sets (CREATED_AT, UPDATED_AT, heartbeats,
+// events) come from the process clock corrected by the offset SyncClock
+// measured against the database's own clock, so hosts with skewed clocks
+// agree (WithClock replaces the process clock in tests). Run leases
+// (RUN_LEASES) compare against the database's clock only, in SQL.
+//
+// Fencing: every orchestrator holds its run's lease with an epoch that
+// grows with every grant (AcquireRunLease); its writes to RUN_STATUS and
+// RUN_CONTROL_EVENTS carry the epoch (RunUpdate.Epoch, AppendEvent) and are
+// refused with ErrFenced once a newer epoch wrote the run.
 //
 // Concurrency: control events get dense per-run sequence numbers and
 // external workers get distinct groups because both serialise on the run's

@@ -84,6 +84,12 @@ type Run struct {
 	SampleRate        float64
 	NextSequenceID    int64 // the SEQUENCE_ID the next control event gets
 	UpdatedAt         time.Time
+	// LeaderEpoch is the highest orchestrator epoch that wrote the run
+	// (see AcquireRunLease); ApplyLockID the apply lease the run was
+	// started under; CancelRequested is set by `fbctl cancel`.
+	LeaderEpoch     int64
+	ApplyLockID     string
+	CancelRequested bool
 }
 
 // RunUpdate changes some columns of a run; nil fields are left alone.
@@ -103,6 +109,11 @@ type RunUpdate struct {
 	FailureReason     *string
 	SampleRate        *float64
 	Plan              json.RawMessage
+	ApplyLockID       *string
+	CancelRequested   *bool
+	// Epoch, when above 0, fences the write: it is refused with ErrFenced
+	// when the run's LEADER_EPOCH is higher, and raises it otherwise.
+	Epoch int64
 }
 
 var colsRun = []dialect.Column{
@@ -136,7 +147,7 @@ func (s *Store) CreateRun(ctx context.Context, r Run) (Run, error) {
 const selectRun = `SELECT RUN_ID, SCENARIO_NAME, TEMPLATE_ID, TEMPLATE_NAME, STATUS, PHASE, PHASE_KIND,
 TOTAL_WORKERS_EXPECTED, WORKERS_REGISTERED, WORKERS_ACTIVE, WORKERS_COMPLETED, CREATED_AT, START_TIME, END_TIME,
 WARMUP_START_TIME, WARMUP_END_TIME, MEASUREMENT_START_TIME, MEASUREMENT_END_TIME, FAILURE_REASON, PLAN, SEED,
-SAMPLE_RATE, NEXT_SEQUENCE_ID, UPDATED_AT FROM RUN_STATUS`
+SAMPLE_RATE, NEXT_SEQUENCE_ID, UPDATED_AT, LEADER_EPOCH, APPLY_LOCK_ID, CANCEL_REQUESTED FROM RUN_STATUS`
 
 func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
 	var (
@@ -147,10 +158,12 @@ func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
 		plan                                dialect.JSON
 		rate                                dialect.Float
 		status                              string
+		lockID                              sql.NullString
 	)
 	err := sc.Scan(&r.ID, &r.ScenarioName, &tid, &tname, &status, &phase, &kind, &r.WorkersExpected, &r.WorkersRegistered,
 		&r.WorkersActive, &r.WorkersCompleted, &created, &start, &end, &ws, &we, &ms, &me, &reason, &plan, &r.Seed,
-		&rate, &r.NextSequenceID, &updated)
+		&rate, &r.NextSequenceID, &updated, &r.LeaderEpoch, &lockID, &r.CancelRequested)
+	r.ApplyLockID = lockID.String
 	if err != nil {
 		return r, err
 	}
@@ -256,7 +269,38 @@ func (s *Store) setClause(u RunUpdate) ([]string, []any) {
 		set = append(set, "PLAN = "+s.d.Param(dialect.JSONCol("PLAN")))
 		args = append(args, s.d.JSON(u.Plan))
 	}
+	if u.ApplyLockID != nil {
+		add("APPLY_LOCK_ID", nullString(*u.ApplyLockID))
+	}
+	if u.CancelRequested != nil {
+		add("CANCEL_REQUESTED", s.d.Bool(*u.CancelRequested))
+	}
+	if u.Epoch > 0 {
+		add("LEADER_EPOCH", u.Epoch)
+	}
 	return set, args
+}
+
+// fence is the WHERE condition and argument of a write fenced by epoch
+// ("" when the write is not fenced).
+func fence(epoch int64) (string, []any) {
+	if epoch <= 0 {
+		return "", nil
+	}
+	return " AND LEADER_EPOCH <= ?", []any{epoch}
+}
+
+// whyNoRow explains a fenced write that changed no row: ErrFenced when a
+// newer epoch holds the run, else ErrNotFound.
+func (s *Store) whyNoRow(ctx context.Context, runID string, epoch int64) error {
+	r, err := s.GetRun(ctx, runID)
+	if err != nil {
+		return err
+	}
+	if epoch > 0 && r.LeaderEpoch > epoch {
+		return fmt.Errorf("run %s (epoch %d, this orchestrator %d): %w", runID, r.LeaderEpoch, epoch, ErrFenced)
+	}
+	return fmt.Errorf("run %s: %w", runID, ErrNotFound)
 }
 
 // UpdateRun changes the run's columns without changing its status.
@@ -264,12 +308,13 @@ func (s *Store) UpdateRun(ctx context.Context, runID string, u RunUpdate) error 
 	set, args := s.setClause(u)
 	set = append(set, "UPDATED_AT = ?")
 	args = append(args, s.d.Time(s.nowUTC()), runID)
-	res, err := s.exec(ctx, s.db, "UPDATE RUN_STATUS SET "+strings.Join(set, ", ")+" WHERE RUN_ID = ?", args...)
+	cond, fargs := fence(u.Epoch)
+	res, err := s.exec(ctx, s.db, "UPDATE RUN_STATUS SET "+strings.Join(set, ", ")+" WHERE RUN_ID = ?"+cond, append(args, fargs...)...)
 	if err != nil {
 		return fmt.Errorf("update run %s: %w", runID, err)
 	}
 	if affected(res) == 0 {
-		return fmt.Errorf("update run %s: %w", runID, ErrNotFound)
+		return fmt.Errorf("update run %s: %w", runID, s.whyNoRow(ctx, runID, u.Epoch))
 	}
 	return nil
 }
@@ -301,8 +346,10 @@ func (s *Store) TransitionRun(ctx context.Context, runID string, to RunStatus, u
 	set, args := s.setClause(u)
 	set = append([]string{"STATUS = ?"}, append(set, "UPDATED_AT = ?")...)
 	args = append([]any{string(to)}, append(args, s.d.Time(now), runID)...)
-	q := "UPDATE RUN_STATUS SET " + strings.Join(set, ", ") + " WHERE RUN_ID = ? AND STATUS IN (" +
+	cond, fargs := fence(u.Epoch)
+	q := "UPDATE RUN_STATUS SET " + strings.Join(set, ", ") + " WHERE RUN_ID = ?" + cond + " AND STATUS IN (" +
 		strings.TrimSuffix(strings.Repeat("?, ", len(from)), ", ") + ")"
+	args = append(args, fargs...)
 	for _, f := range from {
 		args = append(args, string(f))
 	}
@@ -314,6 +361,9 @@ func (s *Store) TransitionRun(ctx context.Context, runID string, to RunStatus, u
 		cur, err := s.GetRun(ctx, runID)
 		if err != nil {
 			return Run{}, err
+		}
+		if u.Epoch > 0 && cur.LeaderEpoch > u.Epoch {
+			return cur, fmt.Errorf("run %s -> %s (epoch %d, this orchestrator %d): %w", runID, to, cur.LeaderEpoch, u.Epoch, ErrFenced)
 		}
 		return cur, &IllegalTransitionError{RunID: runID, From: cur.Status, To: to}
 	}

@@ -93,6 +93,13 @@ func TestConnectPing(t *testing.T) {
 	if err := db.QueryRow("SELECT SYSDATE()").Scan(&now); err != nil {
 		t.Fatal(err)
 	}
+	var ms int64
+	if err := db.QueryRow("SELECT DATE_PART(EPOCH_MILLISECOND, CURRENT_TIMESTAMP())").Scan(&ms); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(time.UnixMilli(ms)); d < -time.Second || d > time.Second {
+		t.Errorf("DATE_PART(EPOCH_MILLISECOND, CURRENT_TIMESTAMP()) = %d, %s from now", ms, d)
+	}
 }
 
 func TestLoginRejectsWrongPassword(t *testing.T) {

@@ -74,6 +74,8 @@ func funcRewriteFor(name string) funcRewrite {
 		return datePart("%M")
 	case "SECOND":
 		return datePart("%S")
+	case "DATE_PART":
+		return epochPart
 	case "DATEADD", "TIMESTAMPADD":
 		return dateAdd
 	case "DATEDIFF", "TIMESTAMPDIFF":
@@ -100,6 +102,20 @@ func datePart(f string) funcRewrite {
 		}
 		return join("CAST(strftime('"+f+"',", a[0], ") AS INTEGER)"), true
 	}
+}
+
+// epochPart: DATE_PART(EPOCH_SECOND | EPOCH_MILLISECOND |
+// EPOCH_MICROSECOND, x), the epoch parts fbctl reads the server's clock
+// with.
+func epochPart(a [][]token) ([]token, bool) {
+	if len(a) != 2 || len(a[0]) != 1 {
+		return nil, false
+	}
+	scale := map[string]string{"EPOCH_SECOND": "86400", "EPOCH_MILLISECOND": "86400000", "EPOCH_MICROSECOND": "86400000000"}[strings.ToUpper(strings.Trim(a[0][0].text, "'\""))]
+	if scale == "" {
+		return nil, false
+	}
+	return join("CAST((julianday(", a[1], ") - 2440587.5) * "+scale+" AS INTEGER)"), true
 }
 
 // dateUnit maps a Snowflake date part to a SQLite modifier unit and the
