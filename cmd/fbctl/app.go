@@ -58,6 +58,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			schemaCommand(g),
 			forceUnlockCommand(g),
 			workerCommand(g),
+			standbyCommand(g),
+			cancelCommand(g),
 			runsCommand(g),
 			devCommand(g),
 			enrichCommand(g),

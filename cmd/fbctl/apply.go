@@ -45,7 +45,7 @@ func applyCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "prune", Usage: "remove stored templates the files do not declare"},
 			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for another apply's lock (default: fail at once)"},
 			resultsFlag(),
-		}, append(append(runFlags(), streamFlags()...), varFlags()...)...),
+		}, append(append(append(runFlags(), leaseFlags()...), streamFlags()...), varFlags()...)...),
 		Action: func(c *cli.Context) error { return g.runApply(c) },
 	}
 }
@@ -139,7 +139,7 @@ func (g *globals) runApply(c *cli.Context) error {
 	if c.Bool("templates-only") || len(plan.Runs) == 0 {
 		return nil
 	}
-	return g.runScenarios(ctx, c, st, cfg, plan)
+	return g.runScenarios(ctx, c, st, cfg, plan, lease.LockID)
 }
 
 // loadPlanOrPaths loads the files at paths, or, for a saved plan, exactly

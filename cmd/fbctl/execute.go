@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -18,7 +19,7 @@ import (
 // runFlags are apply's flags that shape how scenarios run.
 func runFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "workers", Value: run.LaunchInProcess, Usage: "`LAUNCH` workers in-process, or wait for `fbctl worker -run RUN_ID` processes (external)"},
+		&cli.StringFlag{Name: "workers", Value: run.LaunchInProcess, Usage: "`LAUNCH` workers in-process, start local:N `fbctl worker` processes on this host, or wait for `fbctl worker -run RUN_ID` processes (external)"},
 		&cli.DurationFlag{Name: "join-timeout", Value: run.DefaultJoinTimeout, Usage: "with -workers external: how long to wait for the planned workers to join"},
 		&cli.DurationFlag{Name: "stale-after", Value: run.DefaultStaleAfter, Usage: "a worker whose heartbeat is older than this is STALE"},
 		&cli.DurationFlag{Name: "dead-after", Value: run.DefaultDeadAfter, Usage: "a worker whose heartbeat is older than this is DEAD and fails the run"},
@@ -77,13 +78,32 @@ func (g *globals) checkCapacity(ctx context.Context, c *cli.Context, cfg *dsl.Co
 	return nil
 }
 
+// orchestratorOptions are the run engine's options from the run flags.
+func (g *globals) orchestratorOptions(c *cli.Context, st *store.Store, hook run.Hook) run.Options {
+	return run.Options{
+		Store:        st,
+		Logger:       g.logger,
+		Hook:         hook,
+		JoinTimeout:  c.Duration("join-timeout"),
+		StaleAfter:   c.Duration("stale-after"),
+		DeadAfter:    c.Duration("dead-after"),
+		DrainTimeout: c.Duration("drain-timeout"),
+		LeaseTTL:     c.Duration("lease-ttl"),
+		HardStop:     g.hardStop,
+		ToolVersion:  version,
+		Stream:       streamOptions(c, st),
+		Targets:      nativeTargets(),
+		Classifiers:  classifiers(),
+	}
+}
+
 // runScenarios runs every run of the plan, one after the other, and
 // returns the exit-code error: FAILED → 1, CANCELLED → 130, thresholds
 // failed → 3.
-func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan) error {
-	launch := c.String("workers")
-	if launch != run.LaunchInProcess && launch != run.LaunchExternal {
-		return fmt.Errorf("-workers %q: use %q or %q", launch, run.LaunchInProcess, run.LaunchExternal)
+func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan, applyLockID string) error {
+	launch, local, err := parseLaunch(c.String("workers"))
+	if err != nil {
+		return err
 	}
 	worst := exitOK
 	for _, rp := range plan.Runs {
@@ -94,71 +114,88 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 		}
 		progress := &view.Progress{W: g.stderr, Terminal: isTerminal(g.stderr), Color: g.color}
 		fmt.Fprintf(g.stdout, "\nRunning scenario %q (%s, %s).\n", rp.Scenario,
-			view.Plural(int(rp.Workers), "worker", "workers"), launch)
-		if launch == run.LaunchExternal {
+			view.Plural(int(rp.Workers), "worker", "workers"), c.String("workers"))
+		opts := g.orchestratorOptions(c, st, progress)
+		opts.Launch, opts.RunID, opts.ApplyLockID = launch, runID(c, rp, len(plan.Runs)), applyLockID
+		var stopLocal func(time.Duration)
+		switch {
+		case local > 0:
+			if opts.RunID == "" {
+				opts.RunID = store.NewID()
+			}
+			if stopLocal, err = g.localWorkers(c, cfg, opts.RunID, local); err != nil {
+				return err
+			}
+		case launch == run.LaunchExternal:
 			fmt.Fprintf(g.stdout, "Start %s with: fbctl worker -run <RUN_ID shown below> [-results DSN] [scenario files]\n",
 				view.Plural(int(rp.Workers), "worker", "workers"))
 		}
-		out, err := run.Apply(ctx, rp, cfg, run.Options{
-			Store:        st,
-			Logger:       g.logger,
-			Hook:         progress,
-			Launch:       launch,
-			JoinTimeout:  c.Duration("join-timeout"),
-			StaleAfter:   c.Duration("stale-after"),
-			DeadAfter:    c.Duration("dead-after"),
-			DrainTimeout: c.Duration("drain-timeout"),
-			HardStop:     g.hardStop,
-			ToolVersion:  version,
-			RunID:        runID(c, rp, len(plan.Runs)),
-			Stream:       streamOptions(c, st),
-			Targets:      nativeTargets(),
-			Classifiers:  classifiers(),
-		})
+		out, err := run.Apply(ctx, rp, cfg, opts)
 		progress.Done()
+		if stopLocal != nil {
+			stopLocal(opts.DrainTimeout + run.DefaultStaleAfter)
+		}
 		if err != nil {
 			return fmt.Errorf("run of scenario %q could not be recorded: %w", rp.Scenario, err)
 		}
-		report := view.RunReport{Parent: out.Parent, Children: out.Children, Phases: out.Phases,
-			Thresholds: out.Thresholds, FindMax: out.FindMax}
-		if r, err := st.GetRun(context.WithoutCancel(ctx), out.RunID); err == nil {
-			report.Run = r
-		} else {
-			report.Run = store.Run{ID: out.RunID, ScenarioName: rp.Scenario, Status: out.Status, FailureReason: out.FailureReason}
+		worst = worse(worst, g.report(ctx, c, st, cfg, out))
+	}
+	return g.exitFor(worst)
+}
+
+// worse keeps the more serious of two exit codes: error, then
+// interrupted, then thresholds failed.
+func worse(a, b int) int {
+	rank := func(code int) int {
+		switch code {
+		case exitError:
+			return 3
+		case exitInterrupted:
+			return 2
+		case exitThresholdsFailed:
+			return 1
 		}
+		return 0
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// report prints a run's outcome (and enriches a Snowflake run) and
+// returns its exit code.
+func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, cfg *dsl.Config, out *run.Outcome) int {
+	report := view.RunReport{Parent: out.Parent, Children: out.Children, Phases: out.Phases,
+		Thresholds: out.Thresholds, FindMax: out.FindMax}
+	if r, err := st.GetRun(context.WithoutCancel(ctx), out.RunID); err == nil {
+		report.Run = r
+	} else {
+		report.Run = store.Run{ID: out.RunID, ScenarioName: out.Parent.ScenarioName, Status: out.Status, FailureReason: out.FailureReason}
+	}
+	fmt.Fprintln(g.stdout)
+	if err := view.Results(g.stdout, report); err != nil {
+		fmt.Fprintf(g.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	var rp engine.RunPlan
+	_ = json.Unmarshal(report.Run.Plan, &rp)
+	if c.Bool("enrich") && c.Bool("query-executions") && usesSnowflake(rp, cfg) && out.Parent.RowsStored > 0 {
 		fmt.Fprintln(g.stdout)
-		if err := view.Results(g.stdout, report); err != nil {
-			return err
-		}
-		if c.Bool("enrich") && c.Bool("query-executions") && usesSnowflake(rp, cfg) && out.Parent.RowsStored > 0 {
-			fmt.Fprintln(g.stdout)
-			if err := g.enrichRun(context.WithoutCancel(ctx), st, cfg, out.RunID, false); err != nil {
-				fmt.Fprintf(g.stdout, "Enrichment from QUERY_HISTORY did not run: %v\nRun `fbctl enrich %s` later.\n", err, out.RunID)
-			}
-		}
-		fmt.Fprintf(g.stdout, "\nDetails: fbctl show %s\n", out.RunID)
-		switch {
-		case out.Status == store.RunFailed:
-			worst = exitError
-		case out.Status == store.RunCancelled:
-			if worst != exitError {
-				worst = exitInterrupted
-			}
-		case out.ThresholdsFailed():
-			if worst == exitOK {
-				worst = exitThresholdsFailed
-			}
+		if err := g.enrichRun(context.WithoutCancel(ctx), st, cfg, out.RunID, false); err != nil {
+			fmt.Fprintf(g.stdout, "Enrichment from QUERY_HISTORY did not run: %v\nRun `fbctl enrich %s` later.\n", err, out.RunID)
 		}
 	}
-	switch worst {
-	case exitOK:
-		return nil
-	case exitError:
-		return &exitErr{code: exitError, msg: "a run failed; its reason and what it measured are recorded above"}
-	case exitInterrupted:
-		return &exitErr{code: exitInterrupted, msg: "interrupted: the run was recorded as CANCELLED with what it measured"}
+	fmt.Fprintf(g.stdout, "\nDetails: fbctl show %s\n", out.RunID)
+	switch {
+	case out.Status == store.RunFailed:
+		return exitError
+	case out.Status == store.RunCancelled:
+		return exitInterrupted
+	case out.ThresholdsFailed():
+		return exitThresholdsFailed
 	}
-	return &exitErr{code: worst, msg: "thresholds failed"}
+	return exitOK
 }
 
 func workerCommand(g *globals) *cli.Command {
@@ -173,6 +210,8 @@ func workerCommand(g *globals) *cli.Command {
 			&cli.StringFlag{Name: "run", Required: true, Usage: "the `RUN_ID` to join (printed by `fbctl apply -workers external`)"},
 			&cli.StringFlag{Name: "id", Usage: "worker `ID` in WORKER_HEARTBEATS (default: HOST-PID)"},
 			&cli.DurationFlag{Name: "wait", Value: 5 * time.Minute, Usage: "wait up to `DURATION` for the run to be created (a worker may start before apply)"},
+			&cli.DurationFlag{Name: "orchestrator-grace", Value: run.DefaultOrchestratorGrace, Usage: "when the run's orchestrator stops renewing its lease for longer than this (and no standby takes over), stop, write the results and end the run FAILED"},
+			&cli.DurationFlag{Name: "lease-ttl", Value: run.DefaultLeaseTTL, Usage: "the orchestrators' lease TTL, for ending a run whose orchestrator was lost"},
 			resultsFlag(),
 		}, append(streamFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -190,10 +229,14 @@ func workerCommand(g *globals) *cli.Command {
 			}
 			err = run.JoinWorker(c.Context, c.String("run"), run.WorkerOptions{
 				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"), Stream: streamOptions(c, st),
-				Targets: nativeTargets(), Classifiers: classifiers(),
+				Targets: nativeTargets(), Classifiers: classifiers(), GroupHint: g.groupHint(),
+				OrchestratorGrace: c.Duration("orchestrator-grace"), LeaseTTL: c.Duration("lease-ttl"),
 			})
-			if errors.Is(err, context.Canceled) {
+			switch {
+			case errors.Is(err, context.Canceled):
 				return &exitErr{code: exitInterrupted, msg: "worker interrupted"}
+			case errors.Is(err, run.ErrOrchestratorLost):
+				return &exitErr{code: exitError, msg: fmt.Sprintf("%v.\nThis worker stopped, wrote its results and ended the run. See `fbctl show %s`; to survive losing an orchestrator, run `fbctl standby -run RUN_ID` next to `fbctl apply`.", err, c.String("run"))}
 			}
 			return err
 		},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/engine"
@@ -42,6 +43,11 @@ func runsCommand(g *globals) *cli.Command {
 				if parent, err := st.GetTestResult(c.Context, r.ID); err == nil {
 					row.Operations, row.QPS, row.P99US, row.ErrorRate = parent.Total, parent.QPS, parent.P99US, parent.ErrorRate
 				}
+				if !r.Status.Terminal() {
+					if l, err := st.RunLeaseState(c.Context, r.ID); err == nil && l.Exists && l.Expired() {
+						row.Stale = fmt.Sprintf("orchestrator lost %s ago", l.ExpiredFor().Round(time.Second))
+					}
+				}
 				rows = append(rows, row)
 			}
 			if c.Bool("json") {
@@ -53,11 +59,23 @@ func runsCommand(g *globals) *cli.Command {
 			}
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "RUN ID\tSCENARIO\tSTATUS\tCREATED (UTC)\tOPS\tOPS/S\tP99\tERRORS")
+			stale := 0
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.1f\t%s\t%.2f%%\n", r.RunID, r.Scenario, r.Status, r.CreatedAt,
+				status := r.Status
+				if r.Stale != "" {
+					status += " (STALE: " + r.Stale + ")"
+					stale++
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.1f\t%s\t%.2f%%\n", r.RunID, r.Scenario, status, r.CreatedAt,
 					r.Operations, r.QPS, view.Micros(r.P99US), r.ErrorRate*100)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if stale > 0 {
+				fmt.Fprintf(g.stdout, "\nA STALE run lost its orchestrator: its workers end it after their grace, `fbctl standby -run RUN_ID` takes it over, `fbctl cancel RUN_ID` ends it now.\n")
+			}
+			return nil
 		},
 	}
 }
@@ -75,6 +93,8 @@ type runRow struct {
 	QPS           float64 `json:"qps"`
 	P99US         int64   `json:"p99_us"`
 	ErrorRate     float64 `json:"error_rate"`
+	// Stale says why a run that is not over has no live orchestrator.
+	Stale string `json:"stale,omitempty"`
 }
 
 // showRun prints one run's results: `fbctl show RUN_ID`.

@@ -27,7 +27,7 @@ type ControlPlane interface {
 	RunLeaseState(ctx context.Context, runID string) (store.LeaseState, error)
 	ReleaseApplyLock(ctx context.Context, lockID string) error
 
-	ClaimWorkerGroup(ctx context.Context, runID, workerID, host string, pid int) (int, error)
+	ClaimWorkerGroup(ctx context.Context, runID, workerID, host string, pid, preferred int) (int, error)
 	UpsertHeartbeat(ctx context.Context, hb store.Heartbeat) error
 	SetWorkerStatus(ctx context.Context, runID, workerID string, st store.WorkerStatus, lastError string) error
 	ListHeartbeats(ctx context.Context, runID string) ([]store.Heartbeat, error)

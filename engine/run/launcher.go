@@ -23,7 +23,7 @@ func (o *orch) launchInProcess(ctx context.Context) (stop func()) {
 		wo := WorkerOptions{Store: o.st, Config: o.cfg, Logger: o.opts.Logger, WorkerID: id, Host: host, PID: pid,
 			HeartbeatEvery: o.opts.HeartbeatEvery, PollEvery: o.opts.PollEvery, DrainTimeout: o.opts.DrainTimeout, LeaseTTL: o.opts.LeaseTTL,
 			CancelInFlight: o.opts.CancelInFlight, Sink: o.opts.Sink, Stream: o.opts.Stream, Targets: o.opts.Targets, Classifiers: o.opts.Classifiers, openTarget: o.opts.workerOpenTarget}
-		group, err := o.st.ClaimWorkerGroup(o.bg, o.runID, id, host, pid)
+		group, err := o.st.ClaimWorkerGroup(o.bg, o.runID, id, host, pid, i)
 		if err != nil {
 			// The join wait reports the missing worker.
 			o.log.Error("in-process worker could not join", "worker", id, "error", err)

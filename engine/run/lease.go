@@ -92,8 +92,12 @@ func (o *orch) keepLease(ctx context.Context) {
 		default:
 			o.log.Warn("lease renewal failed; retrying", "error", err, "last_renewal", time.Since(lastOK).Round(time.Millisecond))
 		}
-		if time.Since(lastOK) > ttl-margin {
-			o.stepDown(fmt.Errorf("no lease renewal succeeded for %s (lease %s): %w", time.Since(lastOK).Round(time.Millisecond), ttl, err))
+		if since := time.Since(lastOK); since > ttl-margin {
+			why := fmt.Sprintf("the last lease renewal that succeeded was sent %s ago (lease %s): the lease may expire before the next one", since.Round(time.Millisecond), ttl)
+			if err != nil {
+				why += ": " + err.Error()
+			}
+			o.stepDown(errors.New(why))
 			return
 		}
 	}

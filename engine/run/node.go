@@ -117,6 +117,10 @@ func (w *worker) follow(ctx context.Context) error {
 					_ = decodeJSON(ev.Payload, &p)
 					stopping = true // keep reading: a hard STOP may follow
 					final = childStatus(p.Reason)
+					if p.Reason == stopLost && lost == nil {
+						lost = fmt.Errorf("run %s: %w: another process ended the run after its lease expired", w.runID, ErrOrchestratorLost)
+						reason = lost.Error()
+					}
 					if p.Hard {
 						hard()
 					}
@@ -176,7 +180,7 @@ func childStatus(reason string) string {
 	switch reason {
 	case stopCancelled:
 		return string(store.RunCancelled)
-	case stopFailed:
+	case stopFailed, stopLost:
 		return string(store.RunFailed)
 	}
 	return string(store.RunCompleted)

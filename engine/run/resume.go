@@ -258,6 +258,7 @@ func Cancel(ctx context.Context, runID string, o CancelOptions) (store.Run, erro
 	orc.releaseApply = r.ApplyLockID
 	orc.watch = newWatcher(orc)
 	orc.noTeardown = "no orchestrator answered the cancel request, so teardown did not run"
+	orc.requestCancel()
 	if _, err := orc.finish(ctx, errCancelled, nil); err != nil {
 		return r, err
 	}

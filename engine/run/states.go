@@ -87,6 +87,7 @@ const (
 	stopDone      = "done"
 	stopCancelled = "cancelled"
 	stopFailed    = "failed"
+	stopLost      = "orchestrator_lost" // the run's orchestrator was lost
 )
 
 // stopPayload is a STOP event.

@@ -21,6 +21,8 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 		status, reason, stopReason = store.RunCancelled, "cancelled with `fbctl cancel`", stopCancelled
 	case errors.Is(cause, errCancelled):
 		status, reason, stopReason = store.RunCancelled, "cancelled by the user", stopCancelled
+	case errors.Is(cause, ErrOrchestratorLost):
+		status, reason, stopReason = store.RunFailed, cause.Error(), stopLost
 	default:
 		status, reason, stopReason = store.RunFailed, cause.Error(), stopFailed
 	}

@@ -39,7 +39,13 @@ type WorkerOptions struct {
 	Logger hclog.Logger
 	// WorkerID names the worker in WORKER_HEARTBEATS and its result row
 	// ("": "<host>-<pid>").
-	WorkerID       string
+	WorkerID string
+	// GroupHint is the WORKER_GROUP_ID this worker prefers (a scheduler's
+	// index: Kubernetes JOB_COMPLETION_INDEX, SPCS SNOWFLAKE_JOB_INDEX); -1
+	// or a taken group: the lowest free. The control plane's claim stays
+	// authoritative: a duplicated or
+	// restarted replica gets a free group or none.
+	GroupHint      int
 	Host           string        // "": os.Hostname
 	PID            int           // 0: os.Getpid
 	HeartbeatEvery time.Duration // 0: DefaultHeartbeatEvery; also the metrics snapshot interval
@@ -124,7 +130,10 @@ func JoinWorker(ctx context.Context, runID string, opts WorkerOptions) error {
 	if opts.Store == nil {
 		return errors.New("worker: no results store")
 	}
-	group, err := opts.Store.ClaimWorkerGroup(ctx, runID, opts.WorkerID, opts.Host, opts.PID)
+	group, err := opts.Store.ClaimWorkerGroup(ctx, runID, opts.WorkerID, opts.Host, opts.PID, opts.GroupHint)
+	if errors.Is(err, store.ErrNoFreeWorkerGroup) {
+		return fmt.Errorf("%w: run %s already has all its workers, so this one (%s, index hint %d) is a duplicate or joined late; it did nothing", err, runID, opts.WorkerID, opts.GroupHint)
+	}
 	if err != nil {
 		return err
 	}

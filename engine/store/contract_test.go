@@ -349,7 +349,12 @@ func contractClaim(t *testing.T, s *store.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			groups[i], errs[i] = s.ClaimWorkerGroup(ctx, run.ID, fmt.Sprintf("ext-%d", i), "host", 1000+i)
+			// Half of them carry a scheduler's index hint, some the same.
+			hint := -1
+			if i%2 == 0 {
+				hint = i % 3
+			}
+			groups[i], errs[i] = s.ClaimWorkerGroup(ctx, run.ID, fmt.Sprintf("ext-%d", i), "host", 1000+i, hint)
 		}()
 	}
 	wg.Wait()
@@ -368,9 +373,18 @@ func contractClaim(t *testing.T, s *store.Store) {
 	if diff := cmp.Diff([]int{0, 1, 2, 3, 4}, got); diff != "" {
 		t.Fatalf("claimed groups (-want +got):\n%s", diff)
 	}
-	again, err := s.ClaimWorkerGroup(ctx, run.ID, fmt.Sprintf("ext-%d", winner), "host", 1)
+	again, err := s.ClaimWorkerGroup(ctx, run.ID, fmt.Sprintf("ext-%d", winner), "host", 1, -1)
 	if err != nil || again != groups[winner] {
 		t.Fatalf("re-claim = %d, %v; want %d", again, err, groups[winner])
+	}
+	// An index hint is taken when free; a duplicated replica with the same
+	// hint gets the lowest free group instead.
+	hinted := newRun(t, s, 3)
+	if g, err := s.ClaimWorkerGroup(ctx, hinted.ID, "pod-2", "host", 1, 2); err != nil || g != 2 {
+		t.Fatalf("hint 2 = %d, %v", g, err)
+	}
+	if g, err := s.ClaimWorkerGroup(ctx, hinted.ID, "pod-2-again", "host", 2, 2); err != nil || g != 0 {
+		t.Fatalf("duplicate hint 2 = %d, %v; want 0", g, err)
 	}
 	hbs, err := s.ListHeartbeats(ctx, run.ID)
 	if err != nil || len(hbs) != 5 {

@@ -137,11 +137,13 @@ CLOCK_UNCERTAINTY_US FROM WORKER_HEARTBEATS WHERE RUN_ID = ? ORDER BY WORKER_GRO
 }
 
 // ClaimWorkerGroup gives an external worker (`fbctl worker -run ID`) the
-// lowest free WORKER_GROUP_ID below the run's TOTAL_WORKERS_EXPECTED and
-// records it as STARTING. Claims serialise on the run row, so two claimers
-// never get the same group. A worker that claims again gets its own group
-// back. When every group is taken it returns ErrNoFreeWorkerGroup.
-func (s *Store) ClaimWorkerGroup(ctx context.Context, runID, workerID, host string, pid int) (int, error) {
+// lowest free WORKER_GROUP_ID below the run's TOTAL_WORKERS_EXPECTED (the
+// preferred one when it is free: a scheduler's index hint, -1 for none)
+// and records it as STARTING. Claims serialise on the run row, so two
+// claimers never get the same group. A worker that claims again gets its
+// own group back. When every group is taken it returns
+// ErrNoFreeWorkerGroup.
+func (s *Store) ClaimWorkerGroup(ctx context.Context, runID, workerID, host string, pid, preferred int) (int, error) {
 	group := -1
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.nowUTC()
@@ -184,10 +186,12 @@ func (s *Store) ClaimWorkerGroup(ctx context.Context, runID, workerID, host stri
 		if group >= 0 {
 			return nil
 		}
-		for g := 0; g < expected; g++ {
+		if preferred >= 0 && preferred < expected && !taken[preferred] {
+			group = preferred
+		}
+		for g := 0; g < expected && group < 0; g++ {
 			if !taken[g] {
 				group = g
-				break
 			}
 		}
 		if group < 0 {
