@@ -151,6 +151,13 @@ func (w *worker) follow(ctx context.Context) error {
 			}
 			w.heartbeat(ctx)
 			w.closeStream(ctx)
+			if w.declaredDead(ctx) {
+				// The run went on without this worker (it could not reach
+				// the control plane): its row is kept, marked as not part
+				// of the merge the orchestrator made.
+				final = string(store.WorkerDead)
+				reason = "declared dead while the run went on; these results arrived after the run was merged and are not part of its results"
+			}
 			if err := w.writeResults(ctx, final, reason); err != nil {
 				return err
 			}
@@ -570,4 +577,18 @@ func (w *worker) stopOnQueueing(ctx context.Context, t *dsl.Template, db *target
 	done := make(chan struct{})
 	go func() { defer close(done); _ = poller.Run(pctx) }()
 	return func() { cancel(); <-done }
+}
+
+// declaredDead reports whether the orchestrator marked this worker DEAD.
+func (w *worker) declaredDead(ctx context.Context) bool {
+	hbs, err := w.st.ListHeartbeats(ctx, w.runID)
+	if err != nil {
+		return false
+	}
+	for _, hb := range hbs {
+		if hb.WorkerID == w.id {
+			return hb.Status == store.WorkerDead
+		}
+	}
+	return false
 }

@@ -52,7 +52,7 @@ var colsHeartbeat = append(dialect.Cols("RUN_ID", "WORKER_ID", "WORKER_GROUP_ID"
 	dialect.JSONCol("NODE_STATES"), dialect.Column{Name: "CLOCK_OFFSET_US"}, dialect.Column{Name: "CLOCK_UNCERTAINTY_US"})
 
 // UpsertHeartbeat records the worker's report: it updates the row (adding
-// one to HEARTBEAT_COUNT) or creates it.
+// one to HEARTBEAT_COUNT) or creates it. A worker marked DEAD stays DEAD.
 func (s *Store) UpsertHeartbeat(ctx context.Context, hb Heartbeat) error {
 	at := hb.LastHeartbeat
 	if at.IsZero() {
@@ -60,7 +60,9 @@ func (s *Store) UpsertHeartbeat(ctx context.Context, hb Heartbeat) error {
 	}
 	lastErr := nullString(truncate(hb.LastError, maxMessage))
 	for attempt := 0; attempt < 3; attempt++ {
-		res, err := s.exec(ctx, s.db, `UPDATE WORKER_HEARTBEATS SET WORKER_GROUP_ID = ?, STATUS = ?, PHASE = ?, LAST_HEARTBEAT = ?,
+		// DEAD is final: a worker declared dead that comes back cannot
+		// report itself alive over the orchestrator's verdict.
+		res, err := s.exec(ctx, s.db, `UPDATE WORKER_HEARTBEATS SET WORKER_GROUP_ID = ?, STATUS = CASE WHEN STATUS = 'DEAD' THEN STATUS ELSE ? END, PHASE = ?, LAST_HEARTBEAT = ?,
 HEARTBEAT_COUNT = HEARTBEAT_COUNT + 1, ACTIVE_CONNECTIONS = ?, TARGET_CONNECTIONS = ?, OPERATIONS = ?, ERRORS = ?,
 LAST_ERROR = ?, HOST = ?, PID = ?, NODE_STATES = `+s.d.Param(dialect.JSONCol("NODE_STATES"))+`, CLOCK_OFFSET_US = ?,
 CLOCK_UNCERTAINTY_US = ? WHERE RUN_ID = ? AND WORKER_ID = ?`,
