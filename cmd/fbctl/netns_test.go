@@ -219,7 +219,9 @@ func TestManyHosts(t *testing.T) {
 	os.Setenv("FLAKEBENCH_RESULTS", dsn)
 	defer os.Unsetenv("TARGET_DSN")
 	defer os.Unsetenv("FLAKEBENCH_RESULTS")
-	fb := func(host string, args ...string) *proc { return h.start(host, dir, append([]string{fbctlBin}, args...)...) }
+	fb := func(host string, args ...string) *proc {
+		return h.start(host, dir, append([]string{fbctlBin}, args...)...)
+	}
 	if p := fb("orch", "schema", "apply"); p.wait(t, time.Minute) != 0 {
 		t.Fatalf("schema apply: %s%s", p.stdout.String(), p.stderr.String())
 	}
@@ -353,4 +355,3 @@ func checkExactMerge(t *testing.T, r shownRun, phases int) {
 		t.Fatalf("parent phases %s, %v", r.Parent.PhaseResults, err)
 	}
 }
-
