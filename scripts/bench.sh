@@ -18,6 +18,8 @@
 #   store    the same stores fed by a plain loop (no executor), ROUNDS × 200,000 rows
 #   memory   RSS over MEMORY_OPS (10,000,000) operations, once
 #   scale    50 in-process workers × 100 connections for SCALE_SECONDS (30), once
+#   scalepg  the same against a real Postgres (think time 100 ms, results on it too), once
+#   lease    run-lease renewal latency and take-over time on SQLite and Postgres, once
 #
 # Environment: ROUNDS (3), PACER_SECONDS, PGBENCH_ROUNDS, PGBENCH_DURATION,
 # MEMORY_OPS, SCALE_SECONDS, OUT (.flakebench/bench), DOC
@@ -32,7 +34,7 @@ PGBENCH_ROUNDS=${PGBENCH_ROUNDS:-3}
 PGBENCH_DURATION=${PGBENCH_DURATION:-10}
 MEMORY_OPS=${MEMORY_OPS:-10000000}
 SCALE_SECONDS=${SCALE_SECONDS:-30}
-STEPS=${STEPS:-harness hotpath pacer co pgbench ingest store memory scale}
+STEPS=${STEPS:-harness hotpath pacer co pgbench ingest store memory scale scalepg lease}
 GO=${GO:-go}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,6 +108,8 @@ step ingest -- -bench '^BenchmarkIngestHotPath$' -benchtime 1x -count "$ROUNDS" 
 step store -- -bench '^BenchmarkStreamer(SQLite|Postgres)$/^flush=1000$' -benchtime 200000x -count "$ROUNDS" ./engine/stream
 step memory FBCTL_BENCH_MEMORY_OPS="$MEMORY_OPS" -- -bench '^BenchmarkMemoryRSS$' -benchtime 1x ./engine/stream
 step scale FBCTL_BENCH_SCALE_SECONDS="$SCALE_SECONDS" -- -bench '^BenchmarkScale$' -benchtime 1x -v ./engine/run
+step scalepg FBCTL_BENCH_SCALE_SECONDS="$SCALE_SECONDS" -- -bench '^BenchmarkScalePostgres$' -benchtime 1x -v ./engine/run
+step lease -- -bench '^BenchmarkLeaseFailover$' -benchtime 1x -v ./engine/run
 
 echo
 docarg=()
