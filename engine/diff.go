@@ -8,8 +8,15 @@ import (
 	"strconv"
 )
 
-// StoredTemplate is a template row as CONFIG (TEST_TEMPLATES) holds it: the
-// state a plan is computed against.
+// State is the stored CONFIG a plan is computed against: the templates of
+// TEST_TEMPLATES and the scenarios of TEST_SCENARIOS, by name.
+type State struct {
+	Templates map[string]StoredTemplate
+	Scenarios map[string]StoredTemplate
+}
+
+// StoredTemplate is a template row as CONFIG (TEST_TEMPLATES) holds it, or
+// a scenario row of TEST_SCENARIOS: the state a plan is computed against.
 type StoredTemplate struct {
 	Name    string
 	Config  []byte // the stored CONFIG payload

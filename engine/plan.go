@@ -34,6 +34,10 @@ type Plan struct {
 	// in file order, then stored templates the files do not declare, by
 	// name.
 	Templates []TemplateChange `json:"templates"`
+	// Scenarios holds one change per selected scenario (its canonical
+	// CONFIG against TEST_SCENARIOS; see CanonicalScenario), then stored
+	// scenarios the files do not declare, by name.
+	Scenarios []TemplateChange `json:"scenarios"`
 	// Runs holds one entry per selected scenario, in file order.
 	Runs []RunPlan `json:"runs"`
 	// Summary counts the above.
@@ -55,23 +59,54 @@ type Warning struct {
 }
 
 // HasChanges reports whether applying the plan changes CONFIG (a template
-// created, updated or removed). Runs are not changes: a scenario runs on
-// every apply. `fbctl plan -detailed-exitcode` exits 2 exactly when this is
-// true.
+// or a scenario created, updated or removed). Runs are not changes: a
+// scenario runs on every apply. `fbctl plan -detailed-exitcode` exits 2
+// exactly when this is true.
 func (p *Plan) HasChanges() bool { return p.Summary.HasChanges() }
 
-// Summary counts a plan's template changes and runs.
+// Summary counts a plan's template changes, scenario changes and runs.
 type Summary struct {
 	ToCreate   int `json:"to_create"`
 	ToUpdate   int `json:"to_update"`
 	ToDelete   int `json:"to_delete"`
 	Unchanged  int `json:"unchanged"`
 	NotManaged int `json:"not_managed"`
-	Runs       int `json:"runs"`
+	// Scenarios counts the scenario changes the same way.
+	Scenarios ChangeCounts `json:"scenarios"`
+	Runs      int          `json:"runs"`
 }
 
-// HasChanges reports whether any template is created, updated or removed.
-func (s Summary) HasChanges() bool { return s.ToCreate+s.ToUpdate+s.ToDelete > 0 }
+// ChangeCounts counts changes of stored CONFIG rows by action.
+type ChangeCounts struct {
+	ToCreate   int `json:"to_create"`
+	ToUpdate   int `json:"to_update"`
+	ToDelete   int `json:"to_delete"`
+	Unchanged  int `json:"unchanged"`
+	NotManaged int `json:"not_managed"`
+}
+
+func (c *ChangeCounts) count(chs []TemplateChange) {
+	for _, ch := range chs {
+		switch ch.Action {
+		case ActionCreate:
+			c.ToCreate++
+		case ActionUpdate:
+			c.ToUpdate++
+		case ActionDelete:
+			c.ToDelete++
+		case ActionNoOp:
+			c.Unchanged++
+		case ActionNotManaged:
+			c.NotManaged++
+		}
+	}
+}
+
+// HasChanges reports whether any template or scenario is created,
+// updated or removed.
+func (s Summary) HasChanges() bool {
+	return s.ToCreate+s.ToUpdate+s.ToDelete+s.Scenarios.ToCreate+s.Scenarios.ToUpdate+s.Scenarios.ToDelete > 0
+}
 
 // Action is what happens to a template in CONFIG.
 type Action string
@@ -104,7 +139,8 @@ func (a Action) IsChange() bool {
 	return a == ActionCreate || a == ActionUpdate || a == ActionDelete
 }
 
-// TemplateChange is the plan for one template in CONFIG.
+// TemplateChange is the plan for one stored CONFIG row: a template in
+// TEST_TEMPLATES or a scenario in TEST_SCENARIOS.
 type TemplateChange struct {
 	Name   string `json:"name"`
 	Action Action `json:"action"`

@@ -24,6 +24,8 @@ type PlanOptions struct {
 	Prune bool
 	// ToolVersion is recorded in the plan.
 	ToolVersion string
+	// StoredScenarios is TEST_SCENARIOS as the store holds it (nil: none).
+	StoredScenarios map[string]StoredTemplate
 }
 
 // DefaultFindMaxCeiling is the find_max concurrency ceiling when max is
@@ -71,30 +73,36 @@ func BuildPlan(cfg *dsl.Config, state map[string]StoredTemplate, opts PlanOption
 	}
 	plan.Templates = DiffTemplates(planned, payloads, state, opts.Prune)
 
-	// Scenarios.
+	// Scenarios: the runs, and their canonical CONFIG against the stored
+	// state. Stored scenarios that the files declare but this plan did not
+	// select are left out of the diff.
+	var scenarioOrder []string
+	scenarioPayloads := map[string][]byte{}
 	for _, name := range selectScenarios(cfg, opts.Scenarios, &diags) {
 		run, rdiags := buildRun(cfg, cfg.Scenarios[name], hashes)
 		diags = append(diags, rdiags...)
 		plan.Runs = append(plan.Runs, run)
+		if payload, _, err := CanonicalScenario(run); err == nil {
+			scenarioOrder = append(scenarioOrder, name)
+			scenarioPayloads[name] = payload
+		}
 	}
 	if plan.Runs == nil {
 		plan.Runs = []RunPlan{}
 	}
-
-	for _, ch := range plan.Templates {
-		switch ch.Action {
-		case ActionCreate:
-			plan.Summary.ToCreate++
-		case ActionUpdate:
-			plan.Summary.ToUpdate++
-		case ActionDelete:
-			plan.Summary.ToDelete++
-		case ActionNoOp:
-			plan.Summary.Unchanged++
-		case ActionNotManaged:
-			plan.Summary.NotManaged++
+	stored := map[string]StoredTemplate{}
+	for name, st := range opts.StoredScenarios {
+		if _, declared := cfg.Scenarios[name]; !declared || scenarioPayloads[name] != nil {
+			stored[name] = st
 		}
 	}
+	plan.Scenarios = DiffTemplates(scenarioOrder, scenarioPayloads, stored, opts.Prune)
+
+	var c ChangeCounts
+	c.count(plan.Templates)
+	plan.Summary.ToCreate, plan.Summary.ToUpdate, plan.Summary.ToDelete, plan.Summary.Unchanged, plan.Summary.NotManaged =
+		c.ToCreate, c.ToUpdate, c.ToDelete, c.Unchanged, c.NotManaged
+	plan.Summary.Scenarios.count(plan.Scenarios)
 	plan.Summary.Runs = len(plan.Runs)
 	return plan, diags
 }

@@ -27,7 +27,7 @@ func TestBuildPlanQuickstart(t *testing.T) {
 	if p.FormatVersion != PlanFormatVersion || p.ToolVersion != "v0.1.0-test" {
 		t.Fatalf("versions: %q %q", p.FormatVersion, p.ToolVersion)
 	}
-	if want := (Summary{ToCreate: 1, Runs: 1}); p.Summary != want {
+	if want := (Summary{ToCreate: 1, Scenarios: ChangeCounts{ToCreate: 1}, Runs: 1}); p.Summary != want {
 		t.Fatalf("summary %+v, want %+v", p.Summary, want)
 	}
 	if !p.HasChanges() {
@@ -131,12 +131,17 @@ func TestBuildPlanNoChangesAfterApply(t *testing.T) {
 	cfg := newTestConfig(t)
 	payload, hash := mustConfig(t, cfg, "orders_oltp")
 	state := map[string]StoredTemplate{"orders_oltp": {Name: "orders_oltp", Config: payload, Hash: hash, Version: 1}}
-	p := mustPlan(t, cfg, state, PlanOptions{})
+	first := mustPlan(t, cfg, state, PlanOptions{})
+	scenarios := map[string]StoredTemplate{}
+	for _, sc := range first.Scenarios {
+		scenarios[sc.Name] = StoredTemplate{Name: sc.Name, Config: sc.Config, Hash: sc.Hash, Version: 1}
+	}
+	p := mustPlan(t, cfg, state, PlanOptions{StoredScenarios: scenarios})
 	if p.HasChanges() || p.Summary.Unchanged != 1 {
 		t.Fatalf("summary %+v", p.Summary)
 	}
 	cfg.Templates["orders_oltp"].Queries["point_lookup"].Weight = 70
-	p = mustPlan(t, cfg, state, PlanOptions{})
+	p = mustPlan(t, cfg, state, PlanOptions{StoredScenarios: scenarios})
 	if !p.HasChanges() || p.Summary.ToUpdate != 1 {
 		t.Fatalf("summary %+v", p.Summary)
 	}

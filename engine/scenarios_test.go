@@ -73,8 +73,27 @@ func TestPlanQuickstart(t *testing.T) {
 	for _, tc := range p.Templates {
 		state[tc.Name] = StoredTemplate{Name: tc.Name, Config: tc.Config, Hash: tc.Hash, Version: 1}
 	}
-	p2, _ := BuildPlan(cfg, state, PlanOptions{})
-	if p2.HasChanges() || p2.Summary.Unchanged != 1 {
+	scenarios := map[string]StoredTemplate{}
+	for _, sc := range p.Scenarios {
+		scenarios[sc.Name] = StoredTemplate{Name: sc.Name, Config: sc.Config, Hash: sc.Hash, Version: 1}
+	}
+	p2, _ := BuildPlan(cfg, state, PlanOptions{StoredScenarios: scenarios})
+	if p2.HasChanges() || p2.Summary.Unchanged != 1 || p2.Summary.Scenarios.Unchanged != 1 {
 		t.Fatalf("second plan: %+v", p2.Summary)
+	}
+
+	// A scenario edit that changes what the run does is a change, named
+	// by attribute.
+	cfg.Scenarios["quickstart"].Phases[0].Connections = 64
+	p3, _ := BuildPlan(cfg, state, PlanOptions{StoredScenarios: scenarios})
+	if !p3.HasChanges() || p3.Summary.Scenarios.ToUpdate != 1 || p3.Summary.ToUpdate != 0 {
+		t.Fatalf("plan after a scenario edit: %+v", p3.Summary)
+	}
+	var diffs []string
+	for _, d := range p3.Scenarios[0].Diff {
+		diffs = append(diffs, d.String())
+	}
+	if got := strings.Join(diffs, "; "); got != "phases.closed.connections: 4 → 64; phases.closed.sessions: 4 → 64" {
+		t.Fatalf("scenario diff: %s", got)
 	}
 }

@@ -189,17 +189,20 @@ func planDifference(saved, now *engine.Plan) string {
 		for _, t := range p.Templates {
 			m[t.Name] = string(t.Action) + " " + t.Hash
 		}
+		for _, sc := range p.Scenarios {
+			m["scenario "+sc.Name] = string(sc.Action) + " " + sc.Hash
+		}
 		return m
 	}
 	sh, nh := hashes(saved), hashes(now)
 	for _, name := range slices.Sorted(maps.Keys(nh)) {
 		if sh[name] != nh[name] {
-			return fmt.Sprintf("template %q", name)
+			return configName(name)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(sh)) {
 		if _, ok := nh[name]; !ok {
-			return fmt.Sprintf("template %q", name)
+			return configName(name)
 		}
 	}
 	a, _ := json.Marshal(saved.Runs)
@@ -208,6 +211,14 @@ func planDifference(saved, now *engine.Plan) string {
 		return "the run plans"
 	}
 	return ""
+}
+
+// configName names a key of planDifference's hash maps for a message.
+func configName(key string) string {
+	if name, ok := strings.CutPrefix(key, "scenario "); ok {
+		return fmt.Sprintf("scenario %q", name)
+	}
+	return fmt.Sprintf("template %q", key)
 }
 
 // confirm asks the person at the terminal to approve; without a terminal
@@ -282,31 +293,38 @@ func lockHolder() string {
 
 // mirrorTemplates writes the plan's template changes into CONFIG.
 func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan) error {
-	var created, updated, removed int
 	actor := lockHolder()
-	for _, ch := range plan.Templates {
-		switch ch.Action {
-		case engine.ActionCreate, engine.ActionUpdate:
-			t := cfg.Templates[ch.Name]
-			in := store.TemplateInput{Name: ch.Name, Config: ch.Config, Actor: actor}
-			if t != nil {
-				in.Description, in.Tags = engine.TemplateRowFields(t)
+	var counts [2][3]int // templates, scenarios × created, updated, removed
+	for i, kind := range []struct {
+		what   string
+		chs    []engine.TemplateChange
+		upsert func(context.Context, store.TemplateInput) (store.ConfigRow, store.TemplateChange, error)
+		remove func(context.Context, string) error
+	}{{"template", plan.Templates, st.UpsertTemplate, st.DeleteTemplate}, {"scenario", plan.Scenarios, st.UpsertScenario, st.DeleteScenario}} {
+		for _, ch := range kind.chs {
+			switch ch.Action {
+			case engine.ActionCreate, engine.ActionUpdate:
+				in := store.TemplateInput{Name: ch.Name, Config: ch.Config, Actor: actor}
+				if t := cfg.Templates[ch.Name]; t != nil && i == 0 {
+					in.Description, in.Tags = engine.TemplateRowFields(t)
+				}
+				if _, _, err := kind.upsert(ctx, in); err != nil {
+					return fmt.Errorf("mirroring %s %q into CONFIG: %w", kind.what, ch.Name, err)
+				}
+				if ch.Action == engine.ActionCreate {
+					counts[i][0]++
+				} else {
+					counts[i][1]++
+				}
+			case engine.ActionDelete:
+				if err := kind.remove(ctx, ch.Name); err != nil {
+					return fmt.Errorf("removing %s %q from CONFIG: %w", kind.what, ch.Name, err)
+				}
+				counts[i][2]++
 			}
-			if _, _, err := st.UpsertTemplate(ctx, in); err != nil {
-				return fmt.Errorf("mirroring template %q into CONFIG: %w", ch.Name, err)
-			}
-			if ch.Action == engine.ActionCreate {
-				created++
-			} else {
-				updated++
-			}
-		case engine.ActionDelete:
-			if err := st.DeleteTemplate(ctx, ch.Name); err != nil {
-				return fmt.Errorf("removing template %q from CONFIG: %w", ch.Name, err)
-			}
-			removed++
 		}
 	}
-	fmt.Fprintf(g.stdout, "\nApply complete! Templates: %d created, %d updated, %d removed.\n", created, updated, removed)
+	fmt.Fprintf(g.stdout, "\nApply complete! Templates: %d created, %d updated, %d removed. Scenarios: %d created, %d updated, %d removed.\n",
+		counts[0][0], counts[0][1], counts[0][2], counts[1][0], counts[1][1], counts[1][2])
 	return nil
 }

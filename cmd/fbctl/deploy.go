@@ -50,7 +50,7 @@ func deployRenderCommand(g *globals, target, usage string, own []cli.Flag) *cli.
 			if err != nil {
 				return err
 			}
-			plan, err := g.buildPlan(c, cfg, nil, engine.PlanOptions{Scenarios: c.StringSlice("scenario")})
+			plan, err := g.buildPlan(c, cfg, engine.State{}, engine.PlanOptions{Scenarios: c.StringSlice("scenario")})
 			if err != nil {
 				return err
 			}

@@ -72,7 +72,7 @@ func planCommand(g *globals) *cli.Command {
 type planResult struct {
 	cfg   *dsl.Config
 	plan  *engine.Plan
-	state map[string]engine.StoredTemplate
+	state engine.State
 	store *store.Store
 }
 
@@ -115,9 +115,10 @@ func (g *globals) planAgainst(ctx context.Context, c *cli.Context, cfg *dsl.Conf
 
 // buildPlan builds the plan with the preflight warnings, rendering any
 // diagnostics; errors among them are exit code 1.
-func (g *globals) buildPlan(c *cli.Context, cfg *dsl.Config, state map[string]engine.StoredTemplate, opts engine.PlanOptions) (*engine.Plan, error) {
+func (g *globals) buildPlan(c *cli.Context, cfg *dsl.Config, state engine.State, opts engine.PlanOptions) (*engine.Plan, error) {
 	opts.ToolVersion = version
-	plan, diags := engine.BuildPlan(cfg, state, opts)
+	opts.StoredScenarios = state.Scenarios
+	plan, diags := engine.BuildPlan(cfg, state.Templates, opts)
 	if len(diags) > 0 {
 		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
 	}
@@ -128,15 +129,21 @@ func (g *globals) buildPlan(c *cli.Context, cfg *dsl.Config, state map[string]en
 	return plan, nil
 }
 
-// configState reads TEST_TEMPLATES as the planner's state.
-func configState(ctx context.Context, st *store.Store) (map[string]engine.StoredTemplate, error) {
-	rows, err := st.ListTemplates(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read CONFIG from %s: %w", st, err)
-	}
-	state := make(map[string]engine.StoredTemplate, len(rows))
-	for _, r := range rows {
-		state[r.Name] = engine.StoredTemplate{Name: r.Name, Config: r.Config, Hash: r.ConfigHash, Version: r.Version}
+// configState reads TEST_TEMPLATES and TEST_SCENARIOS as the planner's
+// state.
+func configState(ctx context.Context, st *store.Store) (engine.State, error) {
+	state := engine.State{Templates: map[string]engine.StoredTemplate{}, Scenarios: map[string]engine.StoredTemplate{}}
+	for _, t := range []struct {
+		into map[string]engine.StoredTemplate
+		list func(context.Context) ([]store.ConfigRow, error)
+	}{{state.Templates, st.ListTemplates}, {state.Scenarios, st.ListScenarios}} {
+		rows, err := t.list(ctx)
+		if err != nil {
+			return state, fmt.Errorf("cannot read CONFIG from %s: %w", st, err)
+		}
+		for _, r := range rows {
+			t.into[r.Name] = engine.StoredTemplate{Name: r.Name, Config: r.Config, Hash: r.ConfigHash, Version: r.Version}
+		}
 	}
 	return state, nil
 }

@@ -47,6 +47,8 @@ type File struct {
 	// in the files or stored in CONFIG) to the hash CONFIG held for it, ""
 	// when it held none.
 	ConfigState map[string]string `json:"config_state"`
+	// ScenarioState is TEST_SCENARIOS' hashes by name, like ConfigState.
+	ScenarioState map[string]string `json:"scenario_state,omitempty"`
 	// Plan is the evaluated plan.
 	Plan *engine.Plan `json:"plan"`
 
@@ -107,17 +109,15 @@ func SourcesRelativeTo(planPath string, sources map[string][]byte) (map[string][
 
 // New records a plan with the sources and CONFIG state it was computed
 // from. now is the creation time (pass time.Now()).
-func New(plan *engine.Plan, sources map[string][]byte, state map[string]engine.StoredTemplate, toolVersion string, now time.Time) *File {
+func New(plan *engine.Plan, sources map[string][]byte, state engine.State, toolVersion string, now time.Time) *File {
 	f := &File{
 		FormatVersion: FormatVersion,
 		ToolVersion:   toolVersion,
 		CreatedAt:     now.UTC(),
 		Sources:       HashSources(sources),
-		ConfigState:   map[string]string{},
+		ConfigState:   hashes(state.Templates),
+		ScenarioState: hashes(state.Scenarios),
 		Plan:          plan,
-	}
-	for name, st := range state {
-		f.ConfigState[name] = st.EffectiveHash()
 	}
 	if plan != nil {
 		for _, t := range plan.Templates {
@@ -125,8 +125,21 @@ func New(plan *engine.Plan, sources map[string][]byte, state map[string]engine.S
 				f.ConfigState[t.Name] = ""
 			}
 		}
+		for _, t := range plan.Scenarios {
+			if _, ok := f.ScenarioState[t.Name]; !ok {
+				f.ScenarioState[t.Name] = ""
+			}
+		}
 	}
 	return f
+}
+
+func hashes(state map[string]engine.StoredTemplate) map[string]string {
+	out := make(map[string]string, len(state))
+	for name, st := range state {
+		out[name] = st.EffectiveHash()
+	}
+	return out
 }
 
 // HashSources returns file name → "sha256:<hex>" of its bytes.
@@ -364,20 +377,25 @@ func decode(path string, data []byte) (*File, error) {
 		return nil, unusable(fmt.Sprintf("plan format version %q is not supported; this fbctl reads version %q",
 			f.Plan.FormatVersion, engine.PlanFormatVersion), nil)
 	}
-	// Restore each template's canonical CONFIG bytes (the file is indented)
-	// and check them against their hash.
-	for i := range f.Plan.Templates {
-		t := &f.Plan.Templates[i]
-		if t.Config == nil {
-			continue
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, t.Config); err != nil {
-			return nil, unusable(fmt.Sprintf("the CONFIG of template %q is damaged", t.Name), err)
-		}
-		t.Config = buf.Bytes()
-		if got := engine.HashConfig(t.Config); got != t.Hash {
-			return nil, unusable(fmt.Sprintf("the CONFIG of template %q does not match its hash (%s, expected %s)", t.Name, got, t.Hash), nil)
+	// Restore each template's and scenario's canonical CONFIG bytes (the
+	// file is indented) and check them against their hash.
+	for _, kind := range []struct {
+		what string
+		chs  []engine.TemplateChange
+	}{{"template", f.Plan.Templates}, {"scenario", f.Plan.Scenarios}} {
+		for i := range kind.chs {
+			t := &kind.chs[i]
+			if t.Config == nil {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, t.Config); err != nil {
+				return nil, unusable(fmt.Sprintf("the CONFIG of %s %q is damaged", kind.what, t.Name), err)
+			}
+			t.Config = buf.Bytes()
+			if got := engine.HashConfig(t.Config); got != t.Hash {
+				return nil, unusable(fmt.Sprintf("the CONFIG of %s %q does not match its hash (%s, expected %s)", kind.what, t.Name, got, t.Hash), nil)
+			}
 		}
 	}
 	if f.Sources == nil {
@@ -387,6 +405,9 @@ func decode(path string, data []byte) (*File, error) {
 		if why := ValidSourceName(name); why != "" {
 			return nil, unusable(fmt.Sprintf("it names the source file %q, which is not a path relative to the plan's directory (%s); make the plan again", name, why), nil)
 		}
+	}
+	if f.ScenarioState == nil {
+		f.ScenarioState = map[string]string{}
 	}
 	if f.ConfigState == nil {
 		f.ConfigState = map[string]string{}
@@ -410,7 +431,7 @@ func (f *File) CheckToolVersion(current string) error {
 // scenario files as loaded now from the plan's SourcePaths (or, for a File
 // not read from disk, by their recorded names); currentState is
 // CONFIG as the store holds it now.
-func Check(f *File, currentSources map[string][]byte, currentState map[string]engine.StoredTemplate) error {
+func Check(f *File, currentSources map[string][]byte, currentState engine.State) error {
 	var changes []string
 	now := make(map[string]string, len(currentSources))
 	for p, b := range currentSources {
@@ -428,23 +449,21 @@ func Check(f *File, currentSources map[string][]byte, currentState map[string]en
 			changes = append(changes, fmt.Sprintf("file %s was edited since the plan", name))
 		}
 	}
-	state := make(map[string]string, len(currentState))
-	for name, st := range currentState {
-		state[name] = st.EffectiveHash()
-	}
-	for _, name := range unionKeys(f.ConfigState, state) {
-		was := f.ConfigState[name]
-		is := state[name]
-		if was == is {
-			continue
-		}
-		switch {
-		case was == "":
-			changes = append(changes, fmt.Sprintf("template %s was created in CONFIG since the plan (hash %s)", name, is))
-		case is == "":
-			changes = append(changes, fmt.Sprintf("template %s was removed from CONFIG since the plan (hash was %s)", name, was))
-		default:
-			changes = append(changes, fmt.Sprintf("template %s changed in CONFIG since the plan: hash %s → %s", name, was, is))
+	for _, kind := range []struct {
+		what    string
+		was, is map[string]string
+	}{{"template", f.ConfigState, hashes(currentState.Templates)}, {"scenario", f.ScenarioState, hashes(currentState.Scenarios)}} {
+		for _, name := range unionKeys(kind.was, kind.is) {
+			was, is := kind.was[name], kind.is[name]
+			switch {
+			case was == is:
+			case was == "":
+				changes = append(changes, fmt.Sprintf("%s %s was created in CONFIG since the plan (hash %s)", kind.what, name, is))
+			case is == "":
+				changes = append(changes, fmt.Sprintf("%s %s was removed from CONFIG since the plan (hash was %s)", kind.what, name, was))
+			default:
+				changes = append(changes, fmt.Sprintf("%s %s changed in CONFIG since the plan: hash %s → %s", kind.what, name, was, is))
+			}
 		}
 	}
 	if len(changes) > 0 {

@@ -48,7 +48,7 @@ func testFile(t *testing.T, state map[string]engine.StoredTemplate) (*File, *dsl
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	return New(plan, cfg.Sources, state, "v1.2.3", time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)), cfg
+	return New(plan, cfg.Sources, engine.State{Templates: state}, "v1.2.3", time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)), cfg
 }
 
 func TestWriteReadRoundTrip(t *testing.T) {
@@ -171,7 +171,7 @@ func TestCheckStale(t *testing.T) {
 	f, cfg := testFile(t, map[string]engine.StoredTemplate{"other": stored})
 
 	// Nothing changed.
-	if err := Check(f, cfg.Sources, map[string]engine.StoredTemplate{"other": stored}); err != nil {
+	if err := Check(f, cfg.Sources, engine.State{Templates: map[string]engine.StoredTemplate{"other": stored}}); err != nil {
 		t.Fatalf("fresh plan reported stale: %v", err)
 	}
 
@@ -185,7 +185,7 @@ func TestCheckStale(t *testing.T) {
 		"kv":    {Name: "kv", Config: kvPayload, Version: 1},                    // created since
 		"other": {Name: "other", Config: []byte(`{"a":2}`), Hash: "sha256:bbb"}, // changed
 	}
-	err := Check(f, sources, state)
+	err := Check(f, sources, engine.State{Templates: state})
 	var se *StalePlanError
 	if !errors.As(err, &se) {
 		t.Fatalf("want *StalePlanError, got %v", err)
@@ -202,7 +202,7 @@ func TestCheckStale(t *testing.T) {
 	}
 
 	// A stored template removed since.
-	err = Check(f, cfg.Sources, nil)
+	err = Check(f, cfg.Sources, engine.State{})
 	if !errors.As(err, &se) || len(se.Changes) != 1 || se.Changes[0] != "template other was removed from CONFIG since the plan (hash was sha256:aaa)" {
 		t.Fatalf("got %v", err)
 	}

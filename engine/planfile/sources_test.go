@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/flakebench/fbctl/engine"
 )
 
 func TestValidSourceName(t *testing.T) {
@@ -96,7 +98,7 @@ func TestReadRefusesForeignSources(t *testing.T) {
 	if got := read.SourcePaths(); !cmp.Equal(got, []string{filepath.Join(dir, "a.fb.hcl"), filepath.Join(dir, "b.fb.hcl")}) || len(contents) != 2 {
 		t.Fatalf("paths %v, contents %d", got, len(contents))
 	}
-	if err := Check(read, contents, nil); err != nil {
+	if err := Check(read, contents, engine.State{}); err != nil {
 		t.Fatal(err)
 	}
 }

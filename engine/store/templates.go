@@ -15,11 +15,13 @@ import (
 	"github.com/flakebench/fbctl/engine/dialect"
 )
 
-// Template is a row of TEST_TEMPLATES: a workload's canonical CONFIG.
+// ConfigRow is a row of TEST_TEMPLATES (a workload's canonical CONFIG) or
+// TEST_SCENARIOS (a scenario's): the state `fbctl plan` diffs the files
+// against.
 //
 // Config reads back as semantically equal JSON, not byte-identical (JSONB and
 // VARIANT normalise key order and spacing); compare ConfigHash instead.
-type Template struct {
+type ConfigRow struct {
 	ID          string
 	Name        string
 	Description string
@@ -35,7 +37,36 @@ type Template struct {
 	LastUsedAt  *time.Time
 }
 
-// TemplateInput is what UpsertTemplate writes.
+// Template is a row of TEST_TEMPLATES; Scenario a row of TEST_SCENARIOS.
+type (
+	Template = ConfigRow
+	Scenario = ConfigRow
+)
+
+// configTable names a table of ConfigRows and its id and name columns.
+type configTable struct {
+	table, id, name, what string
+}
+
+var (
+	templatesTable = configTable{table: "TEST_TEMPLATES", id: "TEMPLATE_ID", name: "TEMPLATE_NAME", what: "template"}
+	scenariosTable = configTable{table: "TEST_SCENARIOS", id: "SCENARIO_ID", name: "SCENARIO_NAME", what: "scenario"}
+)
+
+func (t configTable) cols() []dialect.Column {
+	return []dialect.Column{
+		{Name: t.id}, {Name: t.name}, {Name: "DESCRIPTION"}, dialect.JSONCol("CONFIG"),
+		{Name: "CONFIG_HASH"}, {Name: "VERSION"}, {Name: "CREATED_AT"}, {Name: "CREATED_BY"},
+		{Name: "UPDATED_AT"}, {Name: "UPDATED_BY"}, dialect.JSONCol("TAGS"), {Name: "USAGE_COUNT"},
+	}
+}
+
+func (t configTable) selectSQL() string {
+	return "SELECT " + t.id + ", " + t.name + `, DESCRIPTION, CONFIG, CONFIG_HASH, VERSION, CREATED_AT,
+CREATED_BY, UPDATED_AT, UPDATED_BY, TAGS, USAGE_COUNT, LAST_USED_AT FROM ` + t.table
+}
+
+// TemplateInput is what UpsertTemplate (and UpsertScenario) writes.
 type TemplateInput struct {
 	Name        string
 	Description string
@@ -64,18 +95,9 @@ func HashConfig(config []byte) (string, error) {
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
-var colsTemplate = []dialect.Column{
-	{Name: "TEMPLATE_ID"}, {Name: "TEMPLATE_NAME"}, {Name: "DESCRIPTION"}, dialect.JSONCol("CONFIG"),
-	{Name: "CONFIG_HASH"}, {Name: "VERSION"}, {Name: "CREATED_AT"}, {Name: "CREATED_BY"},
-	{Name: "UPDATED_AT"}, {Name: "UPDATED_BY"}, dialect.JSONCol("TAGS"), {Name: "USAGE_COUNT"},
-}
-
-const selectTemplate = `SELECT TEMPLATE_ID, TEMPLATE_NAME, DESCRIPTION, CONFIG, CONFIG_HASH, VERSION, CREATED_AT,
-CREATED_BY, UPDATED_AT, UPDATED_BY, TAGS, USAGE_COUNT, LAST_USED_AT FROM TEST_TEMPLATES`
-
-func scanTemplate(sc interface{ Scan(...any) error }) (Template, error) {
+func scanConfigRow(sc interface{ Scan(...any) error }) (ConfigRow, error) {
 	var (
-		t                Template
+		t                ConfigRow
 		cfg, tags        dialect.JSON
 		created, updated dialect.Time
 		lastUsed         dialect.Time
@@ -90,71 +112,104 @@ func scanTemplate(sc interface{ Scan(...any) error }) (Template, error) {
 	t.CreatedAt, t.UpdatedAt, t.LastUsedAt = created.Time, updated.Time, lastUsed.Ptr()
 	if len(tags.Raw) > 0 && string(tags.Raw) != "null" {
 		if err := json.Unmarshal(tags.Raw, &t.Tags); err != nil {
-			return t, fmt.Errorf("template %s: TAGS: %w", t.Name, err)
+			return t, fmt.Errorf("%s: TAGS: %w", t.Name, err)
 		}
 	}
 	return t, nil
 }
 
 // ListTemplates returns every template ordered by name.
-func (s *Store) ListTemplates(ctx context.Context) ([]Template, error) {
-	rows, err := s.query(ctx, s.db, selectTemplate+" ORDER BY TEMPLATE_NAME")
-	if err != nil {
-		return nil, fmt.Errorf("list templates: %w", err)
-	}
-	defer rows.Close()
-	var out []Template
-	for rows.Next() {
-		t, err := scanTemplate(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list templates: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
-}
+func (s *Store) ListTemplates(ctx context.Context) ([]Template, error) { return s.listConfig(ctx, templatesTable) }
 
 // GetTemplate returns the template with the given name, or ErrNotFound.
 func (s *Store) GetTemplate(ctx context.Context, name string) (Template, error) {
-	return s.getTemplate(ctx, s.db, name)
-}
-
-func (s *Store) getTemplate(ctx context.Context, q querier, name string) (Template, error) {
-	t, err := scanTemplate(s.queryRow(ctx, q, selectTemplate+" WHERE TEMPLATE_NAME = ?", name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, fmt.Errorf("template %q: %w", name, ErrNotFound)
-	}
-	if err != nil {
-		return t, fmt.Errorf("get template %q: %w", name, err)
-	}
-	return t, nil
+	return s.getConfig(ctx, s.db, templatesTable, name)
 }
 
 // UpsertTemplate creates the template, or updates it when its CONFIG hash,
 // description or tags differ (VERSION+1, UPDATED_AT/BY), or leaves it alone.
 func (s *Store) UpsertTemplate(ctx context.Context, in TemplateInput) (Template, TemplateChange, error) {
+	return s.upsertConfig(ctx, templatesTable, in)
+}
+
+// DeleteTemplate removes the template, or returns ErrNotFound.
+func (s *Store) DeleteTemplate(ctx context.Context, name string) error {
+	return s.deleteConfig(ctx, templatesTable, name)
+}
+
+// MarkTemplateUsed adds one to USAGE_COUNT and sets LAST_USED_AT to now.
+func (s *Store) MarkTemplateUsed(ctx context.Context, name string) error {
+	return s.markConfigUsed(ctx, templatesTable, name)
+}
+
+// ListScenarios returns every scenario row of TEST_SCENARIOS ordered by
+// name.
+func (s *Store) ListScenarios(ctx context.Context) ([]Scenario, error) { return s.listConfig(ctx, scenariosTable) }
+
+// UpsertScenario creates, updates or leaves alone a scenario row, like
+// UpsertTemplate.
+func (s *Store) UpsertScenario(ctx context.Context, in TemplateInput) (Scenario, TemplateChange, error) {
+	return s.upsertConfig(ctx, scenariosTable, in)
+}
+
+// DeleteScenario removes the scenario row, or returns ErrNotFound.
+func (s *Store) DeleteScenario(ctx context.Context, name string) error {
+	return s.deleteConfig(ctx, scenariosTable, name)
+}
+
+// MarkScenarioUsed counts a run of the scenario.
+func (s *Store) MarkScenarioUsed(ctx context.Context, name string) error {
+	return s.markConfigUsed(ctx, scenariosTable, name)
+}
+
+func (s *Store) listConfig(ctx context.Context, t configTable) ([]ConfigRow, error) {
+	rows, err := s.query(ctx, s.db, t.selectSQL()+" ORDER BY "+t.name)
+	if err != nil {
+		return nil, fmt.Errorf("list %ss: %w", t.what, err)
+	}
+	defer rows.Close()
+	var out []ConfigRow
+	for rows.Next() {
+		r, err := scanConfigRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list %ss: %w", t.what, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) getConfig(ctx context.Context, q querier, t configTable, name string) (ConfigRow, error) {
+	r, err := scanConfigRow(s.queryRow(ctx, q, t.selectSQL()+" WHERE "+t.name+" = ?", name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("%s %q: %w", t.what, name, ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("get %s %q: %w", t.what, name, err)
+	}
+	return r, nil
+}
+
+func (s *Store) upsertConfig(ctx context.Context, t configTable, in TemplateInput) (ConfigRow, TemplateChange, error) {
 	if in.Name == "" {
-		return Template{}, "", errors.New("upsert template: empty name")
+		return ConfigRow{}, "", fmt.Errorf("upsert %s: empty name", t.what)
 	}
 	hash, err := HashConfig(in.Config)
 	if err != nil {
-		return Template{}, "", fmt.Errorf("upsert template %q: %w", in.Name, err)
+		return ConfigRow{}, "", fmt.Errorf("upsert %s %q: %w", t.what, in.Name, err)
 	}
 	var tagsJSON []byte
 	if in.Tags != nil {
 		tagsJSON, _ = json.Marshal(in.Tags) // map keys marshal sorted
 	}
 	now := s.nowUTC()
-	var (
-		change TemplateChange
-		out    Template
-	)
+	var change TemplateChange
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		cur, err := s.getTemplate(ctx, tx, in.Name)
+		cur, err := s.getConfig(ctx, tx, t, in.Name)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			change = TemplateCreated
-			_, err = s.exec(ctx, tx, s.d.Insert("TEST_TEMPLATES", colsTemplate, 1),
+			_, err = s.exec(ctx, tx, s.d.Insert(t.table, t.cols(), 1),
 				NewID(), in.Name, in.Description, s.d.JSON(in.Config), hash, int64(1), s.d.Time(now), in.Actor,
 				s.d.Time(now), in.Actor, s.d.JSON(tagsJSON), int64(0))
 		case err != nil:
@@ -165,44 +220,42 @@ func (s *Store) UpsertTemplate(ctx context.Context, in TemplateInput) (Template,
 		default:
 			change = TemplateUpdated
 			var res sql.Result
-			res, err = s.exec(ctx, tx, `UPDATE TEST_TEMPLATES SET DESCRIPTION = ?, CONFIG = `+s.d.Param(dialect.JSONCol("CONFIG"))+
+			res, err = s.exec(ctx, tx, `UPDATE `+t.table+` SET DESCRIPTION = ?, CONFIG = `+s.d.Param(dialect.JSONCol("CONFIG"))+
 				`, CONFIG_HASH = ?, VERSION = VERSION + 1, UPDATED_AT = ?, UPDATED_BY = ?, TAGS = `+s.d.Param(dialect.JSONCol("TAGS"))+
-				` WHERE TEMPLATE_ID = ? AND VERSION = ?`,
+				` WHERE `+t.id+` = ? AND VERSION = ?`,
 				in.Description, s.d.JSON(in.Config), hash, s.d.Time(now), in.Actor, s.d.JSON(tagsJSON), cur.ID, cur.Version)
 			if err == nil && affected(res) == 0 {
-				err = fmt.Errorf("template %q changed concurrently (version %d)", in.Name, cur.Version)
+				err = fmt.Errorf("%s %q changed concurrently (version %d)", t.what, in.Name, cur.Version)
 			}
 		}
 		return err
 	})
 	if err != nil {
-		return Template{}, "", fmt.Errorf("upsert template %q: %w", in.Name, err)
+		return ConfigRow{}, "", fmt.Errorf("upsert %s %q: %w", t.what, in.Name, err)
 	}
-	out, err = s.GetTemplate(ctx, in.Name)
+	out, err := s.getConfig(ctx, s.db, t, in.Name)
 	return out, change, err
 }
 
-// DeleteTemplate removes the template, or returns ErrNotFound.
-func (s *Store) DeleteTemplate(ctx context.Context, name string) error {
-	res, err := s.exec(ctx, s.db, "DELETE FROM TEST_TEMPLATES WHERE TEMPLATE_NAME = ?", name)
+func (s *Store) deleteConfig(ctx context.Context, t configTable, name string) error {
+	res, err := s.exec(ctx, s.db, "DELETE FROM "+t.table+" WHERE "+t.name+" = ?", name)
 	if err != nil {
-		return fmt.Errorf("delete template %q: %w", name, err)
+		return fmt.Errorf("delete %s %q: %w", t.what, name, err)
 	}
 	if affected(res) == 0 {
-		return fmt.Errorf("delete template %q: %w", name, ErrNotFound)
+		return fmt.Errorf("delete %s %q: %w", t.what, name, ErrNotFound)
 	}
 	return nil
 }
 
-// MarkTemplateUsed adds one to USAGE_COUNT and sets LAST_USED_AT to now.
-func (s *Store) MarkTemplateUsed(ctx context.Context, name string) error {
-	res, err := s.exec(ctx, s.db, "UPDATE TEST_TEMPLATES SET USAGE_COUNT = USAGE_COUNT + 1, LAST_USED_AT = ? WHERE TEMPLATE_NAME = ?",
+func (s *Store) markConfigUsed(ctx context.Context, t configTable, name string) error {
+	res, err := s.exec(ctx, s.db, "UPDATE "+t.table+" SET USAGE_COUNT = USAGE_COUNT + 1, LAST_USED_AT = ? WHERE "+t.name+" = ?",
 		s.d.Time(s.nowUTC()), name)
 	if err != nil {
-		return fmt.Errorf("mark template %q used: %w", name, err)
+		return fmt.Errorf("mark %s %q used: %w", t.what, name, err)
 	}
 	if affected(res) == 0 {
-		return fmt.Errorf("mark template %q used: %w", name, ErrNotFound)
+		return fmt.Errorf("mark %s %q used: %w", t.what, name, ErrNotFound)
 	}
 	return nil
 }

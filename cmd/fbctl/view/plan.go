@@ -23,7 +23,13 @@ func Plan(w io.Writer, p *engine.Plan, color bool) error {
 		b.WriteString("  (none declared)\n")
 	}
 	for _, t := range p.Templates {
-		writeTemplateChange(&b, pt, t)
+		writeTemplateChange(&b, pt, "template", t)
+	}
+	if len(p.Scenarios) > 0 {
+		b.WriteString("\nScenarios (TEST_SCENARIOS.CONFIG):\n")
+		for _, t := range p.Scenarios {
+			writeTemplateChange(&b, pt, "scenario", t)
+		}
 	}
 
 	for _, r := range p.Runs {
@@ -49,31 +55,34 @@ func Plan(w io.Writer, p *engine.Plan, color bool) error {
 	if s.NotManaged > 0 {
 		fmt.Fprintf(&b, ", %d not managed (use -prune to remove)", s.NotManaged)
 	}
+	if sc := s.Scenarios; sc.ToCreate+sc.ToUpdate+sc.ToDelete+sc.Unchanged+sc.NotManaged > 0 {
+		fmt.Fprintf(&b, "; scenarios: %d to create, %d to update, %d to remove, %d unchanged", sc.ToCreate, sc.ToUpdate, sc.ToDelete, sc.Unchanged)
+	}
 	fmt.Fprintf(&b, "; %s.\n", Plural(s.Runs, "run", "runs"))
 	if !p.HasChanges() {
-		b.WriteString("No changes to CONFIG: the stored templates match the files.\n")
+		b.WriteString("No changes to CONFIG: the stored templates and scenarios match the files.\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func writeTemplateChange(b *strings.Builder, pt painter, t engine.TemplateChange) {
+func writeTemplateChange(b *strings.Builder, pt painter, what string, t engine.TemplateChange) {
 	sym := t.Action.Symbol()
 	switch t.Action {
 	case engine.ActionCreate:
-		fmt.Fprintf(b, "  %s template %q will be created (%s)\n", pt.green(sym), t.Name, short(t.Hash))
+		fmt.Fprintf(b, "  %s %s %q will be created (%s)\n", pt.green(sym), what, t.Name, short(t.Hash))
 	case engine.ActionUpdate:
-		fmt.Fprintf(b, "  %s template %q will be updated in place (version %d → %d, %s → %s)\n",
-			pt.yellow(sym), t.Name, t.PriorVersion, t.PriorVersion+1, short(t.PriorHash), short(t.Hash))
+		fmt.Fprintf(b, "  %s %s %q will be updated in place (version %d → %d, %s → %s)\n",
+			pt.yellow(sym), what, t.Name, t.PriorVersion, t.PriorVersion+1, short(t.PriorHash), short(t.Hash))
 		for _, d := range t.Diff {
 			fmt.Fprintf(b, "      %s %s\n", pt.action(d.Action), d.String())
 		}
 	case engine.ActionDelete:
-		fmt.Fprintf(b, "  %s template %q will be removed (version %d)\n", pt.red(sym), t.Name, t.PriorVersion)
+		fmt.Fprintf(b, "  %s %s %q will be removed (version %d)\n", pt.red(sym), what, t.Name, t.PriorVersion)
 	case engine.ActionNoOp:
-		fmt.Fprintf(b, "    template %q is unchanged (version %d)\n", t.Name, t.PriorVersion)
+		fmt.Fprintf(b, "    %s %q is unchanged (version %d)\n", what, t.Name, t.PriorVersion)
 	case engine.ActionNotManaged:
-		fmt.Fprintf(b, "    template %q is stored but not declared in these files; left alone\n", t.Name)
+		fmt.Fprintf(b, "    %s %q is stored but not declared in these files; left alone\n", what, t.Name)
 	}
 }
 
