@@ -119,7 +119,9 @@ func scanConfigRow(sc interface{ Scan(...any) error }) (ConfigRow, error) {
 }
 
 // ListTemplates returns every template ordered by name.
-func (s *Store) ListTemplates(ctx context.Context) ([]Template, error) { return s.listConfig(ctx, templatesTable) }
+func (s *Store) ListTemplates(ctx context.Context) ([]Template, error) {
+	return s.listConfig(ctx, templatesTable)
+}
 
 // GetTemplate returns the template with the given name, or ErrNotFound.
 func (s *Store) GetTemplate(ctx context.Context, name string) (Template, error) {
@@ -144,7 +146,9 @@ func (s *Store) MarkTemplateUsed(ctx context.Context, name string) error {
 
 // ListScenarios returns every scenario row of TEST_SCENARIOS ordered by
 // name.
-func (s *Store) ListScenarios(ctx context.Context) ([]Scenario, error) { return s.listConfig(ctx, scenariosTable) }
+func (s *Store) ListScenarios(ctx context.Context) ([]Scenario, error) {
+	return s.listConfig(ctx, scenariosTable)
+}
 
 // UpsertScenario creates, updates or leaves alone a scenario row, like
 // UpsertTemplate.
