@@ -3,7 +3,7 @@
 # the first step, errors pass 1%, throughput drops 10% below the best step,
 # or 16 connections are reached.
 #
-#   fbctl run scenarios/find_max.fb.hcl
+#   fbctl apply -auto-approve scenarios/find_max.fb.hcl
 
 connection "sqlite" "find_max" {
   path = ".flakebench/find_max.db"

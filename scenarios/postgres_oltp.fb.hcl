@@ -1,7 +1,7 @@
 # An OLTP mix on PostgreSQL: point lookups, range scans, inserts and
 # updates, first with a fixed number of connections, then at a fixed rate.
 #
-#   PGPASSWORD=... fbctl run scenarios/postgres_oltp.fb.hcl \
+#   PGPASSWORD=... fbctl apply -auto-approve scenarios/postgres_oltp.fb.hcl \
 #     -var pg_host=db.example -var pg_rows=1000000
 #
 # Every connection setting is a variable with a default, so FB_VAR_pg_host

@@ -1,6 +1,6 @@
 # Quickstart: a local SQLite OLTP mix that needs no server and no account.
 #
-#   fbctl run scenarios/quickstart.fb.hcl
+#   fbctl apply -auto-approve scenarios/quickstart.fb.hcl
 #
 # About 20 seconds: a 2 s warmup, 8 s with 4 closed-loop connections, then
 # 8 s at a fixed 200 operations per second.

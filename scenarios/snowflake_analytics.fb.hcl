@@ -2,7 +2,7 @@
 # every account has in SNOWFLAKE_SAMPLE_DATA, with the result cache off so
 # each query runs on the warehouse.
 #
-#   fbctl run scenarios/snowflake_analytics.fb.hcl -var analytics_connection_name=bench
+#   fbctl apply -auto-approve scenarios/snowflake_analytics.fb.hcl -var analytics_connection_name=bench
 
 variable "analytics_connection_name" {
   type        = string

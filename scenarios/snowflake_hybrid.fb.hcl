@@ -2,7 +2,7 @@
 # table at run start.
 #
 #   SNOWFLAKE_ACCOUNT=xy12345 SNOWFLAKE_USER=BENCH SNOWFLAKE_PASSWORD=... \
-#     fbctl run scenarios/snowflake_hybrid.fb.hcl -var hybrid_warehouse=BENCH_WH
+#     fbctl apply -auto-approve scenarios/snowflake_hybrid.fb.hcl -var hybrid_warehouse=BENCH_WH
 #
 # To use an entry of ~/.snowflake/connections.toml instead, replace the
 # account, user and password lines with: connection_name = "bench"

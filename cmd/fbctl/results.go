@@ -3,6 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/connstr"
@@ -23,6 +28,12 @@ func resultsFlag() cli.Flag {
 // FLAKEBENCH_RESULTS, the files' results block, the embedded default. It
 // also says where the choice came from, for messages.
 func resultsDSN(c *cli.Context, cfg *dsl.Config) (dsn, from string, err error) {
+	return resultsDSNFrom(c, cfg, "")
+}
+
+// resultsDSNFrom is resultsDSN naming where the files came from in its
+// message ("" for the command's own paths).
+func resultsDSNFrom(c *cli.Context, cfg *dsl.Config, where string) (dsn, from string, err error) {
 	if c.IsSet("results") {
 		return c.String("results"), "-results / FLAKEBENCH_RESULTS", nil
 	}
@@ -35,7 +46,7 @@ func resultsDSN(c *cli.Context, cfg *dsl.Config) (dsn, from string, err error) {
 		if err != nil {
 			return "", "", err
 		}
-		return dsn, "results block (connection." + conn.Key() + ")", nil
+		return dsn, "results block (connection." + conn.Key() + ")" + where, nil
 	}
 	return "", "embedded default", nil
 }
@@ -43,8 +54,20 @@ func resultsDSN(c *cli.Context, cfg *dsl.Config) (dsn, from string, err error) {
 // openStore opens the results store and checks its schema. A shared store
 // (Postgres, Snowflake) with a missing or old schema is an error that names
 // the command to run; the embedded SQLite store creates itself.
+//
+// A command given no files (runs, show, templates, cancel, ...) reads the
+// results block of the scenario files in the current directory, when there
+// are any, so that it finds the store apply wrote to.
 func (g *globals) openStore(ctx context.Context, c *cli.Context, cfg *dsl.Config, checkSchema bool) (*store.Store, error) {
-	dsn, from, err := resultsDSN(c, cfg)
+	where := ""
+	if cfg == nil && !c.IsSet("results") {
+		var err error
+		if cfg, err = g.cwdConfig(c); err != nil {
+			return nil, err
+		}
+		where = " of the files in the current directory"
+	}
+	dsn, from, err := resultsDSNFrom(c, cfg, where)
 	if err != nil {
 		return nil, err
 	}
@@ -60,4 +83,39 @@ func (g *globals) openStore(ctx context.Context, c *cli.Context, cfg *dsl.Config
 		}
 	}
 	return st, nil
+}
+
+// cwdConfig loads the scenario files of the current directory when one of
+// them declares a results block, and returns nil otherwise: without one,
+// apply from this directory writes to the embedded default too. Problems in
+// files that do declare one are rendered and are exit code 1: a results
+// block that cannot be read must not silently mean the embedded store.
+func (g *globals) cwdConfig(c *cli.Context) (*dsl.Config, error) {
+	found, _ := filepath.Glob("*" + dsl.FileSuffix)
+	for _, path := range found {
+		if declaresResults(path) {
+			return g.loadConfig(c, []string{"."})
+		}
+	}
+	return nil, nil
+}
+
+// declaresResults reports whether the file at path has a top-level results
+// block, read syntactically only (a file that does not parse says no; the
+// commands that load it report why).
+func declaresResults(path string) bool {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+	if diags.HasErrors() {
+		return false
+	}
+	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		if b.Type == "results" {
+			return true
+		}
+	}
+	return false
 }

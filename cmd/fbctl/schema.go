@@ -2,9 +2,26 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/urfave/cli/v2"
 )
+
+// schemaFlags are the flags of schema apply and schema status: the store and
+// the variables of the files whose results block may choose it.
+func schemaFlags() []cli.Flag {
+	return append([]cli.Flag{resultsFlag()}, varFlags()...)
+}
+
+// schemaConfig loads the scenario files given to schema apply or schema
+// status; with none, openStore reads the current directory's.
+func (g *globals) schemaConfig(c *cli.Context) (*dsl.Config, error) {
+	if c.NArg() == 0 {
+		return nil, nil
+	}
+	return g.loadConfig(c, c.Args().Slice())
+}
 
 func schemaCommand(g *globals) *cli.Command {
 	return &cli.Command{
@@ -12,11 +29,19 @@ func schemaCommand(g *globals) *cli.Command {
 		Usage: "create or upgrade the results store's tables",
 		Subcommands: []*cli.Command{
 			{
-				Name:  "apply",
-				Usage: "apply the rerunnable DDL in sql/schema/<dialect> (safe to run again)",
-				Flags: []cli.Flag{resultsFlag()},
+				Name:      "apply",
+				Usage:     "apply the rerunnable DDL in sql/schema/<dialect> (safe to run again)",
+				ArgsUsage: "[PATH...]",
+				Description: "The store is the -results flag, else the results block of the scenario files in\n" +
+					"PATH... (or in the current directory), else the embedded default.\n\n" +
+					"Example:\n  fbctl schema apply scenarios/postgres_oltp.fb.hcl",
+				Flags: schemaFlags(),
 				Action: func(c *cli.Context) error {
-					st, err := g.openStore(c.Context, c, nil, false)
+					cfg, err := g.schemaConfig(c)
+					if err != nil {
+						return err
+					}
+					st, err := g.openStore(c.Context, c, cfg, false)
 					if err != nil {
 						return err
 					}
@@ -34,11 +59,18 @@ func schemaCommand(g *globals) *cli.Command {
 				},
 			},
 			{
-				Name:  "status",
-				Usage: "report the schema version of the results store and what is pending",
-				Flags: []cli.Flag{resultsFlag()},
+				Name:      "status",
+				Usage:     "report the schema version of the results store and what is pending",
+				ArgsUsage: "[PATH...]",
+				Description: "The store is chosen as for schema apply.\n\n" +
+					"Example:\n  fbctl schema status -results postgres://bench@localhost:5432/bench",
+				Flags: schemaFlags(),
 				Action: func(c *cli.Context) error {
-					st, err := g.openStore(c.Context, c, nil, false)
+					cfg, err := g.schemaConfig(c)
+					if err != nil {
+						return err
+					}
+					st, err := g.openStore(c.Context, c, cfg, false)
 					if err != nil {
 						return err
 					}
@@ -56,7 +88,11 @@ func schemaCommand(g *globals) *cli.Command {
 					for _, m := range pending {
 						fmt.Fprintf(g.stdout, "  %03d %s\n", m.Version, m.Name)
 					}
-					fmt.Fprintf(g.stdout, "Run `fbctl schema apply -results %s` to apply.\n", st)
+					if !c.IsSet("results") {
+						fmt.Fprintf(g.stdout, "Run `%s` to apply.\n", strings.Join(append([]string{"fbctl schema apply"}, c.Args().Slice()...), " "))
+					} else {
+						fmt.Fprintf(g.stdout, "Run `fbctl schema apply -results %s` to apply.\n", st)
+					}
 					return nil
 				},
 			},

