@@ -281,7 +281,10 @@ func TestLiveNumbersAreExactMergesOfTheWorkersIntervals(t *testing.T) {
 				histogram.Summarize(h), histogram.Summarize(cum))
 		}
 	}
-	if checked < 5 {
+	// How many refreshes the live view made depends on the machine's load
+	// (under -race a refresh costs several intervals); two compared
+	// intervals are enough to check both the interval and the cumulative.
+	if checked < 2 {
 		t.Fatalf("only %d intervals were shown live", checked)
 	}
 	// The stored series adds up to the phase: every operation is in
