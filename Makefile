@@ -56,10 +56,13 @@ race:
 fuzz:
 	$(GO) test ./dsl -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 
+# The packages whose tests define -update (go test rejects it elsewhere).
+GOLDEN_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' 'flag.Bool."update"' .)))
+
 ## golden: rewrite golden files from current output (review the diff!)
 .PHONY: golden
 golden:
-	$(GO) test ./... -run 'Golden|Format|Plan' -update
+	$(GO) test $(GOLDEN_PKGS) -run 'Golden|Format|Plan' -update
 
 ## bench: the performance suite, every figure side by side; table in .flakebench/bench/bench-results.md and docs/benchmarks.md (env ROUNDS)
 .PHONY: bench

@@ -12,8 +12,8 @@ import (
 
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
-	"github.com/flakebench/fbctl/internal/textdiff"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/rogpeppe/go-internal/diff"
 	"github.com/urfave/cli/v2"
 )
 
@@ -78,7 +78,7 @@ func (g *globals) runFmt(a fmtArgs) error {
 		needs = append(needs, name)
 		fmt.Fprintln(g.stdout, name)
 		if a.diff {
-			fmt.Fprint(g.stdout, textdiff.Unified("old/"+name, "new/"+name, string(src), string(out)))
+			g.stdout.Write(diff.Diff("old/"+name, src, "new/"+name, out))
 		}
 		if a.write {
 			if err := writeFileKeepMode(name, out); err != nil {
