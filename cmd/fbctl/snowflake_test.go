@@ -25,6 +25,7 @@ import (
 	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/flakebench/fbctl/engine/target"
 	"github.com/flakebench/fbctl/internal/sfserver"
+	"github.com/flakebench/fbctl/internal/sfserver/sftest"
 	sf "github.com/snowflakedb/gosnowflake"
 )
 
@@ -36,7 +37,7 @@ import (
 // startSF starts a local Snowflake-protocol server for one test.
 func startSF(t *testing.T, opts sfserver.Options) *sfserver.Server {
 	t.Helper()
-	return sfserver.StartForTest(t, opts)
+	return sftest.Start(t, opts)
 }
 
 // sfResultsDSN is a -results DSN for a store on srv.

@@ -13,6 +13,7 @@ import (
 	"github.com/flakebench/fbctl/engine/enrich"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/internal/sfserver"
+	"github.com/flakebench/fbctl/internal/sfserver/sftest"
 )
 
 func TestMain(m *testing.M) {
@@ -31,7 +32,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv := sfserver.StartForTest(t, sfserver.Options{})
+	srv := sftest.Start(t, sfserver.Options{})
 	ctx := context.Background()
 	st, err := store.Open(ctx, "snowflake://"+srv.DSN("fb", "pw", "FB", "RESULTS", "RESULTS_WH"), store.Options{})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/internal/sfserver"
+	"github.com/flakebench/fbctl/internal/sfserver/sftest"
 	_ "github.com/snowflakedb/gosnowflake" // driver "snowflake"
 )
 
@@ -15,7 +16,7 @@ import (
 // skips: the server is in-process.
 func openSnowflake(t *testing.T) *store.Store {
 	t.Helper()
-	srv := sfserver.StartForTest(t, sfserver.Options{})
+	srv := sftest.Start(t, sfserver.Options{})
 	ctx := context.Background()
 	s, err := store.Open(ctx, "snowflake://"+srv.DSN("u", "p", "FB", "RESULTS", "WH"), store.Options{})
 	if err != nil {

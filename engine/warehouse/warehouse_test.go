@@ -14,6 +14,7 @@ import (
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/warehouse"
 	"github.com/flakebench/fbctl/internal/sfserver"
+	"github.com/flakebench/fbctl/internal/sfserver/sftest"
 )
 
 func TestMain(m *testing.M) {
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) {
 
 func start(t *testing.T, whs ...sfserver.Warehouse) (*sfserver.Server, *sql.DB) {
 	t.Helper()
-	srv := sfserver.StartForTest(t, sfserver.Options{Warehouses: whs})
+	srv := sftest.Start(t, sfserver.Options{Warehouses: whs})
 	db, err := sql.Open("snowflake", srv.DSN("bench", "pw", "BENCH", "PUBLIC", "ADMIN_WH"))
 	if err != nil {
 		t.Fatal(err)

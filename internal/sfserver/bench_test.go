@@ -10,11 +10,12 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/flakebench/fbctl/internal/sfserver"
+	"github.com/flakebench/fbctl/internal/sfserver/sftest"
 )
 
 func benchServer(b *testing.B) *sql.DB {
 	b.Helper()
-	s := sfserver.StartForTest(b, sfserver.Options{Logger: hclog.NewNullLogger()})
+	s := sftest.Start(b, sfserver.Options{Logger: hclog.NewNullLogger()})
 	db, err := sql.Open("snowflake", s.DSN("bench", "x", "BENCH", "PUBLIC", "COMPUTE_WH"))
 	if err != nil {
 		b.Fatal(err)

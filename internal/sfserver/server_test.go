@@ -15,6 +15,7 @@ import (
 	sf "github.com/snowflakedb/gosnowflake"
 
 	"github.com/flakebench/fbctl/internal/sfserver"
+	"github.com/flakebench/fbctl/internal/sfserver/sftest"
 )
 
 // TestMain turns off the driver's cloud platform detection (which would
@@ -35,7 +36,7 @@ func startServer(t *testing.T, opts sfserver.Options) *sfserver.Server {
 	if opts.Logger == nil {
 		opts.Logger = hclog.New(&hclog.LoggerOptions{Name: "sfserver", Level: hclog.Warn, Output: testWriter{t}})
 	}
-	return sfserver.StartForTest(t, opts)
+	return sftest.Start(t, opts)
 }
 
 type testWriter struct{ t *testing.T }
