@@ -1,6 +1,8 @@
 package dsl
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -29,7 +31,7 @@ type EnvRef struct {
 // whether or not the variable was set when the files were loaded.
 func (c *Config) EnvRefs() []EnvRef {
 	var refs []EnvRef
-	for _, n := range sortedKeys(c.Sources) {
+	for _, n := range slices.Sorted(maps.Keys(c.Sources)) {
 		f := c.Files[n]
 		if f == nil {
 			continue

@@ -2,8 +2,10 @@ package dsl
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -21,7 +23,7 @@ func (c *Connection) Get(name string) string {
 
 // SecretNames returns the sorted names of the secret attributes that were set.
 func (c *Connection) SecretNames() []string {
-	return sortedKeys(c.Secrets)
+	return slices.Sorted(maps.Keys(c.Secrets))
 }
 
 func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
@@ -177,7 +179,7 @@ var snowflakeParamAttrs = map[string]string{
 // checkSnowflakeParams refuses params that stand for a connection
 // attribute.
 func (l *loader) checkSnowflakeParams(c *Connection, a *hcl.Attribute) {
-	for _, k := range sortedKeys(c.Params) {
+	for _, k := range slices.Sorted(maps.Keys(c.Params)) {
 		if attr, ok := snowflakeParamAttrs[strings.ToLower(k)]; ok {
 			l.diags = append(l.diags, errorDiag("Misplaced connection setting",
 				fmt.Sprintf("The params of snowflake connection %q set %q, which the Snowflake driver does not read from params (a host or port there is ignored and the connection goes to <account>.snowflakecomputing.com). Set the connection's %s attribute instead.", c.Name, k, attr),

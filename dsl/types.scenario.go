@@ -3,6 +3,8 @@ package dsl
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -275,7 +277,7 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 		} else {
 			var known []string
 			found := false
-			for _, tn := range sortedKeys(templates) {
+			for _, tn := range slices.Sorted(maps.Keys(templates)) {
 				if tmpl := l.cfg.Templates[tn]; tmpl != nil {
 					known = append(known, tmpl.QueryOrder...)
 					found = found || tmpl.Queries[n] != nil

@@ -1,6 +1,6 @@
 // Package engine owns the meaning of a run: the plan model, compiling an
 // evaluated scenario configuration (dsl.Config) into a plan, the canonical
-// CONFIG payload of a template and its diff against the stored one, the
+// CONFIG payload of a template or scenario and its diff against the stored one, the
 // planned timeline and session bounds of a run.
 //
 // It does not parse HCL (package dsl does), does not read or write plan
@@ -14,6 +14,7 @@
 //	plan.go      the plan model (plain data, JSON tags)
 //	planner.go   BuildPlan: templates diff + one RunPlan per scenario
 //	config.go    CanonicalConfig: a template's canonical CONFIG JSON and hash
+//	scenario_config.go  CanonicalScenario: a scenario's canonical CONFIG (TEST_SCENARIOS)
 //	diff.go      StoredTemplate and the attribute-level CONFIG diff
 //	assign.go    worker count resolution and exact connection/rate splits
 //	phase.go     one phase resolved: model, budget, workers, every worker's load.Spec

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -40,7 +42,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 	case tmplName == "":
 		errorf("Phase has no template", "neither the phase nor the scenario names a template. Set template = template.NAME.")
 	case t == nil:
-		errorf("Unknown template", "template %q is not declared.%s", tmplName, didYouMean(tmplName, cfg.TemplateOrder, mapKeys(cfg.Templates)))
+		errorf("Unknown template", "template %q is not declared.%s", tmplName, didYouMean(tmplName, cfg.TemplateOrder, slices.Sorted(maps.Keys(cfg.Templates))))
 	default:
 		pp.TemplateHash = hashes[tmplName]
 		pp.ThinkTime = load.Duration(t.ThinkTime)

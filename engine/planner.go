@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -63,7 +64,7 @@ func BuildPlan(cfg *dsl.Config, state map[string]StoredTemplate, opts PlanOption
 			if errors.Is(err, ErrUnknownConnection) {
 				d.Summary = "Unknown connection"
 				d.Detail = fmt.Sprintf("Template %q uses connection %q, which is not declared.%s", name, t.Connection,
-					didYouMean(t.Connection, cfg.ConnectionOrder, mapKeys(cfg.Connections)))
+					didYouMean(t.Connection, cfg.ConnectionOrder, slices.Sorted(maps.Keys(cfg.Connections))))
 			}
 			diags = diags.Append(d)
 			continue
@@ -130,15 +131,6 @@ func orderedKeys[V any](order []string, m map[string]V) []string {
 	}
 	slices.Sort(rest)
 	return append(out, rest...)
-}
-
-func mapKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func selectScenarios(cfg *dsl.Config, want []string, diags *hcl.Diagnostics) []string {

@@ -5,9 +5,10 @@
 // (QUERY_EXECUTIONS) and per-second worker snapshots.
 //
 // One Store type serves SQLite, Postgres and Snowflake; the SQL differences
-// live in engine/dialect and the DDL in sql/schema. The store never imports a
+// live in engine/dialect and the DDL in sql/schema. The store registers no
 // database driver: cmd/fbctl registers "sqlite" (modernc.org/sqlite), "pgx"
-// (jackc/pgx/v5/stdlib) and "snowflake" (gosnowflake).
+// (jackc/pgx/v5/stdlib) and "snowflake" (gosnowflake). On Postgres it reaches
+// through database/sql to the pgx connection for COPY (executions.go).
 //
 // DDL: the embedded SQLite store creates and migrates itself on Open. On
 // Postgres and Snowflake the store never runs DDL at run time; CheckSchema
