@@ -47,7 +47,8 @@ func checkOpenWindow(t *testing.T, out *Outcome, phase string, rate float64, d t
 		t.Fatalf("phase %s: %d operations + %d dropped, planned %d arrivals", phase, parent.Counts.Total, parent.Counts.Dropped, planned)
 	}
 	// QPS is the issued operations over the phase's window, whatever the
-	// target could sustain; how close a loaded machine comes to the planned
+	// target could sustain. With the identity above, a phase whose target
+	// kept up (nothing dropped) reports exactly the planned rate; how close a loaded machine comes to the planned
 	// rate is a benchmark's figure (make bench), not a unit test's.
 	if want := float64(parent.Counts.Total) / d.Seconds(); math.Abs(parent.QPS-want) > 1e-9*want {
 		t.Fatalf("phase %s: %.3f ops/s, want %d operations over %s = %.3f (dropped %d, peak sessions %d, latency %+v)", phase, parent.QPS,
