@@ -18,8 +18,9 @@ import (
 
 func runsCommand(g *globals) *cli.Command {
 	return &cli.Command{
-		Name:  "runs",
-		Usage: "list runs, newest first",
+		Name:        "runs",
+		Usage:       "list runs, newest first; runs delete / runs prune reclaim space",
+		Subcommands: runsSubcommands(g),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the runs as JSON"},
 			&cli.StringFlag{Name: "scenario", Usage: "only runs of scenario `NAME`"},

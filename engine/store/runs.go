@@ -191,7 +191,7 @@ func (s *Store) GetRun(ctx context.Context, runID string) (Run, error) {
 type ListRunsOptions struct {
 	Status   []RunStatus // any of these; empty: all
 	Scenario string      // exact scenario name; empty: all
-	Limit    int         // 0: 100
+	Limit    int         // 0: 100; negative: every run
 }
 
 // ListRuns returns runs, newest first.
@@ -208,10 +208,13 @@ func (s *Store) ListRuns(ctx context.Context, o ListRunsOptions) ([]Run, error) 
 		q += " AND SCENARIO_NAME = ?"
 		args = append(args, o.Scenario)
 	}
-	if o.Limit <= 0 {
+	if o.Limit == 0 {
 		o.Limit = 100
 	}
-	q += fmt.Sprintf(" ORDER BY CREATED_AT DESC, RUN_ID LIMIT %d", o.Limit)
+	q += " ORDER BY CREATED_AT DESC, RUN_ID"
+	if o.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", o.Limit)
+	}
 	rows, err := s.query(ctx, s.db, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)

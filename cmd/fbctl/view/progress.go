@@ -187,3 +187,17 @@ func Micros(us int64) string {
 		return fmt.Sprintf("%.2fs", float64(us)/1e6)
 	}
 }
+
+// Bytes renders a size with a binary unit (KiB, MiB, GiB).
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
