@@ -17,7 +17,9 @@ func TestCancelAsksALiveOrchestrator(t *testing.T) {
 	f := newFixture(t, longPhase, "")
 	opts := f.fastOptions(t)
 	opts.RunID = store.NewID()
-	opts.LeaseTTL = time.Second
+	// A TTL the loaded race-detector machine renews in time; the cancel
+	// must reach the live holder, not take an expired lease over.
+	opts.LeaseTTL = 5 * time.Second
 	done := make(chan *Outcome, 1)
 	go func() {
 		out, err := Apply(context.Background(), f.plan, f.cfg, opts)
@@ -31,10 +33,14 @@ func TestCancelAsksALiveOrchestrator(t *testing.T) {
 		if r, err := f.st.GetRun(ctx, opts.RunID); err == nil && r.MeasurementStart != nil {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case out := <-done:
+			t.Fatalf("the run ended before its measurement started: %+v", out)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	time.Sleep(300 * time.Millisecond)
-	r, err := Cancel(ctx, opts.RunID, CancelOptions{Options: Options{Store: f.st, PollEvery: 20 * time.Millisecond, LeaseTTL: time.Second}, Wait: 20 * time.Second})
+	r, err := Cancel(ctx, opts.RunID, CancelOptions{Options: Options{Store: f.st, PollEvery: 20 * time.Millisecond, LeaseTTL: 5 * time.Second}, Wait: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
