@@ -136,13 +136,15 @@ func f(format string) func(float64) string {
 
 func figures() []figure {
 	const (
-		ex     = "BenchmarkHarnessRatio"
-		pacer  = "BenchmarkPacer"
-		co     = "BenchmarkCoordinatedOmission"
-		mem    = "BenchmarkMemoryRSS"
-		scale  = "BenchmarkScale"
-		ingSQL = "BenchmarkIngestHotPath/SQLite"
-		ingPG  = "BenchmarkIngestHotPath/Postgres"
+		ex      = "BenchmarkHarnessRatio"
+		pacer   = "BenchmarkPacer"
+		co      = "BenchmarkCoordinatedOmission"
+		mem     = "BenchmarkMemoryRSS"
+		scale   = "BenchmarkScale"
+		scalePG = "BenchmarkScalePostgres"
+		lease   = "BenchmarkLeaseFailover"
+		ingSQL  = "BenchmarkIngestHotPath/SQLite"
+		ingPG   = "BenchmarkIngestHotPath/Postgres"
 	)
 	return []figure{
 		{"1. Harness overhead: ops/s closed harness ÷ bare loop (wall)", "≥ 0.9", "harness", metric(ex, "ratio"), f("%.3f"), func(v float64) bool { return v >= 0.9 }, false},
@@ -176,6 +178,16 @@ func figures() []figure {
 		{"7. Scale 50 × 100: workers merged into the parent result", "50, sums match", "scale", mergedWorkers, f("%.0f"), func(v float64) bool { return v == 50 }, false},
 		{"7. Scale 50 × 100: ops/s", "—", "scale", metric(scale, "ops/s"), f("%.0f"), nil, false},
 		{"7. Scale 50 × 100: CPU ms per second per 1,000 ops/s", "—", "scale", metric(scale, "cpu_ms_per_s_per_kops"), f("%.2f"), nil, false},
+		{"7. Scale 50 × 100 on Postgres: oldest heartbeat seen (s)", "< StaleAfter (30 s)", "scalepg", metric(scalePG, "hb_max_age_s"), f("%.2f"), func(v float64) bool { return v < 30 }, false},
+		{"7. Scale 50 × 100 on Postgres: children merged, sums match (1 = yes)", "1", "scalepg", metric(scalePG, "merged_ok"), f("%.0f"), func(v float64) bool { return v == 1 }, true},
+		{"7. Scale 50 × 100 on Postgres: peak sessions", "—", "scalepg", metric(scalePG, "sessions"), f("%.0f"), nil, false},
+		{"7. Scale 50 × 100 on Postgres: ops/s", "—", "scalepg", metric(scalePG, "ops/s"), f("%.0f"), nil, false},
+		{"8. Run lease renewal on SQLite: p50 (µs)", "—", "lease", metric(lease+"/sqlite", "renew_p50_us"), f("%.0f"), nil, false},
+		{"8. Run lease renewal on SQLite: p99 (µs)", "< 1/3 of the TTL", "lease", metric(lease+"/sqlite", "renew_p99_us"), f("%.0f"), func(v float64) bool { return v < 2e6/3 }, false},
+		{"8. Run lease renewal on Postgres: p50 (µs)", "—", "lease", metric(lease+"/postgres", "renew_p50_us"), f("%.0f"), nil, false},
+		{"8. Run lease renewal on Postgres: p99 (µs)", "< 1/3 of the TTL", "lease", metric(lease+"/postgres", "renew_p99_us"), f("%.0f"), func(v float64) bool { return v < 2e6/3 }, false},
+		{"8. Take-over after the last renewal, TTL 2 s, SQLite (s)", "≤ TTL + TTL/10 + renewal", "lease", metric(lease+"/sqlite", "takeover_s"), f("%.2f"), func(v float64) bool { return v <= 2.3 }, false},
+		{"8. Take-over after the last renewal, TTL 2 s, Postgres (s)", "≤ TTL + TTL/10 + renewal", "lease", metric(lease+"/postgres", "takeover_s"), f("%.2f"), func(v float64) bool { return v <= 2.3 }, false},
 	}
 }
 
