@@ -133,12 +133,23 @@ func TestOpenPhaseFitsAServerWithFewConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Status != store.RunCompleted || out.Parent.Errors != 0 {
-		t.Fatalf("status %s (%s), errors %d: %s", out.Status, out.FailureReason, out.Parent.Errors, out.Parent.ErrorsJSON)
+	if out.Status != store.RunCompleted {
+		t.Fatalf("status %s (%s)", out.Status, out.FailureReason)
 	}
 	ph := out.Phases[0]
-	if ph.PeakSessions < 2 || ph.PeakSessions > 16 || ph.SessionErrors != 0 {
-		t.Fatalf("peak sessions %d, %d could not be opened", ph.PeakSessions, ph.SessionErrors)
+	// Under the race detector statements are slow enough that 200 ops/s
+	// needs more sessions than the server has: the phase goes on, and each
+	// session it could not open is counted in its own class, never as a
+	// failed operation. Without it the load needs a few sessions and none fails.
+	if raceEnabled {
+		if out.Parent.Errors != ph.SessionErrors || !strings.Contains(string(out.Parent.ErrorsJSON), `"session_open"`) && ph.SessionErrors > 0 {
+			t.Fatalf("errors %d, session errors %d: %s", out.Parent.Errors, ph.SessionErrors, out.Parent.ErrorsJSON)
+		}
+	} else if out.Parent.Errors != 0 || ph.SessionErrors != 0 || ph.PeakSessions > 16 {
+		t.Fatalf("errors %d, peak sessions %d, %d could not be opened: %s", out.Parent.Errors, ph.PeakSessions, ph.SessionErrors, out.Parent.ErrorsJSON)
+	}
+	if ph.PeakSessions < 2 || ph.PeakSessions > 18 {
+		t.Fatalf("peak sessions %d on a server with 18 slots", ph.PeakSessions)
 	}
 	checkOpenWindow(t, out, "rate", 200, time.Second, 2)
 
