@@ -61,6 +61,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			standbyCommand(g),
 			cancelCommand(g),
 			runsCommand(g),
+			compareCommand(g),
 			devCommand(g),
 			enrichCommand(g),
 			imageCommand(g),
