@@ -51,6 +51,9 @@ func pval(r compare.Row) string {
 	if r.P == nil {
 		return "-"
 	}
+	if *r.P < 0.001 {
+		return "<0.001"
+	}
 	return fmt.Sprintf("%.3f", *r.P)
 }
 
@@ -253,8 +256,12 @@ func CompareJUnit(w io.Writer, c *compare.Comparison) error {
 		}
 		s.Cases = append(s.Cases, tc)
 	}
+	covered := map[[3]string]bool{}
+	for _, r := range c.Rules {
+		covered[[3]string{r.RowPhase, r.RowQuery, r.Metric}] = true
+	}
 	for _, r := range c.Rows {
-		if r.Verdict != compare.Worse {
+		if r.Verdict != compare.Worse || covered[[3]string{r.Phase, r.Query, r.Metric}] {
 			continue
 		}
 		tc := junitCase{Name: fmt.Sprintf("%s %s of %s", r.Phase, metricLabel[r.Metric], r.Query), Classname: class + ".verdicts"}
