@@ -62,6 +62,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			cancelCommand(g),
 			runsCommand(g),
 			compareCommand(g),
+			exportCommand(g),
 			devCommand(g),
 			enrichCommand(g),
 			imageCommand(g),

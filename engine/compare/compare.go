@@ -213,23 +213,9 @@ func phasesByName(r Run) map[string]results.PhaseSummary {
 	return m
 }
 
-// phaseSeries returns the phase's full intervals: the last, partial
-// interval (shorter than the phase's longest) would weigh a fraction of a
-// second like a whole one and is left out.
+// phaseSeries returns the phase's full intervals (results.FullIntervals).
 func phaseSeries(all []*results.Interval, phase string) []*results.Interval {
-	var out []*results.Interval
-	var longest int64
-	for _, iv := range all {
-		if iv.Phase == phase && int64(iv.Length) > longest {
-			longest = int64(iv.Length)
-		}
-	}
-	for _, iv := range all {
-		if iv.Phase == phase && float64(iv.Length) >= 0.9*float64(longest) && iv.Length > 0 {
-			out = append(out, iv)
-		}
-	}
-	return out
+	return results.FullIntervals(all, phase)
 }
 
 // scopes returns the query scopes of a phase: all queries, then each
