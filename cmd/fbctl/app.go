@@ -63,6 +63,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			runsCommand(g),
 			compareCommand(g),
 			exportCommand(g),
+			reportCommand(g),
 			devCommand(g),
 			enrichCommand(g),
 			imageCommand(g),
