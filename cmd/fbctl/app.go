@@ -64,6 +64,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			compareCommand(g),
 			exportCommand(g),
 			reportCommand(g),
+			serveCommand(g),
 			devCommand(g),
 			enrichCommand(g),
 			imageCommand(g),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -62,7 +63,7 @@ func (g *globals) runCompare(c *cli.Context) error {
 	if err != nil {
 		return notFoundHint(err, candID, st)
 	}
-	baseID, err := resolveBaseline(c, st, cand.Run, c.String("baseline"))
+	baseID, err := resolveBaseline(ctx, st, cand.Run, c.String("baseline"))
 	if err != nil {
 		return err
 	}
@@ -94,8 +95,7 @@ func notFoundHint(err error, id string, st *store.Store) error {
 
 // resolveBaseline turns -baseline into a run ID: the newest other run of
 // the candidate's scenario (COMPLETED for latest), or one with a tag.
-func resolveBaseline(c *cli.Context, st *store.Store, cand store.Run, spec string) (string, error) {
-	ctx := c.Context
+func resolveBaseline(ctx context.Context, st *store.Store, cand store.Run, spec string) (string, error) {
 	switch {
 	case spec == "latest":
 		runs, err := st.ListRuns(ctx, store.ListRunsOptions{Scenario: cand.ScenarioName, Status: []store.RunStatus{store.RunCompleted}, Limit: 100})

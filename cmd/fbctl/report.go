@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -34,7 +35,7 @@ func reportCommand(g *globals) *cli.Command {
 				return err
 			}
 			defer st.Close()
-			d, err := g.pageData(c, st, c.Args().First(), c.String("baseline"), c.Bool("force"))
+			d, err := pageData(c.Context, st, c.Args().First(), c.String("baseline"), c.Bool("force"))
 			if err != nil {
 				return err
 			}
@@ -72,8 +73,7 @@ func comparedWith(d web.Data) string {
 // pageData loads what the report and the run page show: the run, its
 // thresholds (evaluated again from the stored row), and, with a
 // baseline, the comparison and the baseline's distributions.
-func (g *globals) pageData(c *cli.Context, st *store.Store, runID, baseline string, force bool) (web.Data, error) {
-	ctx := c.Context
+func pageData(ctx context.Context, st *store.Store, runID, baseline string, force bool) (web.Data, error) {
 	rep, err := loadRunReport(ctx, st, runID)
 	if err != nil {
 		return web.Data{}, err
@@ -89,7 +89,7 @@ func (g *globals) pageData(c *cli.Context, st *store.Store, runID, baseline stri
 	var cmp *compare.Comparison
 	var baseHists []results.EncodedHistogram
 	if baseline != "" {
-		baseID, err := resolveBaseline(c, st, r.Run, baseline)
+		baseID, err := resolveBaseline(ctx, st, r.Run, baseline)
 		if err != nil {
 			return web.Data{}, err
 		}
