@@ -114,7 +114,7 @@ func (b *Browser) Errors() []string {
 // path.
 func (b *Browser) Screenshot(t *testing.T, name string) string {
 	t.Helper()
-	png, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}

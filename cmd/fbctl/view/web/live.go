@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/compare"
 	"github.com/flakebench/fbctl/engine/histogram"
@@ -14,7 +16,7 @@ import (
 func BuildLive(r compare.Run) Data {
 	d := Data{RunID: r.Run.ID, Scenario: r.Run.ScenarioName, Status: string(r.Run.Status), Failure: r.Run.FailureReason,
 		CreatedAt: r.Run.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"), SampleRate: r.Run.SampleRate, Live: !r.Run.Status.Terminal(),
-		Thresholds: []results.ThresholdResult{}, Phases: []Phase{}}
+		Thresholds: []results.ThresholdResult{}, Phases: []Phase{}, Generated: time.Now().UTC().Format("2006-01-02 15:04:05 UTC")}
 	expected := map[string]int{}
 	var order []string
 	for _, n := range r.Plan.Nodes {
@@ -48,7 +50,7 @@ func BuildLive(r compare.Run) Data {
 		}
 		all.Merge(h)
 		ph := Phase{Name: name, Workers: expected[name], Seconds: secs, Queries: []results.QuerySummary{},
-			Counts: results.Counts{Total: h.TotalCount(), Errors: errs, OK: h.TotalCount() - errs, Dropped: ivs[len(ivs)-1].Dropped},
+			Counts:  results.Counts{Total: h.TotalCount(), Errors: errs, OK: h.TotalCount() - errs, Dropped: ivs[len(ivs)-1].Dropped},
 			Latency: histogram.Summarize(h), Series: seriesOf(ivs, name), Distribution: Distribution(h)}
 		for _, n := range r.Plan.Nodes {
 			if n.Phase != nil && n.Phase.Name == name {
