@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flakebench/fbctl/cmd/fbctl/view/web"
+	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/compare"
 	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
@@ -140,6 +141,24 @@ func (u *ui) runs(w http.ResponseWriter, r *http.Request) {
 // pageData is the run page's data: the stored results of a finished run,
 // the exact merged intervals of one still going.
 func (u *ui) pageData(ctx context.Context, id string) (web.Data, error) {
+	d, err := u.runData(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	run, err := u.st.GetRun(ctx, id)
+	if err != nil {
+		return d, err
+	}
+	var plan engine.RunPlan
+	_ = json.Unmarshal(run.Plan, &plan)
+	web.AddNodes(&d, plan, run)
+	if hbs, err := u.st.ListHeartbeats(ctx, id); err == nil && len(hbs) > 0 {
+		web.AddWorkers(&d, hbs, u.st.Now())
+	}
+	return d, nil
+}
+
+func (u *ui) runData(ctx context.Context, id string) (web.Data, error) {
 	run, err := u.st.GetRun(ctx, id)
 	if err != nil {
 		return web.Data{}, err

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,6 +122,13 @@ func TestServeInChromium(t *testing.T) {
 		merge(live, f.interval("live-run", i, 3))
 	}
 
+	if err := st.UpdateRun(ctx, "live-run", store.RunUpdate{Phase: ptrTo("steady")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertHeartbeat(ctx, store.Heartbeat{RunID: "live-run", WorkerID: "worker-0", Status: store.WorkerRunning, Phase: "steady",
+		Operations: 600, ActiveConnections: 2, Host: "bench-1"}); err != nil {
+		t.Fatal(err)
+	}
 	g := &globals{logger: hclog.NewNullLogger()}
 	srv := httptest.NewServer(newUI(g, st, 100*time.Millisecond))
 	defer srv.Close()
@@ -145,6 +153,20 @@ func TestServeInChromium(t *testing.T) {
 	// The live page: it redraws as intervals arrive.
 	if err := chromedp.Do(b.Ctx, chromedp.Navigate(srv.URL+"/run/live-run"), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="1"]`))); err != nil {
 		t.Fatal(err)
+	}
+	grid, err := chromedp.Run(b.Ctx, chromedp.Text(chromedp.CSS("#workers")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dag, err := chromedp.Run(b.Ctx, chromedp.Text(chromedp.CSS("#dag")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(grid, "worker-0") || !strings.Contains(grid, "RUNNING") || !strings.Contains(grid, "100.0%") {
+		t.Fatalf("worker grid: %q", grid)
+	}
+	if !strings.Contains(dag, "phase.steady · running") {
+		t.Fatalf("DAG: %q", dag)
 	}
 	before := bodyInt(t, b, "data-points")
 	for i := 2; i < 6; i++ {
@@ -177,6 +199,8 @@ func TestServeInChromium(t *testing.T) {
 		t.Fatalf("the pages logged errors: %q", errs)
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 func bodyInt(t *testing.T, b *browsertest.Browser, name string) int {
 	t.Helper()

@@ -29,6 +29,8 @@ type Data struct {
 	Phases     []Phase                   `json:"phases"`
 	Comparison *compare.Comparison       `json:"comparison,omitempty"`
 	Live       bool                      `json:"live,omitempty"`
+	Workers    []Worker                  `json:"workers,omitempty"`
+	Nodes      []Node                    `json:"nodes,omitempty"`
 	Generated  string                    `json:"generated"`
 }
 

@@ -7,6 +7,29 @@
   var src = new EventSource(location.pathname.replace(/\/$/, "") + "/events");
   var names = function (d) { return (d.phases || []).map(function (p) { return p.name; }).join(","); };
   var updates = 0;
+  // The worker grid and the DAG follow the run too.
+  function workers(d) {
+    var t = document.getElementById("workers");
+    if (t && d.workers) {
+      for (var i = 0; i < d.workers.length && i + 1 < t.rows.length; i++) {
+        var w = d.workers[i], r = t.rows[i + 1];
+        r.cells[2].textContent = w.status; r.cells[3].textContent = w.phase || "";
+        r.cells[4].textContent = w.heartbeat_age_s.toFixed(1) + " s"; r.cells[5].textContent = w.operations;
+        r.cells[6].textContent = w.share_pct.toFixed(1) + "%"; r.cells[7].textContent = w.errors; r.cells[8].textContent = w.sessions;
+      }
+    }
+    var dag = document.getElementById("dag");
+    if (dag && d.nodes) {
+      dag.textContent = "";
+      d.nodes.forEach(function (n, i) {
+        if (i) dag.appendChild(document.createTextNode(" → "));
+        var s = document.createElement("span");
+        s.className = "badge node-" + n.state;
+        s.textContent = n.name + " · " + n.state;
+        dag.appendChild(s);
+      });
+    }
+  }
   src.addEventListener("snapshot", function (e) {
     var d = JSON.parse(e.data);
     if (names(d) !== names(window.FB_DATA)) { location.reload(); return; }
@@ -15,6 +38,7 @@
     document.body.setAttribute("data-updates", String(updates));
     var live = document.getElementById("live");
     if (live) live.textContent = "live · " + d.operations + " operations · " + d.status;
+    workers(d);
     window.FB_DRAW();
   });
   src.addEventListener("stop", function () { src.close(); location.reload(); });
