@@ -17,9 +17,16 @@ const Alpha = 0.05
 // bootstrapRounds is how many resamples the confidence interval uses.
 const bootstrapRounds = 2000
 
+// exactMax is the largest side for which MannWhitneyP counts the exact
+// distribution of U (without ties); above it, or with ties, it uses the
+// normal approximation.
+const exactMax = 20
+
 // MannWhitneyP is the two-sided p-value of the Mann–Whitney U test of a
-// against b, by the normal approximation with tie and continuity
-// corrections. 1 when either side is empty or every value is equal.
+// against b: exact when there are no ties and both sides have at most
+// exactMax values, otherwise by the normal approximation with tie and
+// continuity corrections. 1 when either side is empty or every value is
+// equal.
 func MannWhitneyP(a, b []float64) float64 {
 	n1, n2 := float64(len(a)), float64(len(b))
 	if n1 == 0 || n2 == 0 {
@@ -54,6 +61,9 @@ func MannWhitneyP(a, b []float64) float64 {
 		i = j
 	}
 	u := rankA - n1*(n1+1)/2
+	if ties == 0 && len(a) <= exactMax && len(b) <= exactMax {
+		return exactP(len(a), len(b), u)
+	}
 	n := n1 + n2
 	mean := n1 * n2 / 2
 	variance := n1 * n2 / 12 * ((n + 1) - ties/(n*(n-1)))
@@ -135,4 +145,47 @@ func BootstrapCI(base, cand []float64, seed uint64) (lo, hi float64, ok bool) {
 	slices.Sort(changes)
 	at := func(q float64) float64 { return changes[int(math.Round(q*float64(len(changes)-1)))] }
 	return at(0.025), at(0.975), true
+}
+
+// exactP is the two-sided exact p of U = u for sides of m and n values
+// without ties: twice the smaller tail of U's distribution, counted by
+// the recurrence f(m, n, u) = f(m-1, n, u-n) + f(m, n-1, u).
+func exactP(m, n int, u float64) float64 {
+	maxU := m * n
+	// counts[j][k]: arrangements of i values of one side and j of the
+	// other with U = k, built up over i.
+	prev := make([][]float64, n+1)
+	for j := range prev {
+		prev[j] = make([]float64, maxU+1)
+		prev[j][0] = 1 // i = 0: U is 0
+	}
+	for i := 1; i <= m; i++ {
+		cur := make([][]float64, n+1)
+		for j := 0; j <= n; j++ {
+			cur[j] = make([]float64, maxU+1)
+			for k := 0; k <= i*j; k++ {
+				var v float64
+				if k-j >= 0 {
+					v += prev[j][k-j] // the largest value is on the first side: it beats all j
+				}
+				if j > 0 {
+					v += cur[j-1][k] // the largest value is on the other side
+				}
+				cur[j][k] = v
+			}
+		}
+		prev = cur
+	}
+	dist := prev[n]
+	var total, lower, upper float64
+	for k, c := range dist {
+		total += c
+		if float64(k) <= u {
+			lower += c
+		}
+		if float64(k) >= u {
+			upper += c
+		}
+	}
+	return math.Min(1, 2*math.Min(lower, upper)/total)
 }
