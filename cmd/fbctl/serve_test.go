@@ -174,6 +174,7 @@ func TestServeInChromium(t *testing.T) {
 	}
 	waitFor(t, b, `Number(document.body.getAttribute("data-points")) > `+strconv.Itoa(before)+` && document.body.hasAttribute("data-updates")`)
 	after := bodyInt(t, b, "data-points")
+	waitFor(t, b, `document.querySelector("[data-k=operations]").textContent === "1800"`) // 6 intervals × 300
 	b.Screenshot(t, "serve-live")
 	if after <= before {
 		t.Fatalf("the live page did not grow: %d → %d points", before, after)

@@ -7,6 +7,21 @@
   var src = new EventSource(location.pathname.replace(/\/$/, "") + "/events");
   var names = function (d) { return (d.phases || []).map(function (p) { return p.name; }).join(","); };
   var updates = 0;
+  function micros(us) {
+    if (!us || us <= 0) return "-";
+    if (us < 1000) return us + "µs";
+    if (us < 1e6) return (us / 1000).toFixed(2) + "ms";
+    return (us / 1e6).toFixed(2) + "s";
+  }
+  // The run's headline numbers (the exact merge of the intervals so far).
+  function kpis(d) {
+    var v = { operations: String(d.operations), qps: d.qps.toFixed(1), errors: String(d.errors),
+      p50: micros(d.latency.p50_us), p99: micros(d.latency.p99_us), p999: micros(d.latency.p999_us), max: micros(d.latency.max_us) };
+    document.querySelectorAll("[data-k]").forEach(function (e) {
+      var k = e.getAttribute("data-k");
+      if (v[k] !== undefined) e.textContent = v[k];
+    });
+  }
   // The worker grid and the DAG follow the run too.
   function workers(d) {
     var t = document.getElementById("workers");
@@ -39,6 +54,7 @@
     var live = document.getElementById("live");
     if (live) live.textContent = "live · " + d.operations + " operations · " + d.status;
     workers(d);
+    kpis(d);
     window.FB_DRAW();
   });
   src.addEventListener("stop", function () { src.close(); location.reload(); });
