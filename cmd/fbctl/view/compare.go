@@ -163,7 +163,10 @@ func CompareMarkdown(w io.Writer, c *compare.Comparison) error {
 		return nil
 	}
 	s := c.Summary
-	fmt.Fprintf(w, "\n**%d worse, %d better**, %d no significant change, %d inconclusive", s.Worse, s.Better, s.Same, s.Inconclusive)
+	if len(c.Gates) > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "**%d worse, %d better**, %d no significant change, %d inconclusive", s.Worse, s.Better, s.Same, s.Inconclusive)
 	if len(c.Rules) > 0 {
 		fmt.Fprintf(w, "; regression rules: %d violated, %d passed, %d inconclusive", s.Violated, s.RulesPassed, s.RulesUnknown)
 	}
