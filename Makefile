@@ -84,3 +84,21 @@ clean:
 .PHONY: bench-pgbench
 bench-pgbench:
 	scripts/bench-pgbench.sh
+
+# Front-end packages from the npm registry, pinned by web/package-lock.json.
+# The copies in cmd/fbctl/view/web/assets/vendor are committed so that a
+# fresh clone builds with Go alone; `make assets` rebuilds them from the lock
+# file and `make assets-check` fails when they differ from what it gives.
+WEB_VENDOR := cmd/fbctl/view/web/assets/vendor
+
+## assets: install the pinned front-end packages (npm ci) and copy uPlot into the embedded assets
+.PHONY: assets
+assets:
+	cd web && npm ci --ignore-scripts --no-audit --no-fund
+	cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css $(WEB_VENDOR)/
+	cp web/node_modules/uplot/LICENSE $(WEB_VENDOR)/uPlot.LICENSE
+
+## assets-check: rebuild the embedded front-end assets and fail if they differ from the committed ones
+.PHONY: assets-check
+assets-check: assets
+	git diff --exit-code -- $(WEB_VENDOR)

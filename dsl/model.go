@@ -212,7 +212,8 @@ type Scenario struct {
 	Phases      []*Phase  // file order
 	Sampling    *Sampling // nil: store every operation
 	Thresholds  []*Threshold
-	Sensitive   Sensitivity // "description", "setup[I]", "teardown[I]"
+	Regressions []*Regression // compare rules against a baseline run
+	Sensitive   Sensitivity   // "description", "setup[I]", "teardown[I]"
 	DeclRange   hcl.Range
 }
 

@@ -99,6 +99,7 @@ var scenarioSchema = &hcl.BodySchema{
 		{Type: "phase", LabelNames: []string{"name"}},
 		{Type: "sampling"},
 		{Type: "threshold", LabelNames: []string{"name"}},
+		{Type: "regression", LabelNames: []string{"name"}},
 	},
 }
 

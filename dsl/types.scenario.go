@@ -113,6 +113,7 @@ func (l *loader) decodeScenario(pf *parsedFile, b *hcl.Block) {
 			s.Thresholds = append(s.Thresholds, t)
 		}
 	}
+	l.decodeRegressions(st, content.Blocks.OfType("regression"), ctx)
 }
 
 // templateRef resolves `template.NAME` or a string naming a template.

@@ -223,6 +223,9 @@ type RunPlan struct {
 	// Thresholds are the pass/fail rules: the scenario's, then the
 	// templates' SLOs as "slo.<query>.<metric>".
 	Thresholds []ThresholdPlan `json:"thresholds"`
+	// Regressions are the rules `fbctl compare` checks against a baseline
+	// run.
+	Regressions []RegressionPlan `json:"regressions,omitempty"`
 	// Sessions is the most target sessions the run's load nodes hold at
 	// once, over every set of nodes that may run at the same time.
 	Sessions SessionsPlan `json:"sessions"`

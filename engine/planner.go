@@ -359,6 +359,7 @@ func buildRun(cfg *dsl.Config, sc *dsl.Scenario, hashes map[string]string) (RunP
 	}
 
 	run.Thresholds = planThresholds(cfg, sc, phaseNames, infos)
+	run.Regressions = planRegressions(sc)
 	planTimeline(&run)
 	redactRun(sc, &run)
 	return run, diags

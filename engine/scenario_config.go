@@ -74,6 +74,9 @@ func CanonicalScenario(r RunPlan) (payload []byte, hash string, err error) {
 		}
 		doc["thresholds"] = ths
 	}
+	if len(r.Regressions) > 0 {
+		doc["regressions"] = regressionsDoc(r.Regressions)
+	}
 	payload, err = encodeCanonical(doc)
 	if err != nil {
 		return nil, "", fmt.Errorf("canonical CONFIG of scenario %q: %w", r.Scenario, err)

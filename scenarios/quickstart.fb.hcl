@@ -100,4 +100,17 @@ scenario "quickstart" {
     metric = "error_rate"
     below  = 0.01
   }
+
+  # `fbctl compare` against a baseline run fails (exit 4) when a rule is
+  # broken by a significant change.
+  regression "lookup_p99" {
+    metric       = "p99"
+    query        = "lookup"
+    max_increase = "10%"
+  }
+  regression "throughput" {
+    metric       = "qps"
+    phase        = phase.closed
+    max_decrease = "10%"
+  }
 }

@@ -44,6 +44,7 @@ func applyCommand(g *globals) *cli.Command {
 			&cli.StringSliceFlag{Name: "scenario", Usage: "run only scenario `NAME` (repeatable; default: all)"},
 			&cli.BoolFlag{Name: "prune", Usage: "remove stored templates the files do not declare"},
 			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for another apply's lock (default: fail at once)"},
+			tagFlag(),
 			resultsFlag(),
 		}, append(append(append(runFlags(), leaseFlags()...), streamFlags()...), varFlags()...)...),
 		Action: func(c *cli.Context) error { return g.runApply(c) },
@@ -53,6 +54,9 @@ func applyCommand(g *globals) *cli.Command {
 func (g *globals) runApply(c *cli.Context) error {
 	ctx := c.Context
 	paths := pathsOrCwd(c)
+	if _, err := parseTags(c); err != nil {
+		return err
+	}
 	var saved *planfile.File
 	var savedPath string
 	if c.NArg() == 1 && isPlanFile(c.Args().First()) {

@@ -138,6 +138,9 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 		if err != nil {
 			return fmt.Errorf("run of scenario %q could not be recorded: %w", rp.Scenario, err)
 		}
+		if tags, terr := parseTags(c); terr == nil {
+			g.tagRun(context.WithoutCancel(ctx), st, out.RunID, tags, rp, cfg)
+		}
 		worst = worse(worst, g.report(ctx, c, st, cfg, out))
 	}
 	return g.exitFor(worst)

@@ -12,6 +12,9 @@ const (
 	exitError            = 1   // any error, including invalid scenarios and fmt -check findings
 	exitChanges          = 2   // plan -detailed-exitcode: the plan has changes
 	exitThresholdsFailed = 3   // apply: the run completed but one or more thresholds failed
+	exitRegression       = 4   // compare: a regression rule was violated (or, with -fail-on-worse, any verdict is worse)
+	exitNotComparable    = 5   // compare: a comparability gate refused the runs (see -force)
+	exitInconclusive     = 6   // compare: no rule violated, but one could not be decided (too few intervals)
 	exitInterrupted      = 130 // apply: stopped by Ctrl-C, run recorded as CANCELLED
 )
 

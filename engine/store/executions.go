@@ -253,24 +253,33 @@ func (s *Store) ListQueryExecutions(ctx context.Context, f QueryExecutionFilter,
 	defer rows.Close()
 	var out []QueryExecution
 	for rows.Next() {
-		var (
-			e                        QueryExecution
-			intended, actual         dialect.Time
-			code, state, msg, target sql.NullString
-			weight                   dialect.Float
-		)
-		if err := rows.Scan(&e.ExecutionID, &e.RunID, &e.TestID, &e.WorkerID, &e.WorkerGroupID, &e.Phase, &e.Warmup,
-			&e.QueryName, &e.QueryKind, &intended, &actual, &e.LatencyUS, &e.ServiceUS, &e.Success, &code, &state, &msg,
-			&e.RowsAffected, &target, &weight, &e.CompileUS, &e.QueuedUS, &e.ExecutionUS, &e.TotalElapsedUS,
-			&e.BytesScanned, &e.RowsProduced); err != nil {
+		e, err := scanExecution(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list query executions: %w", err)
 		}
-		e.IntendedStart, e.ActualStart = intended.Time, actual.Time
-		e.ErrorCode, e.SQLState, e.ErrorMessage, e.TargetQueryID = code.String, state.String, msg.String, target.String
-		e.SampleWeight = weight.Float
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// scanExecution reads one row of colsExecution.
+func scanExecution(rows *sql.Rows) (QueryExecution, error) {
+	var (
+		e                        QueryExecution
+		intended, actual         dialect.Time
+		code, state, msg, target sql.NullString
+		weight                   dialect.Float
+	)
+	if err := rows.Scan(&e.ExecutionID, &e.RunID, &e.TestID, &e.WorkerID, &e.WorkerGroupID, &e.Phase, &e.Warmup,
+		&e.QueryName, &e.QueryKind, &intended, &actual, &e.LatencyUS, &e.ServiceUS, &e.Success, &code, &state, &msg,
+		&e.RowsAffected, &target, &weight, &e.CompileUS, &e.QueuedUS, &e.ExecutionUS, &e.TotalElapsedUS,
+		&e.BytesScanned, &e.RowsProduced); err != nil {
+		return e, err
+	}
+	e.IntendedStart, e.ActualStart = intended.Time, actual.Time
+	e.ErrorCode, e.SQLState, e.ErrorMessage, e.TargetQueryID = code.String, state.String, msg.String, target.String
+	e.SampleWeight = weight.Float
+	return e, nil
 }
 
 func names(cols []dialect.Column) string {

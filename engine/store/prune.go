@@ -21,6 +21,7 @@ var RunTables = []string{
 	"WORKER_HEARTBEATS",
 	"RUN_CONTROL_EVENTS",
 	"RUN_LEASES",
+	"RUN_TAGS",
 	"RUN_STATUS",
 }
 

@@ -47,7 +47,7 @@ var addColumnRe = regexp.MustCompile(`(?i)^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\
 // tables with the same columns.
 func TestSameTablesAndColumnsInEveryDialect(t *testing.T) {
 	want := []string{"FLAKEBENCH_LOCKS", "QUERY_EXECUTIONS", "RUN_CONTROL_EVENTS", "RUN_LEASES", "RUN_STATUS",
-		"SCHEMA_VERSION", "TEST_RESULTS", "TEST_SCENARIOS", "TEST_TEMPLATES", "WORKER_HEARTBEATS", "WORKER_METRICS_SNAPSHOTS"}
+		"RUN_TAGS", "SCHEMA_VERSION", "TEST_RESULTS", "TEST_SCENARIOS", "TEST_TEMPLATES", "WORKER_HEARTBEATS", "WORKER_METRICS_SNAPSHOTS"}
 	cols := map[string]map[string][]string{}
 	for _, d := range Dialects {
 		ms, _ := Migrations(d)
@@ -101,7 +101,7 @@ func TestSnowflakeControlPlaneIsHybrid(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{"TEST_TEMPLATES", "RUN_STATUS", "RUN_CONTROL_EVENTS", "WORKER_HEARTBEATS", "FLAKEBENCH_LOCKS", "SCHEMA_VERSION", "RUN_LEASES", "TEST_SCENARIOS"} {
+	for _, name := range []string{"TEST_TEMPLATES", "RUN_STATUS", "RUN_CONTROL_EVENTS", "WORKER_HEARTBEATS", "FLAKEBENCH_LOCKS", "SCHEMA_VERSION", "RUN_LEASES", "TEST_SCENARIOS", "RUN_TAGS"} {
 		if !hybrid[name] {
 			t.Errorf("%s is not a hybrid table on snowflake", name)
 		}

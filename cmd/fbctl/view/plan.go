@@ -123,6 +123,7 @@ func writeRun(b *strings.Builder, pt painter, r engine.RunPlan) {
 			fmt.Fprintf(b, "    %-24s %s\n", t.Name, ThresholdRule(t))
 		}
 	}
+	writeRegressions(b, r.Regressions)
 }
 
 func writePhase(b *strings.Builder, n engine.Node, after string) {

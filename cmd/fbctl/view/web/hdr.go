@@ -1,0 +1,5 @@
+package web
+
+import hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+type hdrHist = hdr.Histogram
