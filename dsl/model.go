@@ -136,17 +136,26 @@ const (
 	KindUpdate      = "update"
 	KindDelete      = "delete"
 	KindSQL         = "sql"
+	// KindTransaction is a query made of statement blocks.
+	KindTransaction = "transaction"
 )
 
 // Query is one entry of a template's query mix.
 type Query struct {
-	Name      string
-	Kind      string
-	Weight    int64
-	SQL       string
-	Args      []Generator
-	Sensitive Sensitivity // "sql"
-	DeclRange hcl.Range
+	Name   string
+	Kind   string
+	Weight int64
+	SQL    string
+	Args   []Generator
+	// A transaction (statement blocks): its let values, statements,
+	// isolation level ("" : the backend's default) and tries (>= 1; a
+	// serialization failure or deadlock is retried until MaxTries).
+	Lets       []*Let
+	Statements []*Statement
+	Isolation  string
+	MaxTries   int64
+	Sensitive  Sensitivity // "sql"
+	DeclRange  hcl.Range
 }
 
 // IsWrite reports whether the query kind modifies data.
@@ -154,6 +163,12 @@ func (q *Query) IsWrite() bool {
 	switch q.Kind {
 	case KindInsert, KindUpdate, KindDelete:
 		return true
+	case KindTransaction:
+		for _, s := range q.Statements {
+			if s.IsWrite() {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -168,6 +183,9 @@ const (
 	GenChoice       = "choice"
 	GenRandomString = "random_string"
 	GenNow          = "now"
+	// GenLet reads a transaction's let value (or an earlier statement's
+	// into) by name.
+	GenLet = "let"
 )
 
 // Generator describes how one query argument is produced. Only the fields
@@ -176,6 +194,7 @@ type Generator struct {
 	Kind    string  `json:"kind"`
 	Literal any     `json:"literal,omitempty"` // literal
 	Pool    string  `json:"pool,omitempty"`    // pool: pool name
+	Let     string  `json:"let,omitempty"`     // let: the let or into name
 	Column  string  `json:"column,omitempty"`  // sequence: column whose max the range starts after
 	Start   int64   `json:"start,omitempty"`   // sequence: explicit first value when no column
 	Min     int64   `json:"min,omitempty"`     // uniform

@@ -79,8 +79,14 @@ var querySchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "kind"},
 		{Name: "weight"},
-		{Name: "sql", Required: true},
+		{Name: "sql"},
 		{Name: "args"},
+		{Name: "isolation"},
+		{Name: "max_tries"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "let"},
+		{Type: "statement", LabelNames: []string{"name"}},
 	},
 }
 

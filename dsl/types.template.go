@@ -20,7 +20,7 @@ var tableTypesFor = map[string][]string{
 }
 
 // QueryKinds lists the query kinds.
-var QueryKinds = []string{KindPointLookup, KindRangeScan, KindInsert, KindUpdate, KindDelete, KindSQL}
+var QueryKinds = []string{KindPointLookup, KindRangeScan, KindInsert, KindUpdate, KindDelete, KindSQL, KindTransaction}
 
 // DefaultPoolSize is the number of values sampled for a pool without size.
 const DefaultPoolSize = 1000
@@ -231,6 +231,15 @@ func (l *loader) decodeQuery(t *Template, b *hcl.Block, ctx, argsCtx *hcl.EvalCo
 		l.diags = append(l.diags, d...)
 		l.atMost(a, float64(n), MaxWeight, "")
 		q.Weight = n
+	}
+	l.decodeTransaction(t, q, b, content, ctx, argsCtx, connType)
+	if q.IsTransaction() {
+		return
+	}
+	if attrs["sql"] == nil && q.Kind != KindTransaction {
+		l.diags = append(l.diags, errorDiag("Missing required argument",
+			fmt.Sprintf("The query %q needs sql (one statement), or statement blocks (a transaction).", name),
+			rangePtr(b.DefRange), nil))
 	}
 	sqlOK := false
 	if a := attrs["sql"]; a != nil {

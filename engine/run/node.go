@@ -303,7 +303,7 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 		return err
 	}
 	specs := querySpecs(db, tmpl)
-	var tgt executor.Target = &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init}
+	var tgt executor.Target = &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init, Classify: w.opts.Classifiers[conn.Type]}
 	if open := w.opts.Targets[conn.Type]; open != nil {
 		native, err := open(ctx, conn, specs, init, int(max(a.Load.MaxSessions, a.Load.Sessions)))
 		if err != nil {
@@ -556,6 +556,9 @@ func querySpecs(db *target.DB, t *dsl.Template) []executor.QuerySpec {
 	for i, name := range t.QueryOrder {
 		q := t.Queries[name]
 		out[i] = executor.QuerySpec{SQL: db.Rebind(q.SQL), Write: q.IsWrite()}
+		if q.IsTransaction() {
+			out[i].Tx = txSpec(q, db.Rebind)
+		}
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 type Conn struct {
 	mix  *Mix
 	gens [][]Gen
+	tx   []*txArgs // per query; nil for a single statement
 	args []any
 }
 
@@ -31,6 +32,18 @@ func NewConn(tmpl *dsl.Template, env Env) (*Conn, error) {
 			return nil, fmt.Errorf("query %q is not in the template", name)
 		}
 		weights[qi] = q.Weight
+		if q.IsTransaction() {
+			if c.tx == nil {
+				c.tx = make([]*txArgs, len(tmpl.QueryOrder))
+			}
+			ta, err := newTxArgs(q, tmpl.Pools, env, qi)
+			if err != nil {
+				return nil, fmt.Errorf("query %q: %w", name, err)
+			}
+			c.tx[qi] = ta
+			maxArgs = max(maxArgs, len(ta.srcs))
+			continue
+		}
 		for ai, g := range q.Args {
 			gen, err := NewGen(g, tmpl.Pools, env, qi, ai)
 			if err != nil {
@@ -53,6 +66,9 @@ func NewConn(tmpl *dsl.Template, env Env) (*Conn, error) {
 // its arguments.
 func (c *Conn) Next() (int, []any) {
 	q := c.mix.Next()
+	if c.tx != nil && c.tx[q] != nil {
+		return q, c.tx[q].next(c.args)
+	}
 	args := c.args[:len(c.gens[q])]
 	for i, g := range c.gens[q] {
 		args[i] = g.Next()
