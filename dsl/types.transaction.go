@@ -313,3 +313,19 @@ func hclsyntaxValidIdent(s string) bool {
 	}
 	return true
 }
+
+// Generators returns every generator of the query: its args, or a
+// transaction's let values and statement args.
+func (q *Query) Generators() []Generator {
+	if !q.IsTransaction() {
+		return q.Args
+	}
+	var out []Generator
+	for _, l := range q.Lets {
+		out = append(out, l.Gen)
+	}
+	for _, s := range q.Statements {
+		out = append(out, s.Args...)
+	}
+	return out
+}

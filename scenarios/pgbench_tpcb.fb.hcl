@@ -56,6 +56,18 @@ variable "pgbench_duration" {
   description = "Length of each measured phase (pgbench -T)."
 }
 
+variable "pgbench_init" {
+  type        = bool
+  default     = true
+  description = "Load the tables at setup (false: use what `pgbench -i` loaded)."
+}
+
+variable "pgbench_sample_rate" {
+  type        = number
+  default     = 1
+  description = "Share of operations stored row by row in QUERY_EXECUTIONS (every one is in the histograms)."
+}
+
 variable "pgbench_max_tries" {
   type        = number
   default     = 1
@@ -145,12 +157,16 @@ scenario "pgbench_tpcb" {
   template    = template.pgbench_tpcb
 
   setup {
-    sql = local.pgbench_init
+    sql = var.pgbench_init ? local.pgbench_init : ["SELECT count(*) FROM pgbench_branches"]
   }
 
   phase "tpcb" {
     duration    = var.pgbench_duration
     connections = var.pgbench_clients
+  }
+
+  sampling {
+    rate = var.pgbench_sample_rate
   }
 
   threshold "errors" {
@@ -164,12 +180,16 @@ scenario "pgbench_select_only" {
   template    = template.pgbench_select_only
 
   setup {
-    sql = local.pgbench_init
+    sql = var.pgbench_init ? local.pgbench_init : ["SELECT count(*) FROM pgbench_branches"]
   }
 
   phase "select_only" {
     duration    = var.pgbench_duration
     connections = var.pgbench_clients
+  }
+
+  sampling {
+    rate = var.pgbench_sample_rate
   }
 
   threshold "errors" {

@@ -104,7 +104,7 @@ func (o *orch) sequenceMax(ctx context.Context, tmplName string) (map[string]int
 	}
 	out := map[string]int64{}
 	for _, q := range t.Queries {
-		for _, g := range q.Args {
+		for _, g := range q.Generators() {
 			if g.Kind != dsl.GenSequence || g.Column == "" {
 				continue
 			}

@@ -11,13 +11,17 @@ import (
 	_ "modernc.org/sqlite"
 )
 
+// At 64 connections x 4 workers, every key is new, after the column's
+// maximum, and the keys stay dense: the largest is below the maximum plus
+// the keys drawn plus one per connection, far inside int4.
 func TestSequencesNeverCollideAcrossWorkersAndConnections(t *testing.T) {
-	const workers, conns, draws = 4, 8, 20_000
+	const workers, conns, draws = 4, 64, 2_000
 	seen := make(map[int64]int64, workers*conns*draws)
+	var top int64
 	for w := range workers {
 		for c := range conns {
 			env := Env{Seed: 7, WorkerID: w, Workers: workers, Conn: c, ConnsPerWorker: conns,
-				SequenceMax: map[string]int64{"id": 41_999}, SequenceRange: draws}
+				SequenceMax: map[string]int64{"id": 41_999}}
 			g, err := NewGen(dsl.Generator{Kind: dsl.GenSequence, Column: "id"}, nil, env, 0, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -32,11 +36,15 @@ func TestSequencesNeverCollideAcrossWorkersAndConnections(t *testing.T) {
 					t.Fatalf("key %d drawn by connections %d and %d", v, prev, owner)
 				}
 				seen[v] = owner
+				top = max(top, v)
 			}
 		}
 	}
 	if len(seen) != workers*conns*draws {
 		t.Fatalf("%d distinct keys, want %d", len(seen), workers*conns*draws)
+	}
+	if limit := int64(41_999 + workers*conns*draws + workers*conns); top >= limit || top > 1<<31-1 {
+		t.Fatalf("largest key %d, want below %d (dense) and inside int4", top, limit)
 	}
 }
 
