@@ -124,6 +124,10 @@ type Pool struct {
 	Table     string // defaults to the template's table
 	Size      int64
 	Values    []any
+	// Disjoint gives each connection its own slice of the pool (walked in
+	// order) instead of a uniform draw per operation: for keys no two
+	// connections may share (updates of unique rows).
+	Disjoint  bool
 	Sensitive Sensitivity // "column", "table", "values"
 	DeclRange hcl.Range
 }

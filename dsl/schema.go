@@ -73,7 +73,7 @@ var templateSchema = &hcl.BodySchema{
 	},
 }
 
-var poolSchema = attrSchema([]string{"column", "table", "size", "values"}, nil)
+var poolSchema = attrSchema([]string{"column", "table", "size", "values", "disjoint"}, nil)
 
 var querySchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{

@@ -153,6 +153,11 @@ func (l *loader) decodePool(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 	content, diags := b.Body.Content(poolSchema)
 	l.diags = append(l.diags, diags...)
 	attrs := content.Attributes
+	if a := attrs["disjoint"]; a != nil {
+		v, ok, d := getBool(a, ctx)
+		l.diags = append(l.diags, d...)
+		p.Disjoint = ok && v
+	}
 	if a := attrs["values"]; a != nil {
 		for _, n := range []string{"column", "table", "size"} {
 			if c := attrs[n]; c != nil {

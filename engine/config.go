@@ -212,6 +212,9 @@ func poolDoc(scope string, p *dsl.Pool) map[string]any {
 	if p.Size != 0 {
 		doc["size"] = p.Size
 	}
+	if p.Disjoint {
+		doc["disjoint"] = true
+	}
 	if p.Values != nil {
 		doc["values"] = p.Values
 		if p.Sensitive.Has("values") {

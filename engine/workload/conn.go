@@ -76,20 +76,6 @@ func (c *Conn) Next() (int, []any) {
 	return q, args
 }
 
-// PoolQuery returns the statement that samples pool p of a template whose
-// table is table: up to p.Size values of p.Column (LIMIT works on SQLite,
-// Postgres and Snowflake).
-func PoolQuery(p *dsl.Pool, table string) string {
-	if p.Table != "" {
-		table = p.Table
-	}
-	q := fmt.Sprintf("SELECT %s FROM %s", p.Column, table)
-	if p.Size > 0 {
-		q += fmt.Sprintf(" LIMIT %d", p.Size)
-	}
-	return q
-}
-
 // SamplePool runs query on db and returns the first column of every row,
 // text as string. Call it once at run start and pass the values to every
 // worker through Env.Pools.

@@ -79,7 +79,13 @@ func NewGen(g dsl.Generator, pools map[string]*dsl.Pool, env Env, query, arg int
 		if len(vals) == 0 {
 			return nil, fmt.Errorf("pool %q has no values (sample it from the target first)", g.Pool)
 		}
-		return &poolGen{vals: vals, pos: env.GlobalConn() % int64(len(vals)), stride: env.Stride() % int64(len(vals))}, nil
+		if p := pools[g.Pool]; p != nil && p.Disjoint {
+			if int64(len(vals)) < env.Stride() {
+				return nil, fmt.Errorf("pool %q is disjoint but has %d values for %d connections; give it at least one value per connection (size) or remove disjoint", g.Pool, len(vals), env.Stride())
+			}
+			return &poolWalk{vals: vals, pos: env.GlobalConn(), stride: env.Stride()}, nil
+		}
+		return &poolGen{rng: rng, vals: vals}, nil
 	case dsl.GenSequence:
 		start := g.Start
 		if g.Column != "" {
@@ -124,15 +130,26 @@ type literalGen struct{ v any }
 
 func (g literalGen) Next() any { return g.v }
 
-// poolGen walks a pool from the connection's global index with a stride of
-// the global connection count, so connections read disjoint slices of the
-// pool (as long as the pool holds at least one value per connection).
+// poolGen draws a value of the pool uniformly for every operation, from
+// the connection's own seeded stream: every connection reads the whole
+// pool.
 type poolGen struct {
+	rng  *rand.Rand
+	vals []any
+}
+
+func (g *poolGen) Next() any { return g.vals[g.rng.IntN(len(g.vals))] }
+
+// poolWalk (a disjoint pool) walks the pool from the connection's global
+// index with a stride of the global connection count, so connections read
+// disjoint slices of it (the pool holds at least one value per
+// connection).
+type poolWalk struct {
 	vals        []any
 	pos, stride int64
 }
 
-func (g *poolGen) Next() any {
+func (g *poolWalk) Next() any {
 	v := g.vals[g.pos]
 	g.pos += g.stride
 	if g.pos >= int64(len(g.vals)) {

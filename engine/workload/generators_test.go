@@ -3,6 +3,7 @@ package workload
 import (
 	"context"
 	"database/sql"
+	"sort"
 	"testing"
 	"time"
 
@@ -54,7 +55,7 @@ func TestPoolWalksAreDisjoint(t *testing.T) {
 	for i := range vals {
 		vals[i] = int64(i)
 	}
-	pools := map[string]*dsl.Pool{"ids": {Name: "ids", Values: vals}}
+	pools := map[string]*dsl.Pool{"ids": {Name: "ids", Values: vals, Disjoint: true}}
 	seen := map[int64]int64{}
 	for w := range workers {
 		for c := range conns {
@@ -182,17 +183,18 @@ func TestSamplePoolFromSQLite(t *testing.T) {
 		INSERT INTO t VALUES (1,'a'),(2,'b'),(3,'c'),(4,'d');`); err != nil {
 		t.Fatal(err)
 	}
-	ids, err := SamplePool(ctx, db, PoolQuery(&dsl.Pool{Column: "id", Size: 3}, "t"))
+	ids, err := SamplePoolOf(ctx, db, &dsl.Pool{Column: "id", Size: 3}, "t", "sqlite")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ids) != 3 {
 		t.Fatalf("sampled %v, want 3 values", ids)
 	}
-	names, err := SamplePool(ctx, db, PoolQuery(&dsl.Pool{Column: "name", Table: "t"}, "other"))
+	names, err := SamplePoolOf(ctx, db, &dsl.Pool{Column: "name", Table: "t"}, "other", "sqlite")
 	if err != nil {
 		t.Fatal(err)
 	}
+	sort.Slice(names, func(i, j int) bool { return names[i].(string) < names[j].(string) })
 	if diff := cmp.Diff([]any{"a", "b", "c", "d"}, names); diff != "" {
 		t.Fatalf("names (-want +got):\n%s", diff)
 	}
