@@ -119,11 +119,11 @@ type Template struct {
 // Pool is a set of values the arguments draw from: either sampled from the
 // target at run start (Column, Table, Size) or given literally (Values).
 type Pool struct {
-	Name      string
-	Column    string
-	Table     string // defaults to the template's table
-	Size      int64
-	Values    []any
+	Name   string
+	Column string
+	Table  string // defaults to the template's table
+	Size   int64
+	Values []any
 	// Disjoint gives each connection its own slice of the pool (walked in
 	// order) instead of a uniform draw per operation: for keys no two
 	// connections may share (updates of unique rows).
