@@ -147,7 +147,11 @@ type FindMaxOutcome struct {
 	Phase           string
 	BestConcurrency int     // sum over workers
 	BestQPS         float64 // sum over workers
-	Workers         []executor.FindMaxResult
+	// Verified: every worker's verification step confirmed its level;
+	// Rejected: the levels (per worker) a verification step contradicted.
+	Verified bool
+	Rejected []int
+	Workers  []executor.FindMaxResult
 }
 
 // errCancelled marks a run stopped by its context.

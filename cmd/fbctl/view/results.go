@@ -87,7 +87,7 @@ func Results(w io.Writer, r RunReport) error {
 		}
 	}
 	for _, fm := range r.FindMax {
-		fmt.Fprintf(&b, "\nFind-max %s: best stable concurrency %d at %.1f ops/s\n", fm.Phase, fm.BestConcurrency, fm.BestQPS)
+		writeFindMax(&b, fm)
 	}
 	if len(r.Children) > 1 {
 		b.WriteString("\nWorkers:\n")
