@@ -396,8 +396,13 @@ type SamplingPlan struct {
 	// or auto with only open phases: the smallest phase rate); null when
 	// decided at the end of warmup.
 	Rate *float64 `json:"rate"`
-	// MaxRowsPerSecond is the auto budget (0 when not auto).
+	// MaxRowsPerSecond is the budget of stored measurement rows per
+	// second (auto, or a fixed rate capped by max_rows_per_second; 0:
+	// none).
 	MaxRowsPerSecond int64 `json:"max_rows_per_second,omitempty"`
+	// MaxRate, when Rate is decided at the end of warmup, bounds it: the
+	// fixed rate, or what the open phases' rates allow (0: 1).
+	MaxRate float64 `json:"max_rate,omitempty"`
 	// Note explains a null Rate.
 	Note string `json:"note,omitempty"`
 	// ExpectedStoredRows sums the phases' expected stored rows; null when

@@ -596,7 +596,7 @@ func (o *orch) nodeReached(hbs []store.Heartbeat, node, state string) bool {
 // result rows record it.
 func (o *orch) decideSampleRate(warmup time.Duration) {
 	sp := o.plan.Sampling
-	if sp.Mode != "auto" || sp.Rate != nil || warmup <= 0 {
+	if sp.Rate != nil || sp.MaxRowsPerSecond <= 0 || warmup <= 0 {
 		return
 	}
 	hbs, err := o.st.ListHeartbeats(o.bg, o.runID)
@@ -610,6 +610,9 @@ func (o *orch) decideSampleRate(warmup time.Duration) {
 	}
 	observed := float64(ops) / warmup.Seconds()
 	rate := stream.AutoRate(float64(sp.MaxRowsPerSecond), observed)
+	if sp.MaxRate > 0 {
+		rate = min(rate, sp.MaxRate)
+	}
 	o.mu.Lock()
 	o.autoRate = rate
 	o.mu.Unlock()

@@ -234,6 +234,9 @@ func writeSampling(b *strings.Builder, s engine.SamplingPlan) {
 		b.WriteString("  sampling: every operation stored in QUERY_EXECUTIONS")
 	case s.Rate != nil:
 		fmt.Fprintf(b, "  sampling: %s, rate %s of measurement operations (errors and warmup always stored)", s.Mode, num(*s.Rate))
+		if s.Note != "" {
+			fmt.Fprintf(b, "; %s", s.Note)
+		}
 	default:
 		fmt.Fprintf(b, "  sampling: %s, rate %s", s.Mode, s.Note)
 	}
