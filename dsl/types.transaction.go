@@ -210,6 +210,18 @@ func (l *loader) decodeTransaction(t *Template, q *Query, b *hcl.Block, content 
 			declared[a.Name] = a.NameRange
 		}
 	}
+	// Every into, with the statement that binds it, to tell a name used
+	// before its statement from one never declared.
+	laterInto := map[string]string{}
+	for _, sb := range stmts {
+		if sc, _, d := sb.Body.PartialContent(statementSchema); !d.HasErrors() {
+			if a := sc.Attributes["into"]; a != nil {
+				if v, ok, _ := getKeyword(a, ctx); ok {
+					laterInto[v] = sb.Labels[0]
+				}
+			}
+		}
+	}
 	seen := map[string]*Statement{}
 	for _, sb := range stmts {
 		name := sb.Labels[0]
@@ -244,7 +256,9 @@ func (l *loader) decodeTransaction(t *Template, q *Query, b *hcl.Block, content 
 			}
 		}
 		argsOK := true
-		if a := sc.Attributes["args"]; a != nil {
+		if a := sc.Attributes["args"]; a != nil && !l.letsDeclared(a, names, laterInto, name) {
+			argsOK = false
+		} else if a != nil {
 			sctx := argsCtx.NewChild()
 			sctx.Variables = map[string]cty.Value{"let": letObject(names)}
 			s.Args, argsOK = l.decodeArgs(a, sctx)
@@ -285,6 +299,35 @@ func (l *loader) decodeTransaction(t *Template, q *Query, b *hcl.Block, content 
 			}
 		}
 	}
+}
+
+// letsDeclared reports every let.NAME in a's expression that is not
+// declared before statement stmt: bound by a later statement's into, or
+// not declared at all.
+func (l *loader) letsDeclared(a *hcl.Attribute, names []string, laterInto map[string]string, stmt string) bool {
+	ok := true
+	for _, tr := range a.Expr.Variables() {
+		if tr.RootName() != "let" || len(tr) < 2 {
+			continue
+		}
+		at, isAttr := tr[1].(hcl.TraverseAttr)
+		if !isAttr || contains(names, at.Name) {
+			continue
+		}
+		ok = false
+		if by, later := laterInto[at.Name]; later && by != stmt {
+			l.diags = append(l.diags, errorDiag("Value used before it is bound",
+				fmt.Sprintf("let.%s is bound by the into of statement %q, which runs after statement %q; a statement can read only the values of statements before it.", at.Name, by, stmt),
+				rangePtr(tr.SourceRange()), nil))
+		} else if later {
+			l.diags = append(l.diags, errorDiag("Value used before it is bound",
+				fmt.Sprintf("let.%s is bound by this statement's own into, after it runs; read it in a later statement.", at.Name),
+				rangePtr(tr.SourceRange()), nil))
+		} else {
+			l.diags = append(l.diags, unknownName("Unknown let value", "let value|declared before statement "+fmt.Sprintf("%q", stmt), at.Name, names, tr.SourceRange()))
+		}
+	}
+	return ok
 }
 
 func isTxControl(sql string) bool {

@@ -24,7 +24,7 @@ template "t" {
     }
     statement "later" {
       sql  = "SELECT ?"
-      args = [let.b] # ERROR[let.b]: Unsupported attribute
+      args = [let.b] # ERROR[let.b]: Value used before it is bound
     }
     statement "read" {
       sql  = "SELECT n FROM T WHERE a = ?"
@@ -35,6 +35,12 @@ template "t" {
       sql  = "UPDATE T SET n = 0 WHERE a = ?"
       args = [let.b]
       into = "c" # ERROR["c"]: Invalid into
+    }
+  }
+  query "undeclared" {
+    statement "s" {
+      sql  = "SELECT ?"
+      args = [let.nope] # ERROR[let.nope]: Unknown let value
     }
   }
   query "empty" {
