@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -263,4 +264,122 @@ func TestTransactionRetriesConflicts(t *testing.T) {
 		t.Fatalf("100 tries: %d ok, %d conflicts, %d retries; rows +%d, +%d", ok2, conflicts2, retries2, a2-a, b2-b)
 	}
 	t.Logf("one try: %d conflicts of 100; 100 tries: %d retries", conflicts, retries2)
+}
+
+// A whole run of a serializable transaction on two hot rows at 4
+// connections: conflicts happen, are retried (max_tries) and counted in
+// the phase's retries; whatever is left after the last try is an error of
+// the conflict class and of nothing else; and the rows changed exactly
+// once per successful operation.
+func TestTransactionConflictsThroughARun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv := pgtest.Shared(t)
+	targetDSN := pgtest.FreshDatabaseOn(t, srv)
+	u, err := url.Parse(targetDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := fmt.Sprintf(`
+connection "postgres" "pg" {
+  host     = "127.0.0.1"
+  port     = %d
+  user     = %q
+  database = %q
+  sslmode  = "disable"
+}
+template "hot" {
+  table = "fb_hot"
+  query "move" {
+    isolation = "serializable"
+    max_tries = 3
+    let {
+      d = uniform(1, 9)
+    }
+    statement "a" {
+      sql  = "UPDATE fb_hot SET n = n + $1 WHERE id = 1"
+      args = [let.d]
+    }
+    statement "pause" {
+      sql = "SELECT pg_sleep(0.002)"
+    }
+    statement "b" {
+      sql  = "UPDATE fb_hot SET n = n - $1 WHERE id = 2"
+      args = [let.d]
+    }
+    statement "count" {
+      sql = "UPDATE fb_hot SET n = n + 1 WHERE id = 3"
+    }
+  }
+}
+scenario "hot" {
+  template = template.hot
+  setup {
+    sql = ["CREATE TABLE fb_hot (id int PRIMARY KEY, n bigint NOT NULL)", "INSERT INTO fb_hot VALUES (1, 0), (2, 0), (3, 0)"]
+  }
+  phase "p" {
+    duration    = "1500ms"
+    connections = 4
+  }
+}
+`, srv.Port(), pgtest.User, strings.TrimPrefix(u.Path, "/"))
+	file := filepath.Join(t.TempDir(), "hot.fb.hcl")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := dsl.Load([]string{file}, dsl.LoadOptions{LookupEnv: func(string) (string, bool) { return "", false }})
+	if diags.HasErrors() {
+		t.Fatalf("load: %v", diags)
+	}
+	plan, diags := engine.BuildPlan(cfg, nil, engine.PlanOptions{})
+	if diags.HasErrors() {
+		t.Fatalf("plan: %v", diags)
+	}
+	st, err := store.Open(ctx, pgtest.FreshDatabaseOn(t, srv), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.ApplySchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run.Apply(ctx, plan.Runs[0], cfg, run.Options{Store: st, Logger: hclog.NewNullLogger(),
+		HeartbeatEvery: 100 * time.Millisecond, PollEvery: 10 * time.Millisecond, DrainTimeout: 5 * time.Second,
+		Targets: map[string]run.TargetFactory{dsl.ConnPostgres: func(ctx context.Context, c *dsl.Connection, qs []executor.QuerySpec, init []string, n int) (run.NativeTarget, error) {
+			return pgtarget.Open(ctx, c, qs, init, int32(n))
+		}},
+		Classifiers: map[string]executor.Classifier{dsl.ConnPostgres: pgtarget.Classify}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != store.RunCompleted || len(out.Phases) != 1 {
+		t.Fatalf("run %s: %s", out.Status, out.FailureReason)
+	}
+	ph := out.Phases[0]
+	var conflicts int64
+	for _, g := range ph.Errors {
+		if g.Class != executor.ConflictClass || (g.SQLState != executor.StateSerializationFailure && g.SQLState != executor.StateDeadlockDetected) {
+			t.Errorf("error group %+v is not a conflict", g)
+		}
+		conflicts += g.Count
+	}
+	if conflicts != ph.Counts.Errors {
+		t.Errorf("%d errors, %d of them in conflict groups", ph.Counts.Errors, conflicts)
+	}
+	if ph.Counts.Retries == 0 {
+		t.Errorf("no retries counted over %d operations (%d conflicts left)", ph.Counts.Total, conflicts)
+	}
+	db, err := sql.Open("pgx", targetDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var a, b, n int64
+	if err := db.QueryRowContext(ctx, "SELECT (SELECT n FROM fb_hot WHERE id = 1), (SELECT n FROM fb_hot WHERE id = 2), (SELECT n FROM fb_hot WHERE id = 3)").Scan(&a, &b, &n); err != nil {
+		t.Fatal(err)
+	}
+	if a != -b || n != ph.Counts.OK {
+		t.Errorf("rows: a %d b %d count %d; want a = -b and count = %d successful operations", a, b, n, ph.Counts.OK)
+	}
+	t.Logf("%d ops, %d ok, %d retries, %d conflicts left", ph.Counts.Total, ph.Counts.OK, ph.Counts.Retries, conflicts)
 }

@@ -66,6 +66,9 @@ func Results(w io.Writer, r RunReport) error {
 		if ph.Counts.Dropped > 0 {
 			fmt.Fprintf(&b, "  dropped arrivals (no free connection): %d\n", ph.Counts.Dropped)
 		}
+		if ph.Counts.Retries > 0 {
+			fmt.Fprintf(&b, "  transaction retries after a conflict (serialization failure or deadlock): %d\n", ph.Counts.Retries)
+		}
 		writeServerStats(&b, ph.ServerStats)
 		if wh := ph.Warehouse; wh != nil {
 			fmt.Fprintf(&b, "  warehouse %s (%s): at most %d running, %d queued, %d of %d clusters started (%d polls)\n",
@@ -78,6 +81,9 @@ func Results(w io.Writer, r RunReport) error {
 			code := e.Code
 			if e.SQLState != "" {
 				code += " SQLSTATE " + e.SQLState
+			}
+			if e.Class != "" {
+				code += " (" + e.Class + ")"
 			}
 			fmt.Fprintf(&b, "  error %s × %d", strings.TrimSpace(code), e.Count)
 			if len(e.Messages) > 0 {
