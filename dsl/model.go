@@ -252,6 +252,8 @@ const (
 	ModelOpen    = "open" // constant rate
 	ModelRamp    = "ramp" // open model with a rate ramping from..to
 	ModelFindMax = "find_max"
+	// ModelQPSTarget holds a target rate by adjusting the sessions.
+	ModelQPSTarget = "qps_target"
 )
 
 // Phase is one step of a scenario's run.
@@ -267,6 +269,10 @@ type Phase struct {
 	MaxConnections int64    // open and ramp: cap on concurrent sessions (0: derived)
 	Ramp           *Ramp    // ramp
 	FindMax        *FindMax // find_max
+	// qps_target: the total ops/s to hold, and the floor of the sessions
+	// (Connections is where it starts, MaxConnections the ceiling).
+	QPSTarget      float64
+	MinConnections int64
 
 	Workers   int64          // fixed worker count; 0 when Scaling is set
 	Scaling   *Scaling       // nil: Workers (default 1)

@@ -125,6 +125,8 @@ var phaseSchema = &hcl.BodySchema{
 		{Name: "connections"},
 		{Name: "rate"},
 		{Name: "max_connections"},
+		{Name: "min_connections"},
+		{Name: "qps_target"},
 		{Name: "workers"},
 		{Name: "think_time"},
 	},

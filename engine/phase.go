@@ -134,8 +134,20 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		}
 		budget = ceiling
 		pp.ExpectedOperationsNote = fmt.Sprintf("depends on latency (find_max: at most %d steps × %s)", fp.Steps, fm.StepDuration)
+	case load.QPSTarget:
+		needDuration()
+		budget = p.MaxConnections
+		if !(p.QPSTarget > 0) || !finite(p.QPSTarget) || p.MinConnections < 1 || p.MaxConnections < p.Connections || p.Connections < p.MinConnections {
+			errorf("Invalid qps_target", "a qps_target phase needs a target above 0 ops/s and 1 ≤ min_connections ≤ connections ≤ max_connections (got %v, %d, %d, %d).",
+				p.QPSTarget, p.MinConnections, p.Connections, p.MaxConnections)
+		}
+		pp.Rate = p.QPSTarget
+		pp.QPSTarget = &QPSTargetPlan{Target: p.QPSTarget, MinConnections: p.MinConnections, MaxConnections: p.MaxConnections}
+		ops := int64(math.Round(p.QPSTarget * p.Duration.Seconds()))
+		pp.ExpectedOperations = &ops
+		pp.ExpectedOperationsNote = "at the target rate, once the controller reached it"
 	default:
-		errorf("Unknown load model", "model %q is not one of closed, open, ramp, find_max.", p.Model)
+		errorf("Unknown load model", "model %q is not one of closed, open, ramp, find_max, qps_target.", p.Model)
 	}
 
 	// Open models: the connection budget is max_connections, or derived.
@@ -173,11 +185,19 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		}
 	case pp.FindMax != nil:
 		pp.Sessions = pp.FindMax.Start
+	case pp.QPSTarget != nil:
+		pp.Sessions = p.Connections
+		if pp.QPSTarget.MinConnections < wc.Workers {
+			errorf("More workers than min_connections", "%d workers share at least %d sessions; each worker needs one. Set min_connections to at least %d.", wc.Workers, pp.QPSTarget.MinConnections, wc.Workers)
+		}
 	}
 	info.budget = budget
 	info.warmup = budget
 	if pp.FindMax != nil {
 		info.warmup = pp.FindMax.Start // warm up at the first step, not the ceiling
+	}
+	if pp.QPSTarget != nil {
+		info.warmup = pp.Sessions // warm up where the controller starts
 	}
 
 	if budget > 0 && wc.Workers > budget {

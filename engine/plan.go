@@ -316,6 +316,8 @@ type PhasePlan struct {
 	Rate      float64       `json:"rate,omitempty"`
 	Ramp      *RampPlan     `json:"ramp,omitempty"`
 	FindMax   *FindMaxPlan  `json:"find_max,omitempty"`
+	// QPSTarget is a qps_target phase's controller setting.
+	QPSTarget *QPSTargetPlan `json:"qps_target,omitempty"`
 	ThinkTime load.Duration `json:"think_time_ms"`
 	Scaling   ScalingPlan   `json:"scaling"`
 	// Workers is the resolved worker count; Assignments has one entry per
@@ -423,4 +425,13 @@ type ThresholdPlan struct {
 	// ("template.<name>" is in Template).
 	Source   string `json:"source"`
 	Template string `json:"template,omitempty"`
+}
+
+// QPSTargetPlan is what a qps_target phase holds: the total rate, and the
+// bounds of the sessions the orchestrator may set (across workers; each
+// worker's share is in its load.Spec).
+type QPSTargetPlan struct {
+	Target         float64 `json:"target"`
+	MinConnections int64   `json:"min_connections"`
+	MaxConnections int64   `json:"max_connections"`
 }

@@ -140,6 +140,10 @@ func writePhase(b *strings.Builder, n engine.Node, after string) {
 		fm := ph.FindMax
 		model = fmt.Sprintf("find-max from %d by %d up to %d connections, %s per step (at most %d steps)",
 			fm.Start, fm.Step, fm.Max, fm.StepDuration, fm.Steps)
+	case load.QPSTarget:
+		q := ph.QPSTarget
+		model = fmt.Sprintf("qps target %s ops/s, sessions adjusted by the orchestrator between %d and %d, starting at %d",
+			num(q.Target), q.MinConnections, q.MaxConnections, ph.Sessions)
 	default:
 		model = string(ph.Model)
 	}
@@ -176,6 +180,8 @@ func loadText(l load.Spec) string {
 	case load.FindMax:
 		f := l.FindMax
 		return fmt.Sprintf("%d, %d, … up to %d connections", f.Start, f.Start+f.Step, f.Max)
+	case load.QPSTarget:
+		return fmt.Sprintf("%s ops/s share on %d to %d connections, starting at %d", num(l.Rate), l.MinSessions, l.MaxSessions, l.Sessions)
 	}
 	return Plural(int(l.Sessions), "connection", "connections")
 }
