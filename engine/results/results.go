@@ -113,6 +113,8 @@ type PhaseSummary struct {
 	ServerStats *pgstats.Report `json:"server_stats,omitempty"`
 	// Warehouse is what SHOW WAREHOUSES said during the phase (Snowflake).
 	Warehouse *warehouse.Summary `json:"warehouse,omitempty"`
+	// QPSControl is the qps_target controller's record of the phase.
+	QPSControl *QPSControl `json:"qps_control,omitempty"`
 }
 
 // QuerySummary is one query's (or all reads' / all writes') result.

@@ -112,6 +112,8 @@ func (w *worker) follow(ctx context.Context) error {
 					if n != nil {
 						n.startAt(time.UnixMicro(p.StartUS).UTC())
 					}
+				case store.EventSetWorkerTarget:
+					w.setTarget(ev.Payload)
 				case store.EventStop:
 					var p stopPayload
 					_ = decodeJSON(ev.Payload, &p)
@@ -212,6 +214,7 @@ type nodeRun struct {
 	err   string
 	rec   *executor.PhaseRecorder
 	spec  load.Spec
+	adj   *executor.Adjustable // a qps_target node: SET_WORKER_TARGET moves it
 }
 
 func (w *worker) newNode(p phasePayload) *nodeRun {
@@ -331,6 +334,7 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 	defer ex.Close()
 	w.mu.Lock()
 	n.rec, n.spec = rec, a.Load
+	n.adj, _ = ex.(*executor.Adjustable)
 	w.mu.Unlock()
 	n.setState(nodePrepared, "")
 

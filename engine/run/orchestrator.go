@@ -193,6 +193,8 @@ type orch struct {
 	serverStats map[string]*pgstats.Report
 	// warehouses holds each Snowflake measurement phase's warehouse view.
 	warehouses map[string]*warehouse.Summary
+	// qpsControl holds each qps_target phase's controller record.
+	qpsControl map[string]*results.QPSControl
 }
 
 // Apply runs the scenario p (from `fbctl plan`) with the scenario files
@@ -457,7 +459,9 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node, r nodeResume) err
 			return err
 		}
 	}
+	stopControl := o.startQPSControl(ctx, n)
 	err := o.watch.waitFor(ctx, func(hbs []store.Heartbeat) bool { return o.nodeReached(hbs, n.Name, nodeDone) })
+	stopControl()
 	o.endServerStats(n, stats)
 	o.endWarehouseWatch(n, wh)
 	o.live.end(p.Phase)

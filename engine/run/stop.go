@@ -161,10 +161,11 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 		return err
 	}
 	o.mu.Lock()
-	extra := len(o.serverStats)+len(o.warehouses) > 0
+	extra := len(o.serverStats)+len(o.warehouses)+len(o.qpsControl) > 0
 	for i := range phases {
 		phases[i].ServerStats = o.serverStats[phases[i].Name]
 		phases[i].Warehouse = o.warehouses[phases[i].Name]
+		phases[i].QPSControl = o.qpsControl[phases[i].Name]
 	}
 	o.mu.Unlock()
 	if extra {
