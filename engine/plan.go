@@ -313,13 +313,13 @@ type PhasePlan struct {
 	Sessions        int64 `json:"sessions"`
 	SessionsDerived bool  `json:"sessions_derived,omitempty"`
 	// Rate is the total target ops/s of an open phase, the peak of a ramp.
-	Rate      float64       `json:"rate,omitempty"`
-	Ramp      *RampPlan     `json:"ramp,omitempty"`
-	FindMax   *FindMaxPlan  `json:"find_max,omitempty"`
+	Rate    float64      `json:"rate,omitempty"`
+	Ramp    *RampPlan    `json:"ramp,omitempty"`
+	FindMax *FindMaxPlan `json:"find_max,omitempty"`
 	// QPSTarget is a qps_target phase's controller setting.
 	QPSTarget *QPSTargetPlan `json:"qps_target,omitempty"`
-	ThinkTime load.Duration `json:"think_time_ms"`
-	Scaling   ScalingPlan   `json:"scaling"`
+	ThinkTime load.Duration  `json:"think_time_ms"`
+	Scaling   ScalingPlan    `json:"scaling"`
 	// Workers is the resolved worker count; Assignments has one entry per
 	// worker, by WORKER_GROUP_ID.
 	Workers     int64              `json:"workers"`
