@@ -69,6 +69,7 @@ func Results(w io.Writer, r RunReport) error {
 		if ph.Counts.Retries > 0 {
 			fmt.Fprintf(&b, "  transaction retries after a conflict (serialization failure or deadlock): %d\n", ph.Counts.Retries)
 		}
+		writeQPSControl(&b, ph.QPSControl)
 		writeServerStats(&b, ph.ServerStats)
 		if wh := ph.Warehouse; wh != nil {
 			fmt.Fprintf(&b, "  warehouse %s (%s): at most %d running, %d queued, %d of %d clusters started (%d polls)\n",
