@@ -323,7 +323,7 @@ type Sampling struct {
 }
 
 // Threshold metrics.
-var ThresholdMetrics = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean", "error_rate", "qps", "dropped"}
+var ThresholdMetrics = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean", "error_rate", "qps", "dropped", "find_max_level", "find_max_qps"}
 
 // Threshold is a pass/fail rule evaluated against merged results.
 type Threshold struct {
