@@ -94,6 +94,11 @@ type sqlSession struct {
 }
 
 func (s *sqlSession) Exec(ctx context.Context, q int, args []any) (int64, string, error) {
+	if t := s.tx[q]; t != nil {
+		// A transaction sends several statements: the id hook wraps
+		// each statement (its channel holds one id), see execTx.
+		return s.execTx(ctx, t, args)
+	}
 	if s.queryID == nil {
 		n, err := s.exec(ctx, q, args)
 		return n, "", err
@@ -104,9 +109,6 @@ func (s *sqlSession) Exec(ctx context.Context, q int, args []any) (int64, string
 }
 
 func (s *sqlSession) exec(ctx context.Context, q int, args []any) (int64, error) {
-	if t := s.tx[q]; t != nil {
-		return s.execTx(ctx, t, args)
-	}
 	st := s.stmts[q]
 	if s.queries[q].Write {
 		res, err := st.ExecContext(ctx, args...)

@@ -147,15 +147,18 @@ func (s *sqlSession) LastRetries() int { return s.retries }
 
 var _ Retrier = (*sqlSession)(nil)
 
-func (s *sqlSession) execTx(ctx context.Context, t *sqlTx, args []any) (int64, error) {
-	rows, retries, err := RunTx(ctx, t.spec, s.classify, func() (int64, error) { return s.tryTx(ctx, t, args) })
+// execTx runs transaction t; the target query id it returns is the last
+// statement's (the QueryID hook wraps each statement on its own).
+func (s *sqlSession) execTx(ctx context.Context, t *sqlTx, args []any) (int64, string, error) {
+	var last string
+	rows, retries, err := RunTx(ctx, t.spec, s.classify, func() (int64, error) { return s.tryTx(ctx, t, args, &last) })
 	s.retries = retries
-	return rows, err
+	return rows, last, err
 }
 
 // tryTx runs one try of t: BEGIN, the statements, COMMIT; on any failure
 // a ROLLBACK (on a fresh context when ctx ended).
-func (s *sqlSession) tryTx(ctx context.Context, t *sqlTx, args []any) (total int64, err error) {
+func (s *sqlSession) tryTx(ctx context.Context, t *sqlTx, args []any, lastID *string) (total int64, err error) {
 	tx, err := s.conn.BeginTx(ctx, t.opts)
 	if err != nil {
 		return 0, err
@@ -171,9 +174,16 @@ func (s *sqlSession) tryTx(ctx context.Context, t *sqlTx, args []any) (total int
 	for i, st := range t.spec.Statements {
 		t.buf = BindArgs(t.buf, args[off:off+st.Args], t.slots)
 		off += st.Args
-		ps := tx.StmtContext(ctx, t.stmts[i])
-		n, err := runStmt(ctx, ps, st, t.buf, t.slots)
+		sctx, id := ctx, func() string { return "" }
+		if s.queryID != nil {
+			sctx, id = s.queryID(ctx)
+		}
+		ps := tx.StmtContext(sctx, t.stmts[i])
+		n, err := runStmt(sctx, ps, st, t.buf, t.slots)
 		ps.Close()
+		if qid := id(); qid != "" {
+			*lastID = qid
+		}
 		if err != nil {
 			return total, fmt.Errorf("statement %d: %w", i+1, err)
 		}
