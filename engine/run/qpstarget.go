@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
 )
@@ -170,16 +171,15 @@ func (w *worker) setTarget(raw []byte) {
 		return
 	}
 	w.mu.Lock()
-	n := w.nodes[p.Node]
-	var adj = (*nodeRun)(nil)
-	if n != nil && n.adj != nil {
-		adj = n
+	var adj *executor.Adjustable
+	if n := w.nodes[p.Node]; n != nil {
+		adj = n.adj
 	}
 	w.mu.Unlock()
 	if adj == nil {
 		w.log.Warn("SET_WORKER_TARGET for a node that is not an adjustable node of this worker", "node", p.Node)
 		return
 	}
-	got := adj.adj.SetTarget(int(p.Sessions[w.group]))
+	got := adj.SetTarget(int(p.Sessions[w.group]))
 	w.log.Debug("qps_target: sessions set", "node", p.Node, "sessions", got, "measured_qps", p.MeasuredQPS)
 }
