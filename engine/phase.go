@@ -217,6 +217,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 	info.ok = !diags.HasErrors()
 	if info.ok {
 		pp.Assignments = phaseAssignments(pp)
+		pp.Sequences = planSequences(t, pp)
 	}
 	return info, diags
 }

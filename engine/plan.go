@@ -318,6 +318,8 @@ type PhasePlan struct {
 	FindMax *FindMaxPlan `json:"find_max,omitempty"`
 	// QPSTarget is a qps_target phase's controller setting.
 	QPSTarget *QPSTargetPlan `json:"qps_target,omitempty"`
+	// Sequences are the key ranges the phase's sequence() generators use.
+	Sequences []SequencePlan `json:"sequences,omitempty"`
 	ThinkTime load.Duration  `json:"think_time_ms"`
 	Scaling   ScalingPlan    `json:"scaling"`
 	// Workers is the resolved worker count; Assignments has one entry per
@@ -434,4 +436,18 @@ type QPSTargetPlan struct {
 	Target         float64 `json:"target"`
 	MinConnections int64   `json:"min_connections"`
 	MaxConnections int64   `json:"max_connections"`
+}
+
+// SequencePlan is the key range one sequence column takes in a phase:
+// connection g of Stride connections (every worker's) hands out
+// start+g, start+g+Stride, ..., start being the column's maximum (read
+// just before the phase) plus one, or the literal start.
+type SequencePlan struct {
+	Column string `json:"column,omitempty"` // "" for sequence(START)
+	Start  *int64 `json:"start,omitempty"`  // sequence(START)
+	Stride int64  `json:"stride"`
+	// ExpectedKeys is how many keys the phase's expected operations draw
+	// (null when the operations are latency-bound); the largest key is
+	// then below start + ExpectedKeys + Stride.
+	ExpectedKeys *int64 `json:"expected_keys"`
 }

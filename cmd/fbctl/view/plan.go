@@ -155,6 +155,17 @@ func writePhase(b *strings.Builder, n engine.Node, after string) {
 	for _, a := range ph.Assignments {
 		fmt.Fprintf(b, "        %-10s group %d: %s\n", a.WorkerID, a.WorkerGroupID, loadText(a.Load))
 	}
+	for _, sq := range ph.Sequences {
+		start := "MAX(" + sq.Column + ")+1"
+		if sq.Start != nil {
+			start = strconv.FormatInt(*sq.Start, 10)
+		}
+		fmt.Fprintf(b, "      sequence keys from %s: connection g of %d takes %s+g, +%d, …", start, sq.Stride, start, sq.Stride)
+		if sq.ExpectedKeys != nil {
+			fmt.Fprintf(b, "; about %d keys, all below %s+%d", *sq.ExpectedKeys, start, *sq.ExpectedKeys+sq.Stride)
+		}
+		b.WriteString("\n")
+	}
 	switch {
 	case ph.ExpectedOperations != nil:
 		fmt.Fprintf(b, "      expected operations: %d", *ph.ExpectedOperations)
