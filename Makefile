@@ -80,7 +80,7 @@ fmt: build
 clean:
 	rm -rf bin .flakebench
 
-## bench-pgbench: fbctl vs pgbench -S on a throwaway Postgres, TPS per round and median ratio (env ROUNDS DURATION CLIENTS SCALE)
+## bench-pgbench: fbctl vs pgbench (TPC-B-like and -S) on a throwaway Postgres, TPS per round, medians and ratios side by side (env ROUNDS DURATION CLIENTS SCALE WORKLOADS)
 .PHONY: bench-pgbench
 bench-pgbench:
 	scripts/bench-pgbench.sh

@@ -205,3 +205,36 @@ func TestLoadKeepsFilesOnError(t *testing.T) {
 		t.Error("Files and Sources must be set even when loading fails")
 	}
 }
+
+func TestValidTransaction(t *testing.T) {
+	cfg := loadValid(t, "transaction.fb.hcl", LoadOptions{})
+	q := cfg.Templates["tpcb"].Queries["tpcb"]
+	if !q.IsTransaction() || q.Kind != KindTransaction || !q.IsWrite() {
+		t.Fatalf("query: transaction %v kind %q write %v", q.IsTransaction(), q.Kind, q.IsWrite())
+	}
+	if q.Isolation != IsolationRepeatableRead || q.MaxTries != 5 {
+		t.Errorf("isolation %q max_tries %d", q.Isolation, q.MaxTries)
+	}
+	wantLets := []*Let{ // source order
+		{Name: "aid", Gen: Generator{Kind: GenUniform, Min: 1, Max: 200000}},
+		{Name: "bid", Gen: Generator{Kind: GenUniform, Min: 1, Max: 2}},
+		{Name: "tid", Gen: Generator{Kind: GenUniform, Min: 1, Max: 20}},
+		{Name: "delta", Gen: Generator{Kind: GenUniform, Min: -5000, Max: 5000}},
+	}
+	if d := cmp.Diff(wantLets, q.Lets, ignoreRanges); d != "" {
+		t.Errorf("lets (-want +got):\n%s", d)
+	}
+	let := func(n string) Generator { return Generator{Kind: GenLet, Let: n} }
+	wantStmts := []*Statement{
+		{Name: "update_account", SQL: "UPDATE pgbench_accounts SET abalance = abalance + ? WHERE aid = ?", Args: []Generator{let("delta"), let("aid")}},
+		{Name: "select_balance", SQL: "SELECT abalance FROM pgbench_accounts WHERE aid = ?", Args: []Generator{let("aid")}, Into: "abalance"},
+		{Name: "history", SQL: "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (?, ?, ?, ?, ?)",
+			Args: []Generator{let("tid"), let("bid"), let("aid"), let("abalance"), {Kind: GenNow}}},
+	}
+	if d := cmp.Diff(wantStmts, q.Statements, ignoreRanges); d != "" {
+		t.Errorf("statements (-want +got):\n%s", d)
+	}
+	if q.Statements[1].IsWrite() || !q.Statements[0].IsWrite() {
+		t.Errorf("write detection: select %v update %v", q.Statements[1].IsWrite(), q.Statements[0].IsWrite())
+	}
+}

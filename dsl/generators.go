@@ -202,6 +202,8 @@ func decodeGenerator(v cty.Value, rng hcl.Range) (Generator, *hcl.Diagnostic) {
 	switch kind {
 	case GenPool:
 		g.Pool, ok = str("pool")
+	case GenLet:
+		g.Let, ok = str("let")
 	case GenSequence:
 		var okc, oks bool
 		g.Column, okc = str("column")

@@ -119,11 +119,15 @@ type Template struct {
 // Pool is a set of values the arguments draw from: either sampled from the
 // target at run start (Column, Table, Size) or given literally (Values).
 type Pool struct {
-	Name      string
-	Column    string
-	Table     string // defaults to the template's table
-	Size      int64
-	Values    []any
+	Name   string
+	Column string
+	Table  string // defaults to the template's table
+	Size   int64
+	Values []any
+	// Disjoint gives each connection its own slice of the pool (walked in
+	// order) instead of a uniform draw per operation: for keys no two
+	// connections may share (updates of unique rows).
+	Disjoint  bool
 	Sensitive Sensitivity // "column", "table", "values"
 	DeclRange hcl.Range
 }
@@ -136,17 +140,26 @@ const (
 	KindUpdate      = "update"
 	KindDelete      = "delete"
 	KindSQL         = "sql"
+	// KindTransaction is a query made of statement blocks.
+	KindTransaction = "transaction"
 )
 
 // Query is one entry of a template's query mix.
 type Query struct {
-	Name      string
-	Kind      string
-	Weight    int64
-	SQL       string
-	Args      []Generator
-	Sensitive Sensitivity // "sql"
-	DeclRange hcl.Range
+	Name   string
+	Kind   string
+	Weight int64
+	SQL    string
+	Args   []Generator
+	// A transaction (statement blocks): its let values, statements,
+	// isolation level ("" : the backend's default) and tries (>= 1; a
+	// serialization failure or deadlock is retried until MaxTries).
+	Lets       []*Let
+	Statements []*Statement
+	Isolation  string
+	MaxTries   int64
+	Sensitive  Sensitivity // "sql"
+	DeclRange  hcl.Range
 }
 
 // IsWrite reports whether the query kind modifies data.
@@ -154,6 +167,12 @@ func (q *Query) IsWrite() bool {
 	switch q.Kind {
 	case KindInsert, KindUpdate, KindDelete:
 		return true
+	case KindTransaction:
+		for _, s := range q.Statements {
+			if s.IsWrite() {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -168,6 +187,9 @@ const (
 	GenChoice       = "choice"
 	GenRandomString = "random_string"
 	GenNow          = "now"
+	// GenLet reads a transaction's let value (or an earlier statement's
+	// into) by name.
+	GenLet = "let"
 )
 
 // Generator describes how one query argument is produced. Only the fields
@@ -176,6 +198,7 @@ type Generator struct {
 	Kind    string  `json:"kind"`
 	Literal any     `json:"literal,omitempty"` // literal
 	Pool    string  `json:"pool,omitempty"`    // pool: pool name
+	Let     string  `json:"let,omitempty"`     // let: the let or into name
 	Column  string  `json:"column,omitempty"`  // sequence: column whose max the range starts after
 	Start   int64   `json:"start,omitempty"`   // sequence: explicit first value when no column
 	Min     int64   `json:"min,omitempty"`     // uniform
@@ -230,6 +253,8 @@ const (
 	ModelOpen    = "open" // constant rate
 	ModelRamp    = "ramp" // open model with a rate ramping from..to
 	ModelFindMax = "find_max"
+	// ModelQPSTarget holds a target rate by adjusting the sessions.
+	ModelQPSTarget = "qps_target"
 )
 
 // Phase is one step of a scenario's run.
@@ -245,6 +270,10 @@ type Phase struct {
 	MaxConnections int64    // open and ramp: cap on concurrent sessions (0: derived)
 	Ramp           *Ramp    // ramp
 	FindMax        *FindMax // find_max
+	// qps_target: the total ops/s to hold, and the floor of the sessions
+	// (Connections is where it starts, MaxConnections the ceiling).
+	QPSTarget      float64
+	MinConnections int64
 
 	Workers   int64          // fixed worker count; 0 when Scaling is set
 	Scaling   *Scaling       // nil: Workers (default 1)
@@ -295,7 +324,7 @@ type Sampling struct {
 }
 
 // Threshold metrics.
-var ThresholdMetrics = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean", "error_rate", "qps", "dropped"}
+var ThresholdMetrics = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean", "error_rate", "qps", "dropped", "find_max_level", "find_max_qps"}
 
 // Threshold is a pass/fail rule evaluated against merged results.
 type Threshold struct {

@@ -73,14 +73,20 @@ var templateSchema = &hcl.BodySchema{
 	},
 }
 
-var poolSchema = attrSchema([]string{"column", "table", "size", "values"}, nil)
+var poolSchema = attrSchema([]string{"column", "table", "size", "values", "disjoint"}, nil)
 
 var querySchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "kind"},
 		{Name: "weight"},
-		{Name: "sql", Required: true},
+		{Name: "sql"},
 		{Name: "args"},
+		{Name: "isolation"},
+		{Name: "max_tries"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "let"},
+		{Type: "statement", LabelNames: []string{"name"}},
 	},
 }
 
@@ -120,6 +126,8 @@ var phaseSchema = &hcl.BodySchema{
 		{Name: "connections"},
 		{Name: "rate"},
 		{Name: "max_connections"},
+		{Name: "min_connections"},
+		{Name: "qps_target"},
 		{Name: "workers"},
 		{Name: "think_time"},
 	},

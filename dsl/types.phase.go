@@ -78,7 +78,7 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
 		p.Connections = n
-		if attrs["rate"] == nil && len(content.Blocks.OfType("ramp")) == 0 {
+		if attrs["rate"] == nil && attrs["qps_target"] == nil && len(content.Blocks.OfType("ramp")) == 0 {
 			models = append(models, modelSrc{ModelClosed, a.NameRange})
 		}
 	}
@@ -87,6 +87,13 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		f, _, d := getPositiveFloat(a, ctx)
 		l.diags = append(l.diags, d...)
 		p.Rate = f
+	}
+	if a := attrs["qps_target"]; a != nil {
+		models = append(models, modelSrc{ModelQPSTarget, a.NameRange})
+		f, _, d := getPositiveFloat(a, ctx)
+		l.diags = append(l.diags, d...)
+		l.atMost(a, f, MaxRate, " ops/s")
+		p.QPSTarget = f
 	}
 	for i, rb := range content.Blocks.OfType("ramp") {
 		if i > 0 {
@@ -107,7 +114,7 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 	switch len(models) {
 	case 0:
 		l.diags = append(l.diags, errorDiag("Missing load model",
-			fmt.Sprintf("The phase %q needs one load model: connections (closed), rate (open), a ramp block or a find_max block.", name),
+			fmt.Sprintf("The phase %q needs one load model: connections (closed), rate (open), qps_target, a ramp block or a find_max block.", name),
 			rangePtr(b.DefRange), nil))
 	case 1:
 		p.Model = models[0].model
@@ -115,7 +122,7 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		p.Model = models[0].model
 		for _, m := range models[1:] {
 			l.diags = append(l.diags, errorDiag("Conflicting load models",
-				fmt.Sprintf("The phase %q already has the %s load model (%s); a phase takes exactly one of connections, rate, ramp or find_max.", name, models[0].model, models[0].rng.String()),
+				fmt.Sprintf("The phase %q already has the %s load model (%s); a phase takes exactly one of connections, rate, qps_target, ramp or find_max.", name, models[0].model, models[0].rng.String()),
 				rangePtr(m.rng), rangePtr(b.DefRange)))
 		}
 	}
@@ -123,7 +130,7 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
 		p.MaxConnections = n
-		if len(models) == 1 && p.Model != ModelOpen && p.Model != ModelRamp {
+		if len(models) == 1 && p.Model != ModelOpen && p.Model != ModelRamp && p.Model != ModelQPSTarget {
 			l.diags = append(l.diags, errorDiag("Unexpected max_connections",
 				fmt.Sprintf("max_connections caps the sessions of an open load model (rate or ramp); the phase %q uses %s.", name, p.Model),
 				rangePtr(a.NameRange), rangePtr(a.Range)))
@@ -140,11 +147,12 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		d, _, dd := getDuration(a, ctx, true)
 		l.diags = append(l.diags, dd...)
 		p.Duration = d
-	} else if p.Model == ModelClosed || p.Model == ModelOpen {
+	} else if p.Model == ModelClosed || p.Model == ModelOpen || p.Model == ModelQPSTarget {
 		l.diags = append(l.diags, errorDiag("Missing required argument",
 			fmt.Sprintf("The phase %q needs a duration, such as duration = \"30s\".", name),
 			rangePtr(b.DefRange), nil))
 	}
+	l.decodeQPSTarget(p, b, attrs, conns, ctx, len(models))
 	if p.Model == ModelRamp && p.Ramp != nil {
 		p.Duration = durationOr(p.Duration, p.Ramp.Over)
 	}

@@ -20,7 +20,7 @@ var tableTypesFor = map[string][]string{
 }
 
 // QueryKinds lists the query kinds.
-var QueryKinds = []string{KindPointLookup, KindRangeScan, KindInsert, KindUpdate, KindDelete, KindSQL}
+var QueryKinds = []string{KindPointLookup, KindRangeScan, KindInsert, KindUpdate, KindDelete, KindSQL, KindTransaction}
 
 // DefaultPoolSize is the number of values sampled for a pool without size.
 const DefaultPoolSize = 1000
@@ -153,6 +153,11 @@ func (l *loader) decodePool(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 	content, diags := b.Body.Content(poolSchema)
 	l.diags = append(l.diags, diags...)
 	attrs := content.Attributes
+	if a := attrs["disjoint"]; a != nil {
+		v, ok, d := getBool(a, ctx)
+		l.diags = append(l.diags, d...)
+		p.Disjoint = ok && v
+	}
 	if a := attrs["values"]; a != nil {
 		for _, n := range []string{"column", "table", "size"} {
 			if c := attrs[n]; c != nil {
@@ -231,6 +236,15 @@ func (l *loader) decodeQuery(t *Template, b *hcl.Block, ctx, argsCtx *hcl.EvalCo
 		l.diags = append(l.diags, d...)
 		l.atMost(a, float64(n), MaxWeight, "")
 		q.Weight = n
+	}
+	l.decodeTransaction(t, q, b, content, ctx, argsCtx, connType)
+	if q.IsTransaction() {
+		return
+	}
+	if attrs["sql"] == nil && q.Kind != KindTransaction {
+		l.diags = append(l.diags, errorDiag("Missing required argument",
+			fmt.Sprintf("The query %q needs sql (one statement), or statement blocks (a transaction).", name),
+			rangePtr(b.DefRange), nil))
 	}
 	sqlOK := false
 	if a := attrs["sql"]; a != nil {

@@ -130,6 +130,10 @@ func phaseAssignments(pp *PhasePlan) []WorkerAssignment {
 	if pp.Model.IsOpen() {
 		rates = SplitRate(pp.Rate, pp.Workers)
 	}
+	var mins []int64
+	if q := pp.QPSTarget; q != nil {
+		rates, mins = SplitRate(pp.Rate, pp.Workers), SplitConnections(q.MinConnections, pp.Workers)
+	}
 	var fmStart, fmStep, fmMax []int64
 	if fm := pp.FindMax; fm != nil {
 		fmStart, fmStep, fmMax = SplitConnections(fm.Start, pp.Workers), SplitConnections(fm.Step, pp.Workers), SplitConnections(fm.Max, pp.Workers)
@@ -145,6 +149,9 @@ func phaseAssignments(pp *PhasePlan) []WorkerAssignment {
 				ratio := rates[i] / pp.Rate
 				l.Ramp = &load.RampSpec{From: r.From * ratio, To: r.To * ratio, Over: r.Over}
 			}
+		case load.QPSTarget:
+			l.MinSessions = max(mins[i], 1)
+			l.Sessions, l.MaxSessions, l.Rate = max(sessions[i], l.MinSessions), max(maxes[i], sessions[i], l.MinSessions), rates[i]
 		case load.FindMax:
 			fm := pp.FindMax
 			f := &load.FindMaxSpec{Start: max(fmStart[i], 1), Step: max(fmStep[i], 1), StepDuration: fm.StepDuration,

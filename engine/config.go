@@ -212,6 +212,9 @@ func poolDoc(scope string, p *dsl.Pool) map[string]any {
 	if p.Size != 0 {
 		doc["size"] = p.Size
 	}
+	if p.Disjoint {
+		doc["disjoint"] = true
+	}
 	if p.Values != nil {
 		doc["values"] = p.Values
 		if p.Sensitive.Has("values") {
@@ -227,12 +230,48 @@ func queryDoc(scope string, q *dsl.Query) map[string]any {
 	for i, g := range q.Args {
 		args[i] = generatorDoc(fmt.Sprintf("%sargs[%d]", scope, i), g)
 	}
+	if q.IsTransaction() {
+		return transactionDoc(scope, q)
+	}
 	return map[string]any{
 		"kind":   q.Kind,
 		"weight": q.Weight,
 		"sql":    redactIf(q.Sensitive.Has("sql"), scope+"sql", q.SQL),
 		"args":   args,
 	}
+}
+
+// transactionDoc is the CONFIG of a transaction query: its let values,
+// statements in order, isolation and tries.
+func transactionDoc(scope string, q *dsl.Query) map[string]any {
+	lets := map[string]any{}
+	for _, l := range q.Lets {
+		lets[l.Name] = generatorDoc(scope+"let."+l.Name, l.Gen)
+	}
+	stmts := make([]any, len(q.Statements))
+	for i, st := range q.Statements {
+		sc := fmt.Sprintf("%sstatements[%d].", scope, i)
+		args := make([]any, len(st.Args))
+		for j, g := range st.Args {
+			args[j] = generatorDoc(fmt.Sprintf("%sargs[%d]", sc, j), g)
+		}
+		doc := map[string]any{"name": st.Name, "sql": redactIf(st.Sensitive, sc+"sql", st.SQL), "args": args}
+		if st.Into != "" {
+			doc["into"] = st.Into
+		}
+		stmts[i] = doc
+	}
+	doc := map[string]any{
+		"kind":       q.Kind,
+		"weight":     q.Weight,
+		"let":        lets,
+		"statements": stmts,
+		"max_tries":  q.MaxTries,
+	}
+	if q.Isolation != "" {
+		doc["isolation"] = q.Isolation
+	}
+	return doc
 }
 
 // generatorDoc keeps only the members that belong to the generator's kind,
@@ -264,6 +303,8 @@ func generatorDoc(scope string, g dsl.Generator) map[string]any {
 		doc["choices"] = g.Choices
 	case dsl.GenRandomString:
 		doc["n"] = g.N
+	case dsl.GenLet:
+		doc["let"] = g.Let
 	case dsl.GenNow:
 	default: // a kind this version does not know: keep every member set
 		b, err := json.Marshal(g)

@@ -136,8 +136,20 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		}
 		budget = ceiling
 		pp.ExpectedOperationsNote = fmt.Sprintf("depends on latency (find_max: at most %d steps × %s)", fp.Steps, fm.StepDuration)
+	case load.QPSTarget:
+		needDuration()
+		budget = p.MaxConnections
+		if !(p.QPSTarget > 0) || !finite(p.QPSTarget) || p.MinConnections < 1 || p.MaxConnections < p.Connections || p.Connections < p.MinConnections {
+			errorf("Invalid qps_target", "a qps_target phase needs a target above 0 ops/s and 1 ≤ min_connections ≤ connections ≤ max_connections (got %v, %d, %d, %d).",
+				p.QPSTarget, p.MinConnections, p.Connections, p.MaxConnections)
+		}
+		pp.Rate = p.QPSTarget
+		pp.QPSTarget = &QPSTargetPlan{Target: p.QPSTarget, MinConnections: p.MinConnections, MaxConnections: p.MaxConnections}
+		ops := int64(math.Round(p.QPSTarget * p.Duration.Seconds()))
+		pp.ExpectedOperations = &ops
+		pp.ExpectedOperationsNote = "at the target rate, once the controller reached it"
 	default:
-		errorf("Unknown load model", "model %q is not one of closed, open, ramp, find_max.", p.Model)
+		errorf("Unknown load model", "model %q is not one of closed, open, ramp, find_max, qps_target.", p.Model)
 	}
 
 	// Open models: the connection budget is max_connections, or derived.
@@ -175,11 +187,19 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		}
 	case pp.FindMax != nil:
 		pp.Sessions = pp.FindMax.Start
+	case pp.QPSTarget != nil:
+		pp.Sessions = p.Connections
+		if pp.QPSTarget.MinConnections < wc.Workers {
+			errorf("More workers than min_connections", "%d workers share at least %d sessions; each worker needs one. Set min_connections to at least %d.", wc.Workers, pp.QPSTarget.MinConnections, wc.Workers)
+		}
 	}
 	info.budget = budget
 	info.warmup = budget
 	if pp.FindMax != nil {
 		info.warmup = pp.FindMax.Start // warm up at the first step, not the ceiling
+	}
+	if pp.QPSTarget != nil {
+		info.warmup = pp.Sessions // warm up where the controller starts
 	}
 
 	if budget > 0 && wc.Workers > budget {
@@ -199,6 +219,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 	info.ok = !diags.HasErrors()
 	if info.ok {
 		pp.Assignments = phaseAssignments(pp)
+		pp.Sequences = planSequences(t, pp)
 	}
 	return info, diags
 }
@@ -211,12 +232,17 @@ func planSampling(sc *dsl.Scenario, names []string, infos map[string]*phaseInfo)
 	switch {
 	case s == nil:
 		return SamplingPlan{Mode: "all", Rate: &one}
-	case !s.Auto:
+	case !s.Auto && s.MaxRowsPerSecond <= 0:
 		r := s.Rate
 		return SamplingPlan{Mode: "fixed", Rate: &r}
 	}
+	// auto, or a fixed rate capped by max_rows_per_second: the rate is the
+	// smaller of the ceiling and what keeps stored rows under the budget.
 	sp := SamplingPlan{Mode: "auto", MaxRowsPerSecond: s.MaxRowsPerSecond}
 	rate := 1.0
+	if !s.Auto {
+		sp.Mode, rate, sp.MaxRate = "fixed", s.Rate, s.Rate
+	}
 	var closed []string
 	for _, n := range names {
 		pp := infos[n].plan
@@ -229,11 +255,29 @@ func planSampling(sc *dsl.Scenario, names []string, infos map[string]*phaseInfo)
 			closed = append(closed, n)
 		}
 	}
+	if len(closed) > 0 && sc.Warmup == nil {
+		// Nothing measures the latency-bound rate before the first
+		// phase: the ceiling (a fixed rate), or every operation (auto).
+		if sp.Mode == "fixed" {
+			sp.Note = fmt.Sprintf("no warmup to measure phase %q's latency-bound rate against max_rows_per_second = %d: the fixed rate, capped only by the open phases' planned rates", closed[0], s.MaxRowsPerSecond)
+		} else {
+			sp.Note = fmt.Sprintf("no warmup to measure phase %q's latency-bound rate: every measurement operation is stored (add a warmup block, or set a fixed rate)", closed[0])
+		}
+		sp.Rate = &rate
+		return sp
+	}
 	if len(closed) > 0 {
-		sp.Note = fmt.Sprintf("decided at the end of warmup from the measured rate: min(1, %d / ops/s); phase %q has a latency-bound rate",
-			s.MaxRowsPerSecond, closed[0])
-		if rate < 1 {
+		ceiling := "1"
+		if sp.Mode == "fixed" {
+			ceiling = fmt.Sprintf("%g", s.Rate)
+		}
+		sp.Note = fmt.Sprintf("decided at the end of warmup from the measured rate: min(%s, %d / ops/s); phase %q has a latency-bound rate",
+			ceiling, s.MaxRowsPerSecond, closed[0])
+		if rate < 1 && (sp.Mode != "fixed" || rate < s.Rate) {
 			sp.Note += fmt.Sprintf("; at most %.6g given the open phases", rate)
+		}
+		if rate < 1 {
+			sp.MaxRate = rate
 		}
 		return sp
 	}

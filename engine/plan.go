@@ -316,11 +316,15 @@ type PhasePlan struct {
 	Sessions        int64 `json:"sessions"`
 	SessionsDerived bool  `json:"sessions_derived,omitempty"`
 	// Rate is the total target ops/s of an open phase, the peak of a ramp.
-	Rate      float64       `json:"rate,omitempty"`
-	Ramp      *RampPlan     `json:"ramp,omitempty"`
-	FindMax   *FindMaxPlan  `json:"find_max,omitempty"`
-	ThinkTime load.Duration `json:"think_time_ms"`
-	Scaling   ScalingPlan   `json:"scaling"`
+	Rate    float64      `json:"rate,omitempty"`
+	Ramp    *RampPlan    `json:"ramp,omitempty"`
+	FindMax *FindMaxPlan `json:"find_max,omitempty"`
+	// QPSTarget is a qps_target phase's controller setting.
+	QPSTarget *QPSTargetPlan `json:"qps_target,omitempty"`
+	// Sequences are the key ranges the phase's sequence() generators use.
+	Sequences []SequencePlan `json:"sequences,omitempty"`
+	ThinkTime load.Duration  `json:"think_time_ms"`
+	Scaling   ScalingPlan    `json:"scaling"`
 	// Workers is the resolved worker count; Assignments has one entry per
 	// worker, by WORKER_GROUP_ID.
 	Workers     int64              `json:"workers"`
@@ -399,8 +403,13 @@ type SamplingPlan struct {
 	// or auto with only open phases: the smallest phase rate); null when
 	// decided at the end of warmup.
 	Rate *float64 `json:"rate"`
-	// MaxRowsPerSecond is the auto budget (0 when not auto).
+	// MaxRowsPerSecond is the budget of stored measurement rows per
+	// second (auto, or a fixed rate capped by max_rows_per_second; 0:
+	// none).
 	MaxRowsPerSecond int64 `json:"max_rows_per_second,omitempty"`
+	// MaxRate, when Rate is decided at the end of warmup, bounds it: the
+	// fixed rate, or what the open phases' rates allow (0: 1).
+	MaxRate float64 `json:"max_rate,omitempty"`
 	// Note explains a null Rate.
 	Note string `json:"note,omitempty"`
 	// ExpectedStoredRows sums the phases' expected stored rows; null when
@@ -421,4 +430,27 @@ type ThresholdPlan struct {
 	// ("template.<name>" is in Template).
 	Source   string `json:"source"`
 	Template string `json:"template,omitempty"`
+}
+
+// QPSTargetPlan is what a qps_target phase holds: the total rate, and the
+// bounds of the sessions the orchestrator may set (across workers; each
+// worker's share is in its load.Spec).
+type QPSTargetPlan struct {
+	Target         float64 `json:"target"`
+	MinConnections int64   `json:"min_connections"`
+	MaxConnections int64   `json:"max_connections"`
+}
+
+// SequencePlan is the key range one sequence column takes in a phase:
+// connection g of Stride connections (every worker's) hands out
+// start+g, start+g+Stride, ..., start being the column's maximum (read
+// just before the phase) plus one, or the literal start.
+type SequencePlan struct {
+	Column string `json:"column,omitempty"` // "" for sequence(START)
+	Start  *int64 `json:"start,omitempty"`  // sequence(START)
+	Stride int64  `json:"stride"`
+	// ExpectedKeys is how many keys the phase's expected operations draw
+	// (null when the operations are latency-bound); the largest key is
+	// then below start + ExpectedKeys + Stride.
+	ExpectedKeys *int64 `json:"expected_keys"`
 }

@@ -348,3 +348,37 @@ func BenchmarkBuildPlan(b *testing.B) {
 		}
 	}
 }
+
+// max_rows_per_second caps a fixed rate too: at plan time with only open
+// phases (0.5 ceiling, 300/1000.5 budget), at the end of warmup with a
+// closed phase (MaxRate carries the ceiling); without a warmup the plan
+// fixes the rate from the open phases alone and says so.
+func TestBuildPlanFixedSamplingCapped(t *testing.T) {
+	cfg := newTestConfig(t)
+	sc := cfg.Scenarios["nightly"]
+	sc.Sampling = &dsl.Sampling{Rate: 0.5, MaxRowsPerSecond: 300}
+	sc.Phases = sc.Phases[1:] // the open phase only
+	sc.Phases[0].DependsOn = nil
+	run := mustPlan(t, cfg, nil, PlanOptions{}).Runs[0]
+	if s := run.Sampling; s.Mode != "fixed" || s.Rate == nil || *s.Rate != 300/1000.5 {
+		t.Fatalf("open only: %+v", s)
+	}
+	sc.Sampling.MaxRowsPerSecond = 100_000
+	run = mustPlan(t, cfg, nil, PlanOptions{}).Runs[0]
+	if s := run.Sampling; s.Rate == nil || *s.Rate != 0.5 {
+		t.Fatalf("budget above the fixed rate: %+v", s)
+	}
+
+	cfg = newTestConfig(t)
+	sc = cfg.Scenarios["nightly"]
+	sc.Sampling = &dsl.Sampling{Rate: 0.5, MaxRowsPerSecond: 300}
+	run = mustPlan(t, cfg, nil, PlanOptions{}).Runs[0]
+	if s := run.Sampling; s.Rate != nil || s.MaxRate != 300/1000.5 || s.MaxRowsPerSecond != 300 || !strings.Contains(s.Note, "min(0.5, 300 / ops/s)") {
+		t.Fatalf("closed phase with warmup: %+v", s)
+	}
+	sc.Warmup = nil
+	run = mustPlan(t, cfg, nil, PlanOptions{}).Runs[0]
+	if s := run.Sampling; s.Rate == nil || *s.Rate != 300/1000.5 || !strings.Contains(s.Note, "no warmup") {
+		t.Fatalf("closed phase without warmup: %+v", s)
+	}
+}

@@ -113,5 +113,8 @@ func phaseDoc(n Node) map[string]any {
 		doc["find_max"] = map[string]any{"start": f.Start, "step": f.Step, "max": f.Max, "step_duration_ms": f.StepDuration.Millis(),
 			"max_error_rate": f.MaxErrorRate, "max_p95_increase": f.MaxP95Increase, "max_qps_drop": f.MaxQPSDrop}
 	}
+	if q := p.QPSTarget; q != nil {
+		doc["qps_target"] = map[string]any{"target": q.Target, "min_connections": q.MinConnections, "max_connections": q.MaxConnections}
+	}
 	return doc
 }

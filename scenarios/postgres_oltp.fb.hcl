@@ -127,7 +127,7 @@ scenario "postgres_oltp" {
       "DROP TABLE IF EXISTS fb_orders",
       "CREATE TABLE fb_orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL, amount bigint NOT NULL, note text, created_at timestamptz NOT NULL DEFAULT now())",
       "CREATE INDEX fb_orders_customer ON fb_orders (customer_id, created_at)",
-      format("INSERT INTO fb_orders (id, customer_id, status, amount, note) SELECT i, 1 + (i * 7919) %% 10000, 'new', (i * 104729) %% 100000, md5(i::text) FROM generate_series(1, %d) AS i", var.pg_rows),
+      format("INSERT INTO fb_orders (id, customer_id, status, amount, note) SELECT i, 1 + (i * 7919) %% 10000, 'new', (i * 104729) %% 100000, md5(i::text) FROM generate_series(1::bigint, %d) AS i", var.pg_rows),
       "ANALYZE fb_orders",
     ]
   }

@@ -88,6 +88,22 @@ template "hybrid_oltp" {
     sql    = "UPDATE FB_ORDERS SET STATUS = ? WHERE ID = ?"
     args   = [pool.statuses, pool.ids]
   }
+  # A transaction on the hybrid table (BEGIN … COMMIT through the driver):
+  # both statements touch the same order, drawn once per operation.
+  query "pay" {
+    weight = 3
+    let {
+      id = pool.ids
+    }
+    statement "mark_paid" {
+      sql  = "UPDATE FB_ORDERS SET STATUS = 'PAID' WHERE ID = ?"
+      args = [let.id]
+    }
+    statement "read_amount" {
+      sql  = "SELECT AMOUNT FROM FB_ORDERS WHERE ID = ?"
+      args = [let.id]
+    }
+  }
 
   slo "lookup" {
     p50 = "10ms"

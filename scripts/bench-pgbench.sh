@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: fbctl against pgbench on the same throwaway
-# PostgreSQL server, the same select-only workload (`pgbench -S -M prepared`
-# on a `pgbench -i` database, and testdata/bench/pgbench_select.fb.hcl), the
-# same clients and duration, run alternately ROUNDS times. Prints each
-# round's TPS, the ratio fbctl/pgbench and each tool's client CPU time per
-# operation (which decides the ratio when client and server share a few
-# cores), then the median ratio.
+# PostgreSQL server, pgbench's two built-in workloads on a `pgbench -i`
+# database: the TPC-B-like transaction (pgbench's default script) and
+# select-only (`pgbench -S`), both `-M prepared` (fbctl prepares too), with
+# scenarios/pgbench_tpcb.fb.hcl (scenarios pgbench_tpcb and
+# pgbench_select_only, setup skipped: the data is pgbench's own). The same
+# clients and duration, run alternately ROUNDS times per workload. Prints
+# each round's TPS, the ratio fbctl/pgbench and each tool's client CPU time
+# per operation (which decides the ratio when client and server share a
+# few cores), then per workload the median TPS of each tool and the median
+# ratio.
 #
 #   make bench-pgbench
 #   ROUNDS=5 DURATION=60 CLIENTS=8 scripts/bench-pgbench.sh
 #
 # Environment:
-#   ROUNDS    rounds, each running both tools once (default 3)
+#   ROUNDS    rounds per workload, each running both tools once (default 3)
 #   DURATION  seconds per tool per round (default 30)
 #   CLIENTS   connections of both tools (default 8)
 #   JOBS      pgbench -j threads (default 2)
 #   SCALE     pgbench -i scale factor, 100000 accounts each (default 10)
-#   MIN_RATIO exit 1 when the median ratio is below this (default: never)
+#   WORKLOADS which ones, space-separated (default "tpcb select_only")
+#   MIN_RATIO exit 1 when a median ratio is below this (default: never)
 #
 # Needs the PostgreSQL server binaries and pgbench (Debian: postgresql,
 # postgresql-contrib); as root the server runs as the postgres user.
@@ -28,6 +33,7 @@ CLIENTS=${CLIENTS:-8}
 JOBS=${JOBS:-2}
 SCALE=${SCALE:-10}
 MIN_RATIO=${MIN_RATIO:-}
+WORKLOADS=${WORKLOADS:-tpcb select_only}
 GO=${GO:-go}
 
 die() { echo "bench-pgbench: $*" >&2; exit 1; }
@@ -80,16 +86,17 @@ echo "Loading: pgbench -i -s $SCALE ..."
 
 fbctl() { (cd "$work" && "$work/fbctl" "$@"); }
 results="sqlite:$work/results.db"
-scenario="$repo/testdata/bench/pgbench_select.fb.hcl"
+scenario="$repo/scenarios/pgbench_tpcb.fb.hcl"
 
 # cpu_per_op prints the CPU microseconds per operation from a bash `time`
 # report ("USER SYS" seconds) and an operation count.
 cpu_per_op() { awk -v n="$2" '{printf "%.1f", ($1 + $2) * 1e6 / n}' "$1"; }
 
-# run_pgbench prints "TPS CPU_US_PER_OP".
+# run_pgbench WORKLOAD prints "TPS CPU_US_PER_OP".
 run_pgbench() {
-	local tps n TIMEFORMAT='%U %S'
-	{ time "$pgbench" -S -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$DURATION" "$dsn" >"$work/pgbench.out" 2>&1; } 2>"$work/pgbench.time" ||
+	local tps n flags=() TIMEFORMAT='%U %S'
+	[[ $1 == select_only ]] && flags=(-S)
+	{ time "$pgbench" "${flags[@]}" -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$DURATION" "$dsn" >"$work/pgbench.out" 2>&1; } 2>"$work/pgbench.time" ||
 		die "pgbench failed: $(tail -n 5 "$work/pgbench.out")"
 	tps=$(awk '/^tps = / {print $3; exit}' "$work/pgbench.out")
 	n=$(awk -F': *' '/actually processed/ {split($2, a, "/"); print a[1]; exit}' "$work/pgbench.out")
@@ -97,17 +104,15 @@ run_pgbench() {
 	echo "$tps $(cpu_per_op "$work/pgbench.time" "$n")"
 }
 
-# run_fbctl prints "TPS CPU_US_PER_OP" (the CPU of the whole apply).
+# run_fbctl WORKLOAD prints "TPS CPU_US_PER_OP" (the CPU of the whole apply).
 run_fbctl() {
-	local out qps n status TIMEFORMAT='%U %S'
-	{ time fbctl apply -auto-approve -results "$results" \
-		-var pg_host="$host" -var pg_port="$port" -var pg_user="$user" -var pg_database="$db" \
-		-var scale="$SCALE" -var clients="$CLIENTS" -var duration="${DURATION}s" "$scenario" >"$work/fbctl.out" 2>"$work/fbctl.err"; } 2>"$work/fbctl.time" ||
+	local out qps n status name="pgbench_$1" TIMEFORMAT='%U %S'
+	{ time fbctl apply -auto-approve -results "$results" -scenario "$name" \
+		-var pgbench_host="$host" -var pgbench_port="$port" -var pgbench_user="$user" -var pgbench_database="$db" \
+		-var pgbench_sslmode=disable -var pgbench_init=false -var pgbench_sample_rate=0.01 \
+		-var pgbench_scale="$SCALE" -var pgbench_clients="$CLIENTS" -var pgbench_duration="${DURATION}s" "$scenario" >"$work/fbctl.out" 2>"$work/fbctl.err"; } 2>"$work/fbctl.time" ||
 		die "fbctl apply failed: $(tail -n 20 "$work/fbctl.err") $(tail -n 5 "$work/fbctl.out")"
-	if grep -q "run engine is not part of this fbctl" "$work/fbctl.out"; then
-		die "this fbctl cannot run scenarios yet (apply stops after mirroring templates); nothing to compare"
-	fi
-	out=$(fbctl runs -json -limit 1 -scenario pgbench_select -results "$results") || die "fbctl runs failed"
+	out=$(fbctl runs -json -limit 1 -scenario "$name" -results "$results") || die "fbctl runs failed"
 	status=$(grep -o '"status": *"[A-Z_]*"' <<<"$out" | head -n 1 | sed 's/.*"\([A-Z_]*\)"$/\1/')
 	[[ $status == COMPLETED ]] || die "the fbctl run ended $status: $out"
 	qps=$(grep -o '"qps": *[0-9.e+-]*' <<<"$out" | head -n 1 | awk '{print $2}')
@@ -116,25 +121,38 @@ run_fbctl() {
 	echo "$qps $(cpu_per_op "$work/fbctl.time" "$n")"
 }
 
-echo "Workload: select-only, $CLIENTS clients, ${DURATION}s per tool, $ROUNDS rounds, scale $SCALE ($((SCALE * 100000)) accounts)"
-printf '%-6s %12s %12s %8s   %s\n' ROUND PGBENCH_TPS FBCTL_TPS RATIO "CPU µs/op pgbench, fbctl"
-ratios=()
-for round in $(seq 1 "$ROUNDS"); do
-	# Alternate which tool goes first, so neither always runs on a
-	# warmer cache.
-	if ((round % 2 == 1)); then
-		pg=$(run_pgbench); fb=$(run_fbctl)
-	else
-		fb=$(run_fbctl); pg=$(run_pgbench)
+median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+echo "$CLIENTS clients, ${DURATION}s per tool, $ROUNDS rounds per workload, scale $SCALE ($((SCALE * 100000)) accounts), both -M prepared"
+summary=()
+low=
+for workload in $WORKLOADS; do
+	echo
+	echo "Workload: $workload"
+	printf '%-6s %12s %12s %8s   %s\n' ROUND PGBENCH_TPS FBCTL_TPS RATIO "CPU µs/op pgbench, fbctl"
+	ratios=() pgs=() fbs=()
+	for round in $(seq 1 "$ROUNDS"); do
+		# Alternate which tool goes first, so neither always runs on a
+		# warmer cache.
+		if ((round % 2 == 1)); then
+			pg=$(run_pgbench "$workload"); fb=$(run_fbctl "$workload")
+		else
+			fb=$(run_fbctl "$workload"); pg=$(run_pgbench "$workload")
+		fi
+		read -r pg_tps pg_cpu <<<"$pg"
+		read -r fb_tps fb_cpu <<<"$fb"
+		ratio=$(awk -v a="$fb_tps" -v b="$pg_tps" 'BEGIN {printf "%.3f", a / b}')
+		ratios+=("$ratio") pgs+=("$pg_tps") fbs+=("$fb_tps")
+		printf '%-6s %12.1f %12.1f %8s   %s, %s\n' "$round" "$pg_tps" "$fb_tps" "$ratio" "$pg_cpu" "$fb_cpu"
+	done
+	m=$(printf '%s\n' "${ratios[@]}" | median)
+	summary+=("$(printf '%-12s %12.1f %12.1f %8s   (ratios %s)' "$workload" "$(printf '%s\n' "${pgs[@]}" | median)" "$(printf '%s\n' "${fbs[@]}" | median)" "$m" "$(IFS=' '; echo "${ratios[*]}")")")
+	if [[ -n $MIN_RATIO ]] && awk -v m="$m" -v t="$MIN_RATIO" 'BEGIN {exit !(m < t)}'; then
+		low+=" $workload=$m"
 	fi
-	read -r pg_tps pg_cpu <<<"$pg"
-	read -r fb_tps fb_cpu <<<"$fb"
-	ratio=$(awk -v a="$fb_tps" -v b="$pg_tps" 'BEGIN {printf "%.3f", a / b}')
-	ratios+=("$ratio")
-	printf '%-6s %12.1f %12.1f %8s   %s, %s\n' "$round" "$pg_tps" "$fb_tps" "$ratio" "$pg_cpu" "$fb_cpu"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}')
-echo "Median ratio fbctl/pgbench: $median (target >= 0.9 at 8 clients)"
-if [[ -n $MIN_RATIO ]] && awk -v m="$median" -v t="$MIN_RATIO" 'BEGIN {exit !(m < t)}'; then
-	die "median ratio $median is below MIN_RATIO=$MIN_RATIO"
-fi
+echo
+echo "Medians, side by side (target ratio >= 0.9 at 8 clients):"
+printf '%-12s %12s %12s %8s\n' WORKLOAD PGBENCH_TPS FBCTL_TPS RATIO
+printf '%s\n' "${summary[@]}"
+[[ -z $low ]] || die "median ratio below MIN_RATIO=$MIN_RATIO:$low"

@@ -12,6 +12,7 @@ import (
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/results"
+	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/urfave/cli/v2"
 )
@@ -142,6 +143,7 @@ func loadRunReport(ctx context.Context, st *store.Store, runID string) (view.Run
 		if err := json.Unmarshal(report.Parent.PhaseResults, &report.Phases); err != nil {
 			return report, fmt.Errorf("run %s: phase results are unreadable: %w", runID, err)
 		}
+		report.FindMax = run.FindMaxOutcomes(report.Phases)
 	}
 	// Thresholds are evaluated again from the stored parent row and the
 	// plan the run executed, so what show prints is what the data says.

@@ -72,7 +72,7 @@ func openSnowflakeTarget(ctx context.Context, c *dsl.Connection, queries []execu
 		return nil, explainSnowflakeLogin(c, err)
 	}
 	return &snowflakeTarget{
-		SQLTarget: executor.SQLTarget{DB: db.DB, Queries: queries, Init: init, QueryID: snowflakeQueryID},
+		SQLTarget: executor.SQLTarget{DB: db.DB, Queries: queries, Init: init, QueryID: snowflakeQueryID, Classify: classifySnowflake},
 		db:        db,
 	}, nil
 }

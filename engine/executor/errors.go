@@ -11,6 +11,7 @@ type ErrorInfo struct {
 	Code     string // SQLSTATE, a driver error number, "timeout", "canceled" or "error"
 	SQLState string
 	Message  string
+	Class    string // ConflictClass for a serialization failure or deadlock; "" otherwise
 }
 
 // Classifier turns an operation's error into an ErrorInfo. Callers that

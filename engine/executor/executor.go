@@ -109,6 +109,9 @@ type Result struct {
 	// timeout ended the phase (never counted in Counts).
 	Abandoned int
 	FindMax   *FindMaxResult
+	// Targets are the session counts an adjustable (qps_target) node ran
+	// at, in order, with when each took effect.
+	Targets []TargetChange `json:",omitempty"`
 }
 
 // SessionOpenCode is the error class of an operation whose session could

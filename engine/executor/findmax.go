@@ -41,13 +41,25 @@ type Step struct {
 }
 
 // FindMaxResult is what a find-max phase found.
+//
+// BestConcurrency is never a level a verification step contradicted: when
+// the back-off step at the best level is unstable, that level is
+// Rejected and the next best stable level below it is verified in turn
+// (up to MaxVerifications levels); when none is confirmed, BestConcurrency
+// is 0.
 type FindMaxResult struct {
-	BestConcurrency int // 0 when no step was stable
+	BestConcurrency int // 0 when no step was stable, or none survived verification
 	BestQPS         float64
 	Reason          string // why the search stopped
-	Verified        bool   // the back-off step at the best level was stable
-	Steps           []Step
+	Verified        bool   // a back-off step at BestConcurrency was stable
+	// Rejected lists the levels, best first, whose verification step was
+	// unstable (a headline they would have made is not given).
+	Rejected []int `json:",omitempty"`
+	Steps    []Step
 }
+
+// MaxVerifications bounds the back-off steps of one find-max search.
+const MaxVerifications = 3
 
 // FindMax steps the concurrency of a closed model — Start, Start+Step, …
 // each for StepDuration — until a step is unstable: its error rate is above
@@ -210,6 +222,43 @@ func (f *FindMax) Run(ctx context.Context, start time.Time) (Result, error) {
 		st.Stable = st.Reason == ""
 	}
 
+	// verify backs off to the best stable level below the unstable one
+	// and re-measures it; a level whose re-measurement is unstable is
+	// rejected and the next best below it is tried. It returns the index
+	// of the confirmed step, or -1.
+	verify := func(unstable int) (int, error) {
+		below := unstable
+		for range MaxVerifications {
+			cand := -1
+			for i, s := range res.Steps {
+				if s.Stable && !s.Verify && s.Concurrency < below && (cand < 0 || s.QPS > res.Steps[cand].QPS) {
+					cand = i
+				}
+			}
+			if cand < 0 {
+				return -1, nil
+			}
+			c := res.Steps[cand].Concurrency
+			if err := setLevel(c); err != nil {
+				return -1, err
+			}
+			vs, full := measure(c, true)
+			if !full {
+				return -1, nil
+			}
+			best = cand // a QPS drop is judged against this level's own first measurement
+			evaluate(&vs)
+			res.Steps = append(res.Steps, vs)
+			if vs.Stable {
+				res.Verified = true
+				return cand, nil
+			}
+			res.Rejected = append(res.Rejected, c)
+			below = c
+		}
+		return -1, nil
+	}
+
 	level := f.Start
 	for {
 		if err := setLevel(level); err != nil {
@@ -229,14 +278,10 @@ func (f *FindMax) Run(ctx context.Context, start time.Time) (Result, error) {
 		if !st.Stable {
 			res.Reason = st.Reason
 			if best >= 0 && res.Steps[best].Concurrency != level {
-				if err := setLevel(res.Steps[best].Concurrency); err != nil {
+				var err error
+				best, err = verify(level)
+				if err != nil {
 					return Result{}, err
-				}
-				vs, full := measure(res.Steps[best].Concurrency, true)
-				if full {
-					evaluate(&vs)
-					res.Verified = vs.Stable
-					res.Steps = append(res.Steps, vs)
 				}
 			}
 			break

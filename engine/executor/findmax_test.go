@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -105,6 +106,44 @@ func TestFindMaxStopsOnSignal(t *testing.T) {
 	r := runFindMax(t, &capTarget{latency: flat(0)}, &FindMax{Start: 1, Step: 1, Max: 20, StepDuration: time.Second,
 		Signal: func(_ context.Context, s Step) (bool, string) { return s.Concurrency >= 3, "queued queries" }})
 	checkResult(t, r, ReasonSignal+": queued queries", 2, []int{1, 2, 3, 2}, true)
+}
+
+// A best level whose verification step is unstable is rejected, never
+// the headline: the next best level below it is verified and reported.
+// Level 6 is stable when first measured (2-3s) but fails from 3.5s on, so
+// its verification runs; level 4 then verifies.
+func TestFindMaxRejectsALevelItsVerificationContradicts(t *testing.T) {
+	since := startClock()
+	target := &capTarget{latency: flat(0), failAbove: 6}
+	target.fail = func(n int64) bool { late := since() > 3500*time.Millisecond; return late && n >= 5 }
+	r := runFindMax(t, target, &FindMax{Start: 2, Step: 2, Max: 20, StepDuration: time.Second, MaxErrorRate: 0.01})
+	checkResult(t, r, ReasonErrorRate, 4, []int{2, 4, 6, 8, 6, 4}, true)
+	if len(r.Rejected) != 1 || r.Rejected[0] != 6 || r.Steps[4].Stable || !r.Steps[5].Stable || !r.Steps[5].Verify {
+		t.Fatalf("rejected %v, verification steps %+v %+v", r.Rejected, r.Steps[4], r.Steps[5])
+	}
+}
+
+// When every candidate fails its verification, nothing is headlined.
+func TestFindMaxNoLevelSurvivesVerification(t *testing.T) {
+	since := startClock()
+	target := &capTarget{latency: flat(0), failAbove: 4}
+	target.fail = func(int64) bool { return since() > 2500*time.Millisecond }
+	r := runFindMax(t, target, &FindMax{Start: 2, Step: 2, Max: 20, StepDuration: time.Second, MaxErrorRate: 0.01})
+	checkResult(t, r, ReasonErrorRate, 0, []int{2, 4, 6, 4, 2}, false)
+	if len(r.Rejected) != 2 || r.BestQPS != 0 {
+		t.Fatalf("rejected %v, best qps %v", r.Rejected, r.BestQPS)
+	}
+}
+
+// startClock returns the time since its first call (inside the synctest
+// bubble, on its fake clock), safe from many goroutines.
+func startClock() func() time.Duration {
+	var once sync.Once
+	var t0 time.Time
+	return func() time.Duration {
+		once.Do(func() { t0 = time.Now() })
+		return time.Since(t0)
+	}
 }
 
 func TestFindMaxStopsAtMax(t *testing.T) {

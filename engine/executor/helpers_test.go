@@ -46,6 +46,7 @@ type capTarget struct {
 	open      atomic.Int64
 	latency   func(n int64) time.Duration
 	failAbove int64
+	fail      func(n int64) bool // optional: fail an operation at n open sessions
 }
 
 type capSession struct{ t *capTarget }
@@ -58,7 +59,7 @@ func (t *capTarget) Open(context.Context, int) (Session, error) {
 func (s capSession) Exec(ctx context.Context, _ int, _ []any) (int64, string, error) {
 	n := s.t.open.Load()
 	time.Sleep(s.t.latency(n))
-	if s.t.failAbove > 0 && n > s.t.failAbove {
+	if s.t.failAbove > 0 && n > s.t.failAbove || s.t.fail != nil && s.t.fail(n) {
 		return 0, "", errors.New("too many connections")
 	}
 	return 1, "", nil

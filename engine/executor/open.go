@@ -129,6 +129,7 @@ func (o *Open) Run(ctx context.Context, start time.Time) (Result, error) {
 			end := rec.p.Now()
 			free <- struct{}{}
 			rec.Record(q, intended, start, end, rows, qid, err)
+			noteRetries(s, rec)
 		}
 	}
 	for i := range sessions {
@@ -168,6 +169,7 @@ func (o *Open) Run(ctx context.Context, start time.Time) (Result, error) {
 			end := rec.p.Now()
 			free <- struct{}{}
 			rec.Record(q, off, actual, end, rows, qid, err)
+			noteRetries(s, rec)
 			serve(s, src, rec)
 		})
 		return true

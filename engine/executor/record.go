@@ -91,12 +91,16 @@ type Counts struct {
 	Dropped int64 // open model arrivals that found no free connection
 	Reads   int64
 	Writes  int64
+	// Retries counts the tries of transactions run again after a conflict
+	// (the operations themselves count once).
+	Retries int64
 }
 
 // ErrorGroup counts the errors of one code with the first few messages.
 type ErrorGroup struct {
 	Code     string
 	SQLState string
+	Class    string `json:",omitempty"` // ConflictClass: serialization failures and deadlocks
 	Count    int64
 	Messages []string
 }
@@ -139,6 +143,7 @@ func (p *PhaseRecorder) Counts() Counts {
 		c.Ops += s.ops.Load()
 		c.Errors += s.errors.Load()
 		c.Writes += s.writes.Load()
+		c.Retries += s.retries.Load()
 	}
 	p.mu.Unlock()
 	c.OK = c.Ops - c.Errors
@@ -177,7 +182,7 @@ func (p *PhaseRecorder) noteError(info ErrorInfo) {
 	p.mu.Lock()
 	g := p.errs[info.Code]
 	if g == nil {
-		g = &ErrorGroup{Code: info.Code, SQLState: info.SQLState}
+		g = &ErrorGroup{Code: info.Code, SQLState: info.SQLState, Class: info.Class}
 		p.errs[info.Code] = g
 	}
 	g.Count++
@@ -221,7 +226,23 @@ type SessionRecorder struct {
 	lag  *histogram.Handle
 
 	// Written by the owner only; atomics so Counts can read them.
-	ops, errors, writes atomic.Int64
+	ops, errors, writes, retries atomic.Int64
+}
+
+// AddRetries counts n retries of the operation just recorded (a
+// transaction's tries after a conflict).
+func (s *SessionRecorder) AddRetries(n int) {
+	if n > 0 {
+		s.retries.Add(int64(n))
+	}
+}
+
+// noteRetries counts the retries of the last operation of s, when it is
+// a session whose operations retry.
+func noteRetries(s Session, rec *SessionRecorder) {
+	if r, ok := s.(Retrier); ok {
+		rec.AddRetries(r.LastRetries())
+	}
 }
 
 // Record records one operation of query q: intended is when it should
@@ -251,6 +272,9 @@ func (s *SessionRecorder) Record(q int, intended, actual, end time.Duration, row
 		var soe *SessionOpenError
 		if errors.As(err, &soe) {
 			ei.Code = SessionOpenCode
+		}
+		if IsConflict(ei) {
+			ei.Class = ConflictClass
 		}
 		s.p.noteError(ei)
 	}

@@ -24,6 +24,9 @@ func FromSpec(s load.Spec) (Executor, error) {
 		o := NewRamp(r.From, r.To, r.Over.Std(), s.Duration.Std(), int(s.Sessions), int(s.MaxSessions))
 		o.SpinWindow = DefaultSpinWindow
 		return o, nil
+	case load.QPSTarget:
+		return &Adjustable{Sessions: int(s.Sessions), MinSessions: int(s.MinSessions), MaxSessions: int(s.MaxSessions),
+			Duration: s.Duration.Std(), ThinkTime: think, SpinWindow: DefaultSpinWindow}, nil
 	default: // load.FindMax; Check rejected anything else
 		f := s.FindMax
 		return &FindMax{Start: int(f.Start), Step: int(f.Step), Max: int(f.Max), StepDuration: f.StepDuration.Std(),

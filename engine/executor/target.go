@@ -26,6 +26,9 @@ type Session interface {
 type QuerySpec struct {
 	SQL   string
 	Write bool // Exec and RowsAffected; otherwise Query and count the rows
+	// Tx, when set, makes the query a transaction of Tx.Statements (SQL
+	// is then unused); see tx.go.
+	Tx *TxSpec
 }
 
 // SQLTarget is a Target over a *sql.DB: each session holds its own
@@ -39,6 +42,9 @@ type SQLTarget struct {
 	// query id after it (gosnowflake's WithQueryIDChan, say). The engine
 	// imports no driver, so the caller supplies it.
 	QueryID func(ctx context.Context) (context.Context, func() string)
+	// Classify decides which failures of a transaction are conflicts to
+	// retry (nil: ClassifyError).
+	Classify Classifier
 }
 
 var _ Target = (*SQLTarget)(nil)
@@ -49,7 +55,10 @@ func (t *SQLTarget) Open(ctx context.Context, conn int) (Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connection %d: %w", conn, err)
 	}
-	s := &sqlSession{conn: c, queries: t.Queries, stmts: make([]*sql.Stmt, len(t.Queries)), queryID: t.QueryID}
+	s := &sqlSession{conn: c, queries: t.Queries, stmts: make([]*sql.Stmt, len(t.Queries)), queryID: t.QueryID, classify: t.Classify}
+	if s.classify == nil {
+		s.classify = ClassifyError
+	}
 	for _, q := range t.Init {
 		if _, err := c.ExecContext(ctx, q); err != nil {
 			s.Close()
@@ -57,6 +66,13 @@ func (t *SQLTarget) Open(ctx context.Context, conn int) (Session, error) {
 		}
 	}
 	for i, q := range t.Queries {
+		if q.Tx != nil {
+			if err := s.prepareTx(ctx, i, q.Tx); err != nil {
+				s.Close()
+				return nil, fmt.Errorf("connection %d: prepare query %d: %w", conn, i, err)
+			}
+			continue
+		}
 		st, err := c.PrepareContext(ctx, q.SQL)
 		if err != nil {
 			s.Close()
@@ -68,13 +84,21 @@ func (t *SQLTarget) Open(ctx context.Context, conn int) (Session, error) {
 }
 
 type sqlSession struct {
-	conn    *sql.Conn
-	queries []QuerySpec
-	stmts   []*sql.Stmt
-	queryID func(ctx context.Context) (context.Context, func() string)
+	conn     *sql.Conn
+	queries  []QuerySpec
+	stmts    []*sql.Stmt
+	queryID  func(ctx context.Context) (context.Context, func() string)
+	tx       map[int]*sqlTx // transactions, by query index
+	classify Classifier
+	retries  int // of the last Exec
 }
 
 func (s *sqlSession) Exec(ctx context.Context, q int, args []any) (int64, string, error) {
+	if t := s.tx[q]; t != nil {
+		// A transaction sends several statements: the id hook wraps
+		// each statement (its channel holds one id), see execTx.
+		return s.execTx(ctx, t, args)
+	}
 	if s.queryID == nil {
 		n, err := s.exec(ctx, q, args)
 		return n, "", err
@@ -117,6 +141,13 @@ func (s *sqlSession) Close() error {
 	for _, st := range s.stmts {
 		if st != nil {
 			errs = append(errs, st.Close())
+		}
+	}
+	for _, t := range s.tx {
+		for _, st := range t.stmts {
+			if st != nil {
+				errs = append(errs, st.Close())
+			}
 		}
 	}
 	errs = append(errs, s.conn.Close())

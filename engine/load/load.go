@@ -24,12 +24,16 @@ const (
 	Ramp Model = "ramp"
 	// FindMax: the closed model stepping its sessions (Spec.FindMax).
 	FindMax Model = "find_max"
+	// QPSTarget: the closed model whose session count the orchestrator
+	// moves between Spec.MinSessions and Spec.MaxSessions (starting at
+	// Spec.Sessions) toward Spec.Rate, the worker's share of the target.
+	QPSTarget Model = "qps_target"
 )
 
 // Valid reports whether m is one of the load models.
 func (m Model) Valid() bool {
 	switch m {
-	case Closed, Open, Ramp, FindMax:
+	case Closed, Open, Ramp, FindMax, QPSTarget:
 		return true
 	}
 	return false
@@ -54,6 +58,8 @@ type Spec struct {
 	// more than Sessions only when arrivals find every session busy; for
 	// find_max it is the concurrency ceiling. 0 for closed phases.
 	MaxSessions int64 `json:"max_sessions,omitempty"`
+	// MinSessions is the floor of a qps_target phase's sessions.
+	MinSessions int64 `json:"min_sessions,omitempty"`
 	// Rate is the worker's arrivals per second of an open phase; for a
 	// ramp its peak (see Ramp).
 	Rate    float64      `json:"rate,omitempty"`
@@ -108,6 +114,10 @@ func (s Spec) Check() error {
 			if r == nil || r.From < 0 || r.To < 0 || (r.From == 0 && r.To == 0) || r.Over <= 0 || r.Over > s.Duration {
 				return bad("a ramp needs rates ≥ 0, not both 0, and 0 < over ≤ duration")
 			}
+		}
+	case QPSTarget:
+		if s.MinSessions < 1 || s.Sessions < s.MinSessions || s.MaxSessions < s.Sessions || s.Duration <= 0 || !(s.Rate > 0) {
+			return bad("a qps_target load needs 1 ≤ min sessions ≤ sessions ≤ max sessions, a rate above 0 and a duration")
 		}
 	case FindMax:
 		f := s.FindMax

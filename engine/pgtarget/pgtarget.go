@@ -61,6 +61,8 @@ type Target struct {
 	init    []string
 	mode    Mode
 	key     string
+	txNames [][]string // per transaction query, its statements' names
+	txs     []*txState // per query: nil unless a transaction
 }
 
 var _ executor.Target = (*Target)(nil)
@@ -128,6 +130,9 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 	t := &Target{pool: pool, init: cfg.Init, mode: mode, key: key,
 		queries: make([]executor.QuerySpec, len(cfg.Queries)), names: make([]string, len(cfg.Queries))}
 	for i, q := range cfg.Queries {
+		if q.Tx != nil {
+			q.Tx = t.prepareTx(i, q.Tx)
+		}
 		q.SQL = dialect.Postgres{}.Rebind(q.SQL)
 		t.queries[i] = q
 		t.names[i] = q.SQL
@@ -188,6 +193,15 @@ func (t *Target) Open(ctx context.Context, conn int) (executor.Session, error) {
 	}
 	if t.mode == ModePrepared {
 		for i, q := range t.queries {
+			if q.Tx != nil {
+				for j, st := range q.Tx.Statements {
+					if _, err := s.conn.Prepare(ctx, t.txNames[i][j], st.SQL); err != nil {
+						s.discard()
+						return nil, fmt.Errorf("connection %s, session %d: prepare query %d statement %d: %w", t.key, conn, i, j+1, err)
+					}
+				}
+				continue
+			}
 			if _, err := s.conn.Prepare(ctx, t.names[i], q.SQL); err != nil {
 				s.discard()
 				return nil, fmt.Errorf("connection %s, session %d: prepare query %d: %w", t.key, conn, i, err)
@@ -198,14 +212,21 @@ func (t *Target) Open(ctx context.Context, conn int) (executor.Session, error) {
 }
 
 type session struct {
-	c    *pgxpool.Conn
-	conn *pgx.Conn
-	t    *Target
+	c       *pgxpool.Conn
+	conn    *pgx.Conn
+	t       *Target
+	slots   []any // into values of the running transaction
+	buf     []any
+	retries int // of the last Exec
 }
 
 // Exec implements executor.Session. Reads count the rows without decoding
 // them; writes return the rows the command tag reports.
 func (s *session) Exec(ctx context.Context, q int, args []any) (int64, string, error) {
+	if tx := s.t.queries[q].Tx; tx != nil {
+		n, err := s.execTx(ctx, q, tx, args)
+		return n, "", err
+	}
 	name := s.t.names[q]
 	if s.t.queries[q].Write {
 		tag, err := s.conn.Exec(ctx, name, args...)

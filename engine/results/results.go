@@ -24,11 +24,14 @@ type Counts struct {
 	Reads   int64 `json:"reads"`
 	Writes  int64 `json:"writes"`
 	Dropped int64 `json:"dropped"`
+	// Retries counts transaction tries run again after a conflict
+	// (serialization failure or deadlock, max_tries > 1).
+	Retries int64 `json:"retries,omitempty"`
 }
 
 // CountsOf converts an executor's counters.
 func CountsOf(c executor.Counts) Counts {
-	return Counts{Total: c.Ops, OK: c.OK, Errors: c.Errors, Reads: c.Reads, Writes: c.Writes, Dropped: c.Dropped}
+	return Counts{Total: c.Ops, OK: c.OK, Errors: c.Errors, Reads: c.Reads, Writes: c.Writes, Dropped: c.Dropped, Retries: c.Retries}
 }
 
 func (c *Counts) add(o Counts) {
@@ -38,6 +41,7 @@ func (c *Counts) add(o Counts) {
 	c.Reads += o.Reads
 	c.Writes += o.Writes
 	c.Dropped += o.Dropped
+	c.Retries += o.Retries
 }
 
 // WorkerClock is how one worker saw one node: its clock's offset from
@@ -109,6 +113,8 @@ type PhaseSummary struct {
 	ServerStats *pgstats.Report `json:"server_stats,omitempty"`
 	// Warehouse is what SHOW WAREHOUSES said during the phase (Snowflake).
 	Warehouse *warehouse.Summary `json:"warehouse,omitempty"`
+	// QPSControl is the qps_target controller's record of the phase.
+	QPSControl *QPSControl `json:"qps_control,omitempty"`
 }
 
 // QuerySummary is one query's (or all reads' / all writes') result.
@@ -466,7 +472,7 @@ func MergeErrors(groups ...[]executor.ErrorGroup) []executor.ErrorGroup {
 		for _, g := range gs {
 			m := by[g.Code]
 			if m == nil {
-				m = &executor.ErrorGroup{Code: g.Code, SQLState: g.SQLState}
+				m = &executor.ErrorGroup{Code: g.Code, SQLState: g.SQLState, Class: g.Class}
 				by[g.Code] = m
 				order = append(order, g.Code)
 			}

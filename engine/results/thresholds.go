@@ -123,6 +123,25 @@ func Evaluate(ts []engine.ThresholdPlan, s *Set) []ThresholdResult {
 			r.Actual = PerSecond(ops, secs)
 		case "dropped":
 			r.Actual = float64(dropped)
+		case "find_max_level", "find_max_qps":
+			// The verified best level (summed over workers) of the find_max
+			// phases in scope; never a level verification rejected.
+			found := false
+			for p := range measured {
+				for _, fm := range s.findMax[p] {
+					found = true
+					if t.Metric == "find_max_level" {
+						r.Actual += float64(fm.BestConcurrency)
+					} else {
+						r.Actual += fm.BestQPS
+					}
+				}
+			}
+			if !found {
+				r.Passed, r.Note = false, "no find_max phase in scope"
+				out = append(out, r)
+				continue
+			}
 		default:
 			r.Note = "unknown metric"
 			out = append(out, r)

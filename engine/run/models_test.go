@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/results"
 	"strings"
 	"testing"
@@ -68,6 +69,16 @@ func TestOpenRampAndFindMaxPhases(t *testing.T) {
 	}
 	if len(out.FindMax) != 1 || len(out.FindMax[0].Workers) != 2 || search.Counts.Total == 0 {
 		t.Fatalf("find max %+v, phase %+v", out.FindMax, search)
+	}
+	// A threshold on the find_max result reads the verified level back
+	// from the stored parent row; outside a find_max phase it fails.
+	zero := 0.0
+	ths, err := results.EvaluateStored([]engine.ThresholdPlan{
+		{Name: "level", Metric: "find_max_level", Phase: "search", Above: &zero},
+		{Name: "nofm", Metric: "find_max_level", Phase: "open", Above: &zero},
+	}, out.Parent)
+	if err != nil || len(ths) != 2 || ths[0].Actual != float64(out.FindMax[0].BestConcurrency) || ths[1].Passed || ths[1].Note == "" {
+		t.Fatalf("find_max thresholds %+v, %v (best %d)", ths, err, out.FindMax[0].BestConcurrency)
 	}
 	// Children: worker 1 took no part in the ramp phase.
 	for _, c := range out.Children {

@@ -112,6 +112,8 @@ func (w *worker) follow(ctx context.Context) error {
 					if n != nil {
 						n.startAt(time.UnixMicro(p.StartUS).UTC())
 					}
+				case store.EventSetWorkerTarget:
+					w.setTarget(ev.Payload)
 				case store.EventStop:
 					var p stopPayload
 					_ = decodeJSON(ev.Payload, &p)
@@ -212,6 +214,7 @@ type nodeRun struct {
 	err   string
 	rec   *executor.PhaseRecorder
 	spec  load.Spec
+	adj   *executor.Adjustable // a qps_target node: SET_WORKER_TARGET moves it
 }
 
 func (w *worker) newNode(p phasePayload) *nodeRun {
@@ -303,7 +306,7 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 		return err
 	}
 	specs := querySpecs(db, tmpl)
-	var tgt executor.Target = &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init}
+	var tgt executor.Target = &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init, Classify: w.opts.Classifiers[conn.Type]}
 	if open := w.opts.Targets[conn.Type]; open != nil {
 		native, err := open(ctx, conn, specs, init, int(max(a.Load.MaxSessions, a.Load.Sessions)))
 		if err != nil {
@@ -331,6 +334,7 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 	defer ex.Close()
 	w.mu.Lock()
 	n.rec, n.spec = rec, a.Load
+	n.adj, _ = ex.(*executor.Adjustable)
 	w.mu.Unlock()
 	n.setState(nodePrepared, "")
 
@@ -556,6 +560,9 @@ func querySpecs(db *target.DB, t *dsl.Template) []executor.QuerySpec {
 	for i, name := range t.QueryOrder {
 		q := t.Queries[name]
 		out[i] = executor.QuerySpec{SQL: db.Rebind(q.SQL), Write: q.IsWrite()}
+		if q.IsTransaction() {
+			out[i].Tx = txSpec(q, db.Rebind)
+		}
 	}
 	return out
 }

@@ -147,7 +147,11 @@ type FindMaxOutcome struct {
 	Phase           string
 	BestConcurrency int     // sum over workers
 	BestQPS         float64 // sum over workers
-	Workers         []executor.FindMaxResult
+	// Verified: every worker's verification step confirmed its level;
+	// Rejected: the levels (per worker) a verification step contradicted.
+	Verified bool
+	Rejected []int
+	Workers  []executor.FindMaxResult
 }
 
 // errCancelled marks a run stopped by its context.
@@ -189,6 +193,8 @@ type orch struct {
 	serverStats map[string]*pgstats.Report
 	// warehouses holds each Snowflake measurement phase's warehouse view.
 	warehouses map[string]*warehouse.Summary
+	// qpsControl holds each qps_target phase's controller record.
+	qpsControl map[string]*results.QPSControl
 }
 
 // Apply runs the scenario p (from `fbctl plan`) with the scenario files
@@ -453,7 +459,9 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node, r nodeResume) err
 			return err
 		}
 	}
+	stopControl := o.startQPSControl(ctx, n)
 	err := o.watch.waitFor(ctx, func(hbs []store.Heartbeat) bool { return o.nodeReached(hbs, n.Name, nodeDone) })
+	stopControl()
 	o.endServerStats(n, stats)
 	o.endWarehouseWatch(n, wh)
 	o.live.end(p.Phase)
@@ -592,7 +600,7 @@ func (o *orch) nodeReached(hbs []store.Heartbeat, node, state string) bool {
 // result rows record it.
 func (o *orch) decideSampleRate(warmup time.Duration) {
 	sp := o.plan.Sampling
-	if sp.Mode != "auto" || sp.Rate != nil || warmup <= 0 {
+	if sp.Rate != nil || sp.MaxRowsPerSecond <= 0 || warmup <= 0 {
 		return
 	}
 	hbs, err := o.st.ListHeartbeats(o.bg, o.runID)
@@ -606,6 +614,9 @@ func (o *orch) decideSampleRate(warmup time.Duration) {
 	}
 	observed := float64(ops) / warmup.Seconds()
 	rate := stream.AutoRate(float64(sp.MaxRowsPerSecond), observed)
+	if sp.MaxRate > 0 {
+		rate = min(rate, sp.MaxRate)
+	}
 	o.mu.Lock()
 	o.autoRate = rate
 	o.mu.Unlock()

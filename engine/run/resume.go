@@ -76,7 +76,7 @@ func (o *orch) readResume(run store.Run) (*resumeState, error) {
 		n.measured = run.MeasurementStart != nil
 		r.nodes[name] = n
 	}
-	if o.plan.Sampling.Mode == "auto" && o.plan.Sampling.Rate == nil && run.WarmupEnd != nil {
+	if o.plan.Sampling.Rate == nil && o.plan.Sampling.MaxRowsPerSecond > 0 && run.WarmupEnd != nil {
 		o.autoRate = run.SampleRate
 	}
 	return r, nil

@@ -161,10 +161,11 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 		return err
 	}
 	o.mu.Lock()
-	extra := len(o.serverStats)+len(o.warehouses) > 0
+	extra := len(o.serverStats)+len(o.warehouses)+len(o.qpsControl) > 0
 	for i := range phases {
 		phases[i].ServerStats = o.serverStats[phases[i].Name]
 		phases[i].Warehouse = o.warehouses[phases[i].Name]
+		phases[i].QPSControl = o.qpsControl[phases[i].Name]
 	}
 	o.mu.Unlock()
 	if extra {
@@ -183,17 +184,7 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 	if err := json.Unmarshal(p.QueryResults, &out.Queries); err != nil {
 		return err
 	}
-	for _, ph := range phases {
-		if len(ph.FindMax) == 0 {
-			continue
-		}
-		fm := FindMaxOutcome{Phase: ph.Name, Workers: ph.FindMax}
-		for _, w := range ph.FindMax {
-			fm.BestConcurrency += w.BestConcurrency
-			fm.BestQPS += w.BestQPS
-		}
-		out.FindMax = append(out.FindMax, fm)
-	}
+	out.FindMax = FindMaxOutcomes(phases)
 	out.Thresholds = results.Evaluate(o.plan.Thresholds, set)
 	return o.st.WriteTestResult(o.bg, p)
 }

@@ -81,12 +81,12 @@ func (o *orch) samplePools(ctx context.Context) (map[string]map[string][]any, er
 			if err != nil {
 				return nil, err
 			}
-			vals, err := workload.SamplePool(ctx, db.DB, db.Rebind(workload.PoolQuery(p, t.Table)))
+			vals, err := workload.SamplePoolOf(ctx, db.DB, p, t.Table, db.Dialect.Name())
 			if err != nil {
 				return nil, fmt.Errorf("template %q pool %q: %w", t.Name, name, err)
 			}
 			if len(vals) == 0 {
-				return nil, fmt.Errorf("template %q pool %q: the target returned no values for %s", t.Name, name, workload.PoolQuery(p, t.Table))
+				return nil, fmt.Errorf("template %q pool %q: the target returned no values of %s", t.Name, name, p.Column)
 			}
 			out[t.Name][name] = vals
 		}
@@ -104,7 +104,7 @@ func (o *orch) sequenceMax(ctx context.Context, tmplName string) (map[string]int
 	}
 	out := map[string]int64{}
 	for _, q := range t.Queries {
-		for _, g := range q.Args {
+		for _, g := range q.Generators() {
 			if g.Kind != dsl.GenSequence || g.Column == "" {
 				continue
 			}

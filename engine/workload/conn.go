@@ -15,6 +15,7 @@ import (
 type Conn struct {
 	mix  *Mix
 	gens [][]Gen
+	tx   []*txArgs // per query; nil for a single statement
 	args []any
 }
 
@@ -31,6 +32,18 @@ func NewConn(tmpl *dsl.Template, env Env) (*Conn, error) {
 			return nil, fmt.Errorf("query %q is not in the template", name)
 		}
 		weights[qi] = q.Weight
+		if q.IsTransaction() {
+			if c.tx == nil {
+				c.tx = make([]*txArgs, len(tmpl.QueryOrder))
+			}
+			ta, err := newTxArgs(q, tmpl.Pools, env, qi)
+			if err != nil {
+				return nil, fmt.Errorf("query %q: %w", name, err)
+			}
+			c.tx[qi] = ta
+			maxArgs = max(maxArgs, len(ta.srcs))
+			continue
+		}
 		for ai, g := range q.Args {
 			gen, err := NewGen(g, tmpl.Pools, env, qi, ai)
 			if err != nil {
@@ -53,25 +66,14 @@ func NewConn(tmpl *dsl.Template, env Env) (*Conn, error) {
 // its arguments.
 func (c *Conn) Next() (int, []any) {
 	q := c.mix.Next()
+	if c.tx != nil && c.tx[q] != nil {
+		return q, c.tx[q].next(c.args)
+	}
 	args := c.args[:len(c.gens[q])]
 	for i, g := range c.gens[q] {
 		args[i] = g.Next()
 	}
 	return q, args
-}
-
-// PoolQuery returns the statement that samples pool p of a template whose
-// table is table: up to p.Size values of p.Column (LIMIT works on SQLite,
-// Postgres and Snowflake).
-func PoolQuery(p *dsl.Pool, table string) string {
-	if p.Table != "" {
-		table = p.Table
-	}
-	q := fmt.Sprintf("SELECT %s FROM %s", p.Column, table)
-	if p.Size > 0 {
-		q += fmt.Sprintf(" LIMIT %d", p.Size)
-	}
-	return q
 }
 
 // SamplePool runs query on db and returns the first column of every row,

@@ -8,10 +8,6 @@ import (
 	"github.com/flakebench/fbctl/dsl"
 )
 
-// DefaultSequenceRange is the number of keys each connection's sequence
-// range holds when Env.SequenceRange is zero.
-const DefaultSequenceRange int64 = 1_000_000_000
-
 // Env places one connection in the run: it fixes every generator's seed
 // and the connection's slice of pools and key ranges.
 type Env struct {
@@ -25,11 +21,11 @@ type Env struct {
 	// by pool name; pools with literal values need no entry.
 	Pools map[string][]any
 	// SequenceMax holds the current maximum of each sequence column, by
-	// column name; a sequence starts after it.
+	// column name; a sequence starts after it. Connection g of the Stride()
+	// connections of the node hands out start+g, start+g+Stride, ...: keys
+	// never collide and stay dense (a run of n inserts ends below
+	// start + n + Stride), so an int4 column holds billions of inserts.
 	SequenceMax map[string]int64
-	// SequenceRange is the number of keys each connection may insert
-	// (0: DefaultSequenceRange).
-	SequenceRange int64
 	// Now returns the current time (nil: time.Now); "now" arguments are
 	// its value in UTC.
 	Now func() time.Time
@@ -83,7 +79,13 @@ func NewGen(g dsl.Generator, pools map[string]*dsl.Pool, env Env, query, arg int
 		if len(vals) == 0 {
 			return nil, fmt.Errorf("pool %q has no values (sample it from the target first)", g.Pool)
 		}
-		return &poolGen{vals: vals, pos: env.GlobalConn() % int64(len(vals)), stride: env.Stride() % int64(len(vals))}, nil
+		if p := pools[g.Pool]; p != nil && p.Disjoint {
+			if int64(len(vals)) < env.Stride() {
+				return nil, fmt.Errorf("pool %q is disjoint but has %d values for %d connections; give it at least one value per connection (size) or remove disjoint", g.Pool, len(vals), env.Stride())
+			}
+			return &poolWalk{vals: vals, pos: env.GlobalConn(), stride: env.Stride()}, nil
+		}
+		return &poolGen{rng: rng, vals: vals}, nil
 	case dsl.GenSequence:
 		start := g.Start
 		if g.Column != "" {
@@ -93,11 +95,7 @@ func NewGen(g dsl.Generator, pools map[string]*dsl.Pool, env Env, query, arg int
 			}
 			start = m + 1
 		}
-		size := env.SequenceRange
-		if size <= 0 {
-			size = DefaultSequenceRange
-		}
-		return &sequenceGen{first: start + env.GlobalConn()*size, size: size}, nil
+		return &sequenceGen{next: start + env.GlobalConn(), stride: env.Stride()}, nil
 	case dsl.GenUniform:
 		if g.Max < g.Min {
 			return nil, fmt.Errorf("uniform: max %d is below min %d", g.Max, g.Min)
@@ -132,15 +130,26 @@ type literalGen struct{ v any }
 
 func (g literalGen) Next() any { return g.v }
 
-// poolGen walks a pool from the connection's global index with a stride of
-// the global connection count, so connections read disjoint slices of the
-// pool (as long as the pool holds at least one value per connection).
+// poolGen draws a value of the pool uniformly for every operation, from
+// the connection's own seeded stream: every connection reads the whole
+// pool.
 type poolGen struct {
+	rng  *rand.Rand
+	vals []any
+}
+
+func (g *poolGen) Next() any { return g.vals[g.rng.IntN(len(g.vals))] }
+
+// poolWalk (a disjoint pool) walks the pool from the connection's global
+// index with a stride of the global connection count, so connections read
+// disjoint slices of it (the pool holds at least one value per
+// connection).
+type poolWalk struct {
 	vals        []any
 	pos, stride int64
 }
 
-func (g *poolGen) Next() any {
+func (g *poolWalk) Next() any {
 	v := g.vals[g.pos]
 	g.pos += g.stride
 	if g.pos >= int64(len(g.vals)) {
@@ -149,18 +158,15 @@ func (g *poolGen) Next() any {
 	return v
 }
 
-// sequenceGen hands out first, first+1, ... within the connection's own
-// range of size keys; after size keys it starts the range again.
+// sequenceGen hands out next, next+stride, ...: the connection's residue
+// class modulo the node's connection count.
 type sequenceGen struct {
-	first, size, n int64
+	next, stride int64
 }
 
 func (g *sequenceGen) Next() any {
-	v := g.first + g.n
-	g.n++
-	if g.n == g.size {
-		g.n = 0
-	}
+	v := g.next
+	g.next += g.stride
 	return v
 }
 

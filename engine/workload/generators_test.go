@@ -3,6 +3,7 @@ package workload
 import (
 	"context"
 	"database/sql"
+	"sort"
 	"testing"
 	"time"
 
@@ -11,13 +12,17 @@ import (
 	_ "modernc.org/sqlite"
 )
 
+// At 64 connections x 4 workers, every key is new, after the column's
+// maximum, and the keys stay dense: the largest is below the maximum plus
+// the keys drawn plus one per connection, far inside int4.
 func TestSequencesNeverCollideAcrossWorkersAndConnections(t *testing.T) {
-	const workers, conns, draws = 4, 8, 20_000
+	const workers, conns, draws = 4, 64, 2_000
 	seen := make(map[int64]int64, workers*conns*draws)
+	var top int64
 	for w := range workers {
 		for c := range conns {
 			env := Env{Seed: 7, WorkerID: w, Workers: workers, Conn: c, ConnsPerWorker: conns,
-				SequenceMax: map[string]int64{"id": 41_999}, SequenceRange: draws}
+				SequenceMax: map[string]int64{"id": 41_999}}
 			g, err := NewGen(dsl.Generator{Kind: dsl.GenSequence, Column: "id"}, nil, env, 0, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -32,11 +37,15 @@ func TestSequencesNeverCollideAcrossWorkersAndConnections(t *testing.T) {
 					t.Fatalf("key %d drawn by connections %d and %d", v, prev, owner)
 				}
 				seen[v] = owner
+				top = max(top, v)
 			}
 		}
 	}
 	if len(seen) != workers*conns*draws {
 		t.Fatalf("%d distinct keys, want %d", len(seen), workers*conns*draws)
+	}
+	if limit := int64(41_999 + workers*conns*draws + workers*conns); top >= limit || top > 1<<31-1 {
+		t.Fatalf("largest key %d, want below %d (dense) and inside int4", top, limit)
 	}
 }
 
@@ -46,7 +55,7 @@ func TestPoolWalksAreDisjoint(t *testing.T) {
 	for i := range vals {
 		vals[i] = int64(i)
 	}
-	pools := map[string]*dsl.Pool{"ids": {Name: "ids", Values: vals}}
+	pools := map[string]*dsl.Pool{"ids": {Name: "ids", Values: vals, Disjoint: true}}
 	seen := map[int64]int64{}
 	for w := range workers {
 		for c := range conns {
@@ -174,17 +183,18 @@ func TestSamplePoolFromSQLite(t *testing.T) {
 		INSERT INTO t VALUES (1,'a'),(2,'b'),(3,'c'),(4,'d');`); err != nil {
 		t.Fatal(err)
 	}
-	ids, err := SamplePool(ctx, db, PoolQuery(&dsl.Pool{Column: "id", Size: 3}, "t"))
+	ids, err := SamplePoolOf(ctx, db, &dsl.Pool{Column: "id", Size: 3}, "t", "sqlite")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ids) != 3 {
 		t.Fatalf("sampled %v, want 3 values", ids)
 	}
-	names, err := SamplePool(ctx, db, PoolQuery(&dsl.Pool{Column: "name", Table: "t"}, "other"))
+	names, err := SamplePoolOf(ctx, db, &dsl.Pool{Column: "name", Table: "t"}, "other", "sqlite")
 	if err != nil {
 		t.Fatal(err)
 	}
+	sort.Slice(names, func(i, j int) bool { return names[i].(string) < names[j].(string) })
 	if diff := cmp.Diff([]any{"a", "b", "c", "d"}, names); diff != "" {
 		t.Fatalf("names (-want +got):\n%s", diff)
 	}

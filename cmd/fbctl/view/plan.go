@@ -141,6 +141,10 @@ func writePhase(b *strings.Builder, n engine.Node, after string) {
 		fm := ph.FindMax
 		model = fmt.Sprintf("find-max from %d by %d up to %d connections, %s per step (at most %d steps)",
 			fm.Start, fm.Step, fm.Max, fm.StepDuration, fm.Steps)
+	case load.QPSTarget:
+		q := ph.QPSTarget
+		model = fmt.Sprintf("qps target %s ops/s, sessions adjusted by the orchestrator between %d and %d, starting at %d",
+			num(q.Target), q.MinConnections, q.MaxConnections, ph.Sessions)
 	default:
 		model = string(ph.Model)
 	}
@@ -151,6 +155,17 @@ func writePhase(b *strings.Builder, n engine.Node, after string) {
 	fmt.Fprintf(b, "      %s (%s)\n", Plural(int(ph.Workers), "worker", "workers"), scalingText(ph.Scaling))
 	for _, a := range ph.Assignments {
 		fmt.Fprintf(b, "        %-10s group %d: %s\n", a.WorkerID, a.WorkerGroupID, loadText(a.Load))
+	}
+	for _, sq := range ph.Sequences {
+		start := "MAX(" + sq.Column + ")+1"
+		if sq.Start != nil {
+			start = strconv.FormatInt(*sq.Start, 10)
+		}
+		fmt.Fprintf(b, "      sequence keys from %s: connection g of %d takes %s+g, +%d, …", start, sq.Stride, start, sq.Stride)
+		if sq.ExpectedKeys != nil {
+			fmt.Fprintf(b, "; about %d keys, all below %s+%d", *sq.ExpectedKeys, start, *sq.ExpectedKeys+sq.Stride)
+		}
+		b.WriteString("\n")
 	}
 	switch {
 	case ph.ExpectedOperations != nil:
@@ -177,6 +192,8 @@ func loadText(l load.Spec) string {
 	case load.FindMax:
 		f := l.FindMax
 		return fmt.Sprintf("%d, %d, … up to %d connections", f.Start, f.Start+f.Step, f.Max)
+	case load.QPSTarget:
+		return fmt.Sprintf("%s ops/s share on %d to %d connections, starting at %d", num(l.Rate), l.MinSessions, l.MaxSessions, l.Sessions)
 	}
 	return Plural(int(l.Sessions), "connection", "connections")
 }
@@ -235,6 +252,9 @@ func writeSampling(b *strings.Builder, s engine.SamplingPlan) {
 		b.WriteString("  sampling: every operation stored in QUERY_EXECUTIONS")
 	case s.Rate != nil:
 		fmt.Fprintf(b, "  sampling: %s, rate %s of measurement operations (errors and warmup always stored)", s.Mode, num(*s.Rate))
+		if s.Note != "" {
+			fmt.Fprintf(b, "; %s", s.Note)
+		}
 	default:
 		fmt.Fprintf(b, "  sampling: %s, rate %s", s.Mode, s.Note)
 	}

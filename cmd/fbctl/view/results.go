@@ -66,6 +66,10 @@ func Results(w io.Writer, r RunReport) error {
 		if ph.Counts.Dropped > 0 {
 			fmt.Fprintf(&b, "  dropped arrivals (no free connection): %d\n", ph.Counts.Dropped)
 		}
+		if ph.Counts.Retries > 0 {
+			fmt.Fprintf(&b, "  transaction retries after a conflict (serialization failure or deadlock): %d\n", ph.Counts.Retries)
+		}
+		writeQPSControl(&b, ph.QPSControl)
 		writeServerStats(&b, ph.ServerStats)
 		if wh := ph.Warehouse; wh != nil {
 			fmt.Fprintf(&b, "  warehouse %s (%s): at most %d running, %d queued, %d of %d clusters started (%d polls)\n",
@@ -79,6 +83,9 @@ func Results(w io.Writer, r RunReport) error {
 			if e.SQLState != "" {
 				code += " SQLSTATE " + e.SQLState
 			}
+			if e.Class != "" {
+				code += " (" + e.Class + ")"
+			}
 			fmt.Fprintf(&b, "  error %s × %d", strings.TrimSpace(code), e.Count)
 			if len(e.Messages) > 0 {
 				fmt.Fprintf(&b, ": %s", oneLine(e.Messages[0], 100))
@@ -87,7 +94,7 @@ func Results(w io.Writer, r RunReport) error {
 		}
 	}
 	for _, fm := range r.FindMax {
-		fmt.Fprintf(&b, "\nFind-max %s: best stable concurrency %d at %.1f ops/s\n", fm.Phase, fm.BestConcurrency, fm.BestQPS)
+		writeFindMax(&b, fm)
 	}
 	if len(r.Children) > 1 {
 		b.WriteString("\nWorkers:\n")

@@ -7,7 +7,7 @@ connection "postgres" "pg" { # ERROR: Missing required argument
 
 template "t" {
   connection = connection.sqlite.local
-  query "q" { # ERROR[{]: Missing required argument
+  query "q" { # ERROR: Missing required argument
     kind = "sql"
   }
 }
