@@ -11,6 +11,7 @@ import (
 
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/internal/sfserver"
+	"github.com/flakebench/fbctl/internal/sfserver/sftest"
 )
 
 type bound int
@@ -35,7 +36,7 @@ func TestSQLTargetTransaction(t *testing.T) {
 			case "snowflake":
 				os.Setenv("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
 				os.Setenv("SF_DISABLE_MINICORE", "true")
-				srv := sfserver.StartForTest(t, sfserver.Options{})
+				srv := sftest.Start(t, sfserver.Options{})
 				db, err = sql.Open("snowflake", srv.DSN("bench", "pw", "BENCH", "PUBLIC", "BENCH_WH"))
 				create = []string{"CREATE HYBRID TABLE fb_tx (id INT PRIMARY KEY, n INT NOT NULL)", "CREATE HYBRID TABLE fb_log (id INT PRIMARY KEY, n INT)"}
 			}

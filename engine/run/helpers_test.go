@@ -148,8 +148,14 @@ func fixtureFrom(t *testing.T, format, phase, extra string) *fixture {
 
 // fastOptions are Options with short control-plane intervals for tests.
 func (f *fixture) fastOptions(t *testing.T) Options {
+	// Under the race detector on a loaded machine a heartbeat goroutine can
+	// be starved for seconds; tests of worker death set their own bounds.
+	stale, dead := 2*time.Second, 5*time.Second
+	if raceEnabled {
+		stale, dead = 10*time.Second, 30*time.Second
+	}
 	return Options{Store: f.st, Logger: hclog.NewNullLogger(), HeartbeatEvery: 100 * time.Millisecond,
-		PollEvery: 10 * time.Millisecond, StaleAfter: 2 * time.Second, DeadAfter: 5 * time.Second,
+		PollEvery: 10 * time.Millisecond, StaleAfter: stale, DeadAfter: dead,
 		JoinTimeout: 20 * time.Second, DrainTimeout: 5 * time.Second}
 }
 

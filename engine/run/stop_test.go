@@ -199,7 +199,7 @@ func TestHardStopDuringStallStillRecordsCancelled(t *testing.T) {
 func TestDeadWorkerFailsTheRun(t *testing.T) {
 	f := newFixture(t, longPhase, "")
 	opts := f.fastOptions(t)
-	opts.DeadAfter = 2 * time.Second
+	opts.StaleAfter, opts.DeadAfter = time.Second, 2*time.Second
 	killed := make(chan struct{})
 	opts.workerCtx = func(group int, ctx context.Context) context.Context {
 		if group != 1 {
