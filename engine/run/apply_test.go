@@ -148,6 +148,9 @@ func TestInsertKeysNeverCollideAcrossWorkersAndConnections(t *testing.T) {
 	all := newAllValues()
 	opts := f.fastOptions(t)
 	opts.Sink = all.factory()
+	// 128 sessions writing one SQLite file can wait seconds for its lock on
+	// a loaded machine; every operation must drain for the counts to match.
+	opts.DrainTimeout = time.Minute
 	out, err := Apply(context.Background(), f.plan, f.cfg, opts)
 	if err != nil {
 		t.Fatal(err)
