@@ -182,7 +182,7 @@ func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, c
 	_ = json.Unmarshal(report.Run.Plan, &rp)
 	if c.Bool("enrich") && c.Bool("query-executions") && usesSnowflake(rp, cfg) && out.Parent.RowsStored > 0 {
 		fmt.Fprintln(g.stdout)
-		if err := g.enrichRun(context.WithoutCancel(ctx), st, cfg, out.RunID, false); err != nil {
+		if err := g.enrichRun(context.WithoutCancel(ctx), st, cfg, out.RunID, false, false); err != nil {
 			fmt.Fprintf(g.stdout, "Enrichment from QUERY_HISTORY did not run: %v\nRun `fbctl enrich %s` later.\n", err, out.RunID)
 		}
 	}

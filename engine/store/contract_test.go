@@ -44,6 +44,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("MetricsSnapshots", func(t *testing.T) { contractSnapshots(t, open(t)) })
 	t.Run("RunLeaseAndFencing", func(t *testing.T) { contractRunLease(t, open(t)) })
 	t.Run("Scenarios", func(t *testing.T) { contractScenarios(t, open(t)) })
+	t.Run("ServerTruth", func(t *testing.T) { contractServerTruth(t, open(t)) })
 }
 
 func ctxT(t *testing.T) context.Context {

@@ -29,6 +29,8 @@ type historyRecord struct {
 	Start, End                              time.Time
 	Compilation, Execution, QueuedOverload  time.Duration
 	BytesScanned, RowsProduced              int64
+	ParamHash                               string // QUERY_PARAMETERIZED_HASH
+	Hybrid                                  bool   // names a hybrid table
 }
 
 // historyColumns are the emulated columns (a subset of Snowflake's), with the
@@ -44,7 +46,7 @@ var historyColumns = []struct{ name, typ string }{
 	{"ROWS_PRODUCED", "NUMBER(38,0)"}, {"COMPILATION_TIME", "NUMBER(38,0)"},
 	{"EXECUTION_TIME", "NUMBER(38,0)"}, {"QUEUED_PROVISIONING_TIME", "NUMBER(38,0)"},
 	{"QUEUED_REPAIR_TIME", "NUMBER(38,0)"}, {"QUEUED_OVERLOAD_TIME", "NUMBER(38,0)"},
-	{"TRANSACTION_BLOCKED_TIME", "NUMBER(38,0)"},
+	{"TRANSACTION_BLOCKED_TIME", "NUMBER(38,0)"}, {"QUERY_PARAMETERIZED_HASH", "VARCHAR"},
 }
 
 func (r *historyRecord) values(whSize, whType string) []any {
@@ -65,7 +67,7 @@ func (r *historyRecord) values(whSize, whType string) []any {
 		r.QueryTag, r.Status, nullable(r.ErrorCode), nullable(r.ErrorMessage),
 		r.Start.UTC().Format(tsLayout), r.End.UTC().Format(tsLayout),
 		ms(r.End.Sub(r.Start)), r.BytesScanned, r.RowsProduced, ms(r.Compilation),
-		ms(r.Execution), int64(0), int64(0), ms(r.QueuedOverload), int64(0),
+		ms(r.Execution), int64(0), int64(0), ms(r.QueuedOverload), int64(0), r.ParamHash,
 	}
 }
 

@@ -42,6 +42,7 @@ type queryData struct {
 type storedResult struct {
 	data *queryData
 	err  *sqlError
+	rec  historyRecord // for the monitoring endpoint, also when only aggregated
 }
 
 // sqlError is a Snowflake error: numeric code, SQLSTATE and message.
@@ -122,12 +123,16 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 func (s *Server) finish(rec historyRecord, res *storedResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.histSeq++
-	rec.Seq = s.histSeq
-	s.history = append(s.history, rec)
-	if len(s.history) > maxHistory {
-		s.history = append([]historyRecord(nil), s.history[len(s.history)-maxHistory/2:]...)
+	s.aggregate(&rec)
+	if s.individually(&rec) {
+		s.histSeq++
+		rec.Seq = s.histSeq
+		s.history = append(s.history, rec)
+		if len(s.history) > maxHistory {
+			s.history = append([]historyRecord(nil), s.history[len(s.history)-maxHistory/2:]...)
+		}
 	}
+	res.rec = rec
 	s.results[rec.QueryID] = res
 	s.resultIDs = append(s.resultIDs, rec.QueryID)
 	if len(s.resultIDs) > maxStoredResults {
@@ -164,6 +169,7 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 		rec.QueryTag = fmt.Sprint(tag)
 	}
 	rec.Warehouse, rec.Database, rec.Schema, rec.User, rec.Role = se.warehouse, se.database, se.schema, se.user, se.role
+	rec.ParamHash, rec.Hybrid = s.parameterized(req.SQLText)
 	if injected != nil {
 		rec.QueryType = "UNKNOWN"
 		return nil, injected
@@ -216,6 +222,9 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 	}
 	if qerr != nil {
 		return nil, qerr
+	}
+	if tr.Table != "" {
+		s.noteTable(tr.Table, tr.TableKind)
 	}
 	data.QueryResultFormat = "json"
 	data.FinalDatabaseName, data.FinalSchemaName = se.database, se.schema
@@ -338,7 +347,10 @@ func (s *Server) handleMonitoring(w http.ResponseWriter, r *http.Request, qid st
 	}
 	s.mu.Lock()
 	var rec *historyRecord
-	for i := len(s.history) - 1; i >= 0; i-- {
+	if res := s.results[qid]; res != nil {
+		rec = &res.rec
+	}
+	for i := len(s.history) - 1; i >= 0 && rec == nil; i-- {
 		if s.history[i].QueryID == qid {
 			rec = &s.history[i]
 			break

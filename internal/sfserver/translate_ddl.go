@@ -66,7 +66,11 @@ func translateCreate(tr *translation, toks []token, e env) (*translation, error)
 	if i >= len(toks) {
 		return nil, fmt.Errorf("syntax error: CREATE %s needs a name", obj)
 	}
-	nameToks, _ := rewriteExpr(qualifiedName(toks, &i), e)
+	qname := qualifiedName(toks, &i)
+	if len(qname) > 0 && obj == "TABLE" {
+		tr.Table, tr.TableKind = unquote(qname[len(qname)-1]), kind
+	}
+	nameToks, _ := rewriteExpr(qname, e)
 	name := render(nameToks)
 	asAt := findTop(toks, i, "AS")
 	isView := obj == "VIEW" || (kind == "DYNAMIC" && asAt >= 0)

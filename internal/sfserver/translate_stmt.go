@@ -57,6 +57,9 @@ type translation struct {
 	Params map[string]string // ALTER SESSION SET / ALTER WAREHOUSE SET k=v
 	Unset  []string          // ALTER SESSION UNSET
 	Like   string            // SHOW … LIKE pattern
+	// CREATE TABLE: the bare table name and its kind (STANDARD, HYBRID,
+	// INTERACTIVE, …), so the server knows which tables are hybrid.
+	Table, TableKind string
 }
 
 // translate turns one Snowflake SQL statement into a translation.
