@@ -754,6 +754,11 @@ func TestSnowflakeShippedHybridScenario(t *testing.T) {
 	var onWarehouse bool
 	for _, r := range srv.QueryHistory() {
 		onWarehouse = onWarehouse || (strings.HasPrefix(r.QueryText, "SELECT ID, CUSTOMER_ID, STATUS, AMOUNT FROM FB_ORDERS") && r.Warehouse == "BENCH_WH")
+		// The scenario's own QUERY_TAG (connection params) is kept, with
+		// fbctl's run/worker/phase tag after it.
+		if strings.HasPrefix(r.QueryText, "SELECT ID, CUSTOMER_ID") && !strings.HasPrefix(r.QueryTag, "flakebench-hybrid flakebench:run="+out.RunID+":worker=") {
+			t.Fatalf("benchmark statement tagged %q", r.QueryTag)
+		}
 	}
 	if !onWarehouse {
 		t.Error("no lookup ran on the -var warehouse BENCH_WH")

@@ -1,6 +1,12 @@
 package target
 
-import "strings"
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+
+	"github.com/flakebench/fbctl/dsl"
+)
 
 // QueryTagPrefix starts every QUERY_TAG fbctl sets on Snowflake.
 const QueryTagPrefix = "flakebench"
@@ -11,8 +17,8 @@ const QueryTagPrefix = "flakebench"
 //	flakebench:run=<run>:worker=<worker>:phase=<phase>
 //
 // Empty parts are left out; ':' and '=' inside a value become '_' so the
-// tag stays parseable. It is meant to replace the JSON tag SessionInit
-// sets today (see docs/snowflake.md).
+// tag stays parseable. SessionInit sets it after the user's own tag
+// (CombinedQueryTag).
 func QueryTag(t Tag) string {
 	clean := strings.NewReplacer(":", "_", "=", "_", "'", "_")
 	var b strings.Builder
@@ -25,8 +31,16 @@ func QueryTag(t Tag) string {
 	return b.String()
 }
 
-// ParseQueryTag reads a tag QueryTag wrote; ok is false for any other tag.
+// ParseQueryTag reads a tag QueryTag wrote, also where CombinedQueryTag or
+// ApplicationName put it after the user's tag; ok is false for any other
+// tag.
 func ParseQueryTag(s string) (t Tag, ok bool) {
+	if i := strings.LastIndex(s, QueryTagPrefix+":"); i > 0 {
+		s = s[i:]
+		if j := strings.IndexAny(s, "\" }"); j >= 0 {
+			s = s[:j]
+		}
+	}
 	parts := strings.Split(s, ":")
 	if len(parts) == 0 || parts[0] != QueryTagPrefix {
 		return Tag{}, false
@@ -48,4 +62,95 @@ func ParseQueryTag(s string) (t Tag, ok bool) {
 		}
 	}
 	return t, t.Run != ""
+}
+
+// MaxQueryTag is Snowflake's QUERY_TAG limit in characters; MaxAppName
+// Postgres's for application_name in bytes (longer values are cut by the
+// server).
+const (
+	MaxQueryTag = 2000
+	MaxAppName  = 63
+)
+
+// UserQueryTag is the QUERY_TAG the user set for template t's sessions: the
+// template's session = { QUERY_TAG = … } (any case), else the connection's
+// params = { QUERY_TAG = … }; on Postgres application_name in the same
+// places. "" when none.
+func UserQueryTag(conn *dsl.Connection, t *dsl.Template) string {
+	key := "QUERY_TAG"
+	if conn != nil && conn.Type == dsl.ConnPostgres {
+		key = "APPLICATION_NAME"
+	}
+	for _, m := range []map[string]string{t.Session, connParams(conn)} {
+		for k, v := range m {
+			if strings.EqualFold(k, key) && strings.TrimSpace(v) != "" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	if conn != nil && conn.Type == dsl.ConnPostgres {
+		if u, err := url.Parse(conn.Fields["dsn"]); err == nil {
+			return strings.TrimSpace(u.Query().Get("application_name"))
+		}
+	}
+	return ""
+}
+
+func connParams(c *dsl.Connection) map[string]string {
+	if c == nil {
+		return nil
+	}
+	return c.Params
+}
+
+// CombinedQueryTag keeps the user's tag and appends fbctl's: a JSON object
+// gets a "flakebench" key holding QueryTag(t) (so it stays JSON), any other
+// tag is followed by a space and QueryTag(t). The user's part is cut so the
+// whole fits MaxQueryTag; fbctl's part is never cut.
+func CombinedQueryTag(user string, t Tag) string {
+	tag := QueryTag(t)
+	if user == "" {
+		return tag
+	}
+	var obj map[string]any
+	if strings.HasPrefix(user, "{") && json.Unmarshal([]byte(user), &obj) == nil {
+		obj[QueryTagPrefix] = tag
+		if b, err := json.Marshal(obj); err == nil && len(b) <= MaxQueryTag {
+			return string(b)
+		}
+	}
+	room := MaxQueryTag - len(tag) - 1
+	if room <= 0 {
+		return tag
+	}
+	return cut(user, room) + " " + tag
+}
+
+// ApplicationName is the Postgres application_name of a benchmark session:
+// the user's name followed by QueryTag(t), within MaxAppName bytes. When
+// the whole does not fit, the user's name goes first, then the phase, then
+// the worker; the run always stays.
+func ApplicationName(user string, t Tag) string {
+	tag := QueryTag(t)
+	for _, shorter := range []Tag{{Run: t.Run, Worker: t.Worker}, {Run: t.Run}} {
+		if len(tag) <= MaxAppName {
+			break
+		}
+		tag = QueryTag(shorter)
+	}
+	if user != "" && len(user)+1+len(tag) <= MaxAppName {
+		return user + " " + tag
+	}
+	return cut(tag, MaxAppName)
+}
+
+// cut shortens s to at most n bytes on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xc0 == 0x80 {
+		n--
+	}
+	return s[:n]
 }
