@@ -70,6 +70,8 @@ var templateSchema = &hcl.BodySchema{
 		{Type: "pool", LabelNames: []string{"name"}},
 		{Type: "query", LabelNames: []string{"name"}},
 		{Type: "slo", LabelNames: []string{"query"}},
+		{Type: "interactive"},
+		{Type: "warehouse"},
 	},
 }
 
@@ -99,6 +101,7 @@ var scenarioSchema = &hcl.BodySchema{
 		{Type: "phase", LabelNames: []string{"name"}},
 		{Type: "sampling"},
 		{Type: "threshold", LabelNames: []string{"name"}},
+		{Type: "cache_warmup"},
 	},
 }
 

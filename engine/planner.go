@@ -367,6 +367,7 @@ func buildRun(cfg *dsl.Config, sc *dsl.Scenario, hashes map[string]string) (RunP
 	}
 
 	run.Thresholds = planThresholds(cfg, sc, phaseNames, infos)
+	planServerObjects(cfg, sc, &run)
 	planTimeline(&run)
 	redactRun(sc, &run)
 	return run, diags

@@ -173,6 +173,7 @@ func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, c
 	} else {
 		report.Run = store.Run{ID: out.RunID, ScenarioName: out.Parent.ScenarioName, Status: out.Status, FailureReason: out.FailureReason}
 	}
+	report.Server = loadServerReport(context.WithoutCancel(ctx), st, out.RunID)
 	fmt.Fprintln(g.stdout)
 	if err := view.Results(g.stdout, report); err != nil {
 		fmt.Fprintf(g.stderr, "Error: %v\n", err)

@@ -175,6 +175,7 @@ type orch struct {
 	// skips teardown.
 	releaseApply string
 	noTeardown   string
+	server       serverState // fingerprints and warehouse lifecycle (server.go)
 
 	mu      sync.Mutex // guards the fields below: nodes run side by side
 	dbs     map[string]*target.DB
@@ -309,6 +310,9 @@ func (o *orch) execute(ctx context.Context, resume *resumeState) error {
 	if resume != nil {
 		return o.walk(ctx, resume)
 	}
+	if err := o.beforeSetup(ctx); err != nil {
+		return err
+	}
 	for _, n := range o.plan.Nodes {
 		if n.Kind == engine.NodeSetup {
 			if err := o.runSQLNode(ctx, n); err != nil {
@@ -316,8 +320,14 @@ func (o *orch) execute(ctx context.Context, resume *resumeState) error {
 			}
 		}
 	}
+	if err := o.checkRequirements(ctx); err != nil {
+		return err
+	}
 	pools, err := o.samplePools(ctx)
 	if err != nil {
+		return err
+	}
+	if err := o.runCacheWarmups(ctx, pools); err != nil {
 		return err
 	}
 	if err := o.waitJoined(ctx); err != nil {

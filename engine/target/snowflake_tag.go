@@ -37,12 +37,14 @@ func QueryTag(t Tag) string {
 func ParseQueryTag(s string) (t Tag, ok bool) {
 	if i := strings.LastIndex(s, QueryTagPrefix+":"); i > 0 {
 		s = s[i:]
-		if j := strings.IndexAny(s, "\" }"); j >= 0 {
-			s = s[:j]
-		}
+	} else if i := strings.LastIndex(s, shortTagPrefix+":r="); i > 0 && s[i-1] == ' ' {
+		s = s[i:]
+	}
+	if j := strings.IndexAny(s, "\" }"); j >= 0 {
+		s = s[:j]
 	}
 	parts := strings.Split(s, ":")
-	if len(parts) == 0 || parts[0] != QueryTagPrefix {
+	if len(parts) == 0 || (parts[0] != QueryTagPrefix && parts[0] != shortTagPrefix) {
 		return Tag{}, false
 	}
 	for _, p := range parts[1:] {
@@ -51,11 +53,11 @@ func ParseQueryTag(s string) (t Tag, ok bool) {
 			return Tag{}, false
 		}
 		switch k {
-		case "run":
+		case "run", "r":
 			t.Run = v
-		case "worker":
+		case "worker", "w":
 			t.Worker = v
-		case "phase":
+		case "phase", "p":
 			t.Phase = v
 		default:
 			return Tag{}, false
@@ -128,20 +130,40 @@ func CombinedQueryTag(user string, t Tag) string {
 
 // ApplicationName is the Postgres application_name of a benchmark session:
 // the user's name followed by QueryTag(t), within MaxAppName bytes. When
-// the whole does not fit, the user's name goes first, then the phase, then
-// the worker; the run always stays.
+// that does not fit, the tag takes its short form
+// fb:r=<run>:w=<worker>:p=<phase> (ParseQueryTag reads both); if the
+// user's name does not fit with it either, it is left out, and then the
+// phase and the worker are dropped. The run always stays.
 func ApplicationName(user string, t Tag) string {
-	tag := QueryTag(t)
-	for _, shorter := range []Tag{{Run: t.Run, Worker: t.Worker}, {Run: t.Run}} {
-		if len(tag) <= MaxAppName {
-			break
+	cands := []string{QueryTag(t), shortTag(t), shortTag(Tag{Run: t.Run, Worker: t.Worker}), shortTag(Tag{Run: t.Run})}
+	if user != "" {
+		for _, c := range cands[:2] {
+			if len(user)+1+len(c) <= MaxAppName {
+				return user + " " + c
+			}
 		}
-		tag = QueryTag(shorter)
 	}
-	if user != "" && len(user)+1+len(tag) <= MaxAppName {
-		return user + " " + tag
+	for _, c := range cands {
+		if len(c) <= MaxAppName {
+			return c
+		}
 	}
-	return cut(tag, MaxAppName)
+	return cut(cands[len(cands)-1], MaxAppName)
+}
+
+// shortTagPrefix starts the short form of the tag.
+const shortTagPrefix = "fb"
+
+func shortTag(t Tag) string {
+	clean := strings.NewReplacer(":", "_", "=", "_", "'", "_", " ", "_")
+	var b strings.Builder
+	b.WriteString(shortTagPrefix)
+	for _, kv := range [][2]string{{"r", t.Run}, {"w", t.Worker}, {"p", t.Phase}} {
+		if kv[1] != "" {
+			b.WriteString(":" + kv[0] + "=" + clean.Replace(kv[1]))
+		}
+	}
+	return b.String()
 }
 
 // cut shortens s to at most n bytes on a rune boundary.

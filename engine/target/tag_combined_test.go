@@ -48,15 +48,18 @@ func TestApplicationNameFitsPostgresLimit(t *testing.T) {
 	}{
 		{"", target.Tag{Run: "r1", Worker: "worker-0", Phase: "steady"}, "flakebench:run=r1:worker=worker-0:phase=steady"},
 		{"psql", target.Tag{Run: "r1", Worker: "w0"}, "psql flakebench:run=r1:worker=w0"},
-		{"my-app", target.Tag{Run: run, Worker: "worker-0", Phase: "steady"}, "my-app flakebench:run=" + run},
-		{"a-long-application-name", target.Tag{Run: run, Worker: "worker-0"}, "flakebench:run=" + run},
-		{"", target.Tag{Run: "sf-run-1", Worker: "worker-12", Phase: "a-rather-long-phase-name-here"}, "flakebench:run=sf-run-1:worker=worker-12"},
+		{"", target.Tag{Run: run, Worker: "worker-0", Phase: "steady"}, "fb:r=" + run + ":w=worker-0:p=steady"},
+		{"my-app", target.Tag{Run: run, Worker: "worker-0", Phase: "steady"}, "fb:r=" + run + ":w=worker-0:p=steady"},
+		{"my-app", target.Tag{Run: run, Worker: "w0"}, "my-app fb:r=" + run + ":w=w0"},
+		{"", target.Tag{Run: run, Worker: "w0"}, "flakebench:run=" + run + ":worker=w0"},
+		{"", target.Tag{Run: run, Worker: "worker-0", Phase: "a-rather-long-phase-name"}, "fb:r=" + run + ":w=worker-0"},
+		{"", target.Tag{Run: "sf-run-1", Worker: "worker-12", Phase: "a-rather-long-phase-name-here-and-more"}, "fb:r=sf-run-1:w=worker-12"},
 	} {
 		got := target.ApplicationName(tc.user, tc.tag)
 		if got != tc.want || len(got) > target.MaxAppName {
 			t.Errorf("ApplicationName(%q, %+v) = %q (%d bytes), want %q", tc.user, tc.tag, got, len(got), tc.want)
 		}
-		if back, ok := target.ParseQueryTag(got); !ok || back.Run != tc.tag.Run {
+		if back, ok := target.ParseQueryTag(got); !ok || back.Run != tc.tag.Run || (strings.Contains(got, "w=") && back.Worker != tc.tag.Worker) {
 			t.Errorf("ParseQueryTag(%q) = %+v, %v", got, back, ok)
 		}
 	}

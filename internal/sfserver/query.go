@@ -213,6 +213,8 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 		data, qerr = s.execUse(se, tr)
 	case actShowWarehouses:
 		data = s.showWarehouses(se, tr)
+	case actShowTables:
+		data = s.showTables(ctx, se, tr)
 	case actAlterWarehouse:
 		data, qerr = s.alterWarehouse(tr)
 	case actCreateWarehouse:
@@ -225,6 +227,7 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 	}
 	if tr.Table != "" {
 		s.noteTable(tr.Table, tr.TableKind)
+		s.noteTableInfo(tr.Table, tableInfo{kind: tr.TableKind, clusterBy: tr.ClusterBy, targetLag: tr.TargetLag})
 	}
 	data.QueryResultFormat = "json"
 	data.FinalDatabaseName, data.FinalSchemaName = se.database, se.schema

@@ -72,6 +72,7 @@ type Server struct {
 	history   []historyRecord
 	histSeq   int64
 	hybrid    map[string]bool       // tables created as HYBRID, by bare name
+	tables    map[string]tableInfo  // every table created, by bare name (SHOW TABLES)
 	aggs      map[aggKey]*aggBucket // AGGREGATE_QUERY_HISTORY
 	faults    faults
 	stats     stats
@@ -112,6 +113,7 @@ func New(opts Options) (*Server, error) {
 		whs:      map[string]*Warehouse{},
 		inflight: map[string]context.CancelFunc{},
 		hybrid:   map[string]bool{},
+		tables:   map[string]tableInfo{},
 		aggs:     map[aggKey]*aggBucket{},
 		results:  map[string]*storedResult{},
 		stats:    stats{requests: map[string]int{}},

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/internal/sfserver"
+)
+
+// sfInteractiveScenario targets an interactive table served by an
+// interactive warehouse IWH that is suspended before the run: setup
+// creates the table (%s is its CREATE statement), apply checks both, the
+// cache warm-up node measures its curve, and the warehouse is resumed
+// before setup and suspended again after teardown.
+const sfInteractiveScenario = `
+template "fb_interactive" {
+  connection = connection.snowflake.local
+  table      = "FB_I"
+  table_type = "interactive"
+  interactive {
+    cluster_by = ["K"]
+  }
+  warehouse {
+    resume = true
+    type   = "interactive"
+    size   = "XSMALL"
+  }
+  pool "keys" {
+    column = "K"
+    size   = 50
+  }
+  query "lookup" {
+    kind = "point_lookup"
+    sql  = "SELECT V FROM FB_I WHERE K = ?"
+    args = [pool.keys]
+  }
+}
+
+scenario "fb_interactive" {
+  setup {
+    sql = ["%s"]
+  }
+  cache_warmup {
+    max_duration = "1500ms"
+    window       = "150ms"
+    tolerance    = 0.9
+  }
+  phase "closed" {
+    duration    = "600ms"
+    connections = 2
+  }
+}
+`
+
+func writeInteractive(t *testing.T, srv *sfserver.Server, create string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "sf.fb.hcl")
+	src := sfConnectionHCL(srv, "local", "IWH") + strings.Replace(sfInteractiveScenario, "%s", create, 1)
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+func TestSnowflakeInteractiveTableWarehouseLifecycleAndFingerprint(t *testing.T) {
+	srv := startSF(t, sfserver.Options{Warehouses: []sfserver.Warehouse{
+		{Name: "IWH", State: "SUSPENDED", Type: "INTERACTIVE", Size: "XSMALL", MaxClusters: 1}}})
+	dsn := sfResultsDSN(srv)
+	if code, out, errOut := fbctlRun(t, "schema", "apply", "-results", dsn); code != 0 {
+		t.Fatalf("schema apply: %s%s", out, errOut)
+	}
+	file := writeInteractive(t, srv, "CREATE OR REPLACE INTERACTIVE TABLE FB_I CLUSTER BY (K) AS SELECT SEQ4() AS K, 'v' AS V FROM TABLE(GENERATOR(ROWCOUNT => 200))")
+
+	code, out, errOut := fbctlRun(t, "plan", "-results", dsn, file)
+	for _, want := range []string{"cache_warmup one session of \"fb_interactive\"", "must exist after setup",
+		"interactive table FB_I: a static interactive table clustered by (K)", "CREATE INTERACTIVE WAREHOUSE IWH TABLES (FB_I) WAREHOUSE_SIZE = XSMALL",
+		"warehouse IWH: resumed before setup if suspended, suspended after teardown if the run resumed it"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("plan: exit %d, no %q\n%s%s", code, want, out, errOut)
+		}
+	}
+
+	code, out, errOut = fbctlRun(t, "apply", "-auto-approve", "-results", dsn, "-run-id", "sf-int-1", file)
+	if code != 0 || !strings.Contains(out, "COMPLETED") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if w, _ := srv.Warehouse("IWH"); w.State != "SUSPENDED" {
+		t.Errorf("IWH is %s after the run; fbctl resumed it, so it must suspend it again", w.State)
+	}
+	st := openSFStore(t, srv)
+	ctx := context.Background()
+	fps, err := st.ListRunFingerprints(ctx, "sf-int-1")
+	if err != nil || len(fps) != 1 {
+		t.Fatalf("fingerprints %+v, %v", fps, err)
+	}
+	fp := fps[0]
+	if fp.Backend != "snowflake" || fp.Settings["warehouse.type"] != "INTERACTIVE" || fp.Settings["warehouse.state_before_run"] != "SUSPENDED" ||
+		fp.Settings["table_type"] != "interactive" || fp.Settings["client.go"] == "" {
+		t.Errorf("fingerprint settings %v", fp.Settings)
+	}
+	if n := len(strings.Split(fp.Settings["cache_warmup.p50_us_per_window"], ",")); n < 2 || fp.Settings["cache_warmup.ms"] == "" {
+		t.Errorf("cache warm-up curve %q (%s ms): want at least two windows", fp.Settings["cache_warmup.p50_us_per_window"], fp.Settings["cache_warmup.ms"])
+	}
+	acts := strings.Join(fp.Actions, "\n")
+	for _, want := range []string{"resumed warehouse IWH before setup", "cache warm-up of fb_interactive", "suspended warehouse IWH after teardown"} {
+		if !strings.Contains(acts, want) {
+			t.Errorf("actions have no %q:\n%s", want, acts)
+		}
+	}
+	// The warm-up's statements are tagged with their own phase and are not
+	// results.
+	var warm int
+	for _, r := range srv.QueryHistory() {
+		if strings.Contains(r.QueryTag, "run=sf-int-1:worker=orchestrator:phase=cache_warmup") && strings.HasPrefix(r.QueryText, "SELECT V FROM FB_I") {
+			warm++
+		}
+	}
+	res, err := st.GetTestResult(ctx, "sf-int-1")
+	if err != nil || warm == 0 || res.Total == 0 {
+		t.Fatalf("warm-up statements %d, result %+v, %v", warm, res, err)
+	}
+
+	// fbctl show prints the fingerprint and what the run did.
+	code, out, _ = fbctlRun(t, "show", "-results", dsn, "sf-int-1")
+	for _, want := range []string{"Server fingerprint", "warehouse.type", "INTERACTIVE", "suspended warehouse IWH after teardown"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("show: exit %d, no %q\n%s", code, want, out)
+		}
+	}
+}
+
+// A table that is not the interactive table the template declares fails
+// the run after setup, before any load, saying what to create; the
+// warehouse fbctl resumed is suspended again.
+func TestSnowflakeInteractiveTableMissingFailsBeforeLoad(t *testing.T) {
+	srv := startSF(t, sfserver.Options{Warehouses: []sfserver.Warehouse{
+		{Name: "IWH", State: "SUSPENDED", Type: "INTERACTIVE", Size: "XSMALL", MaxClusters: 1}}})
+	dsn := sfResultsDSN(srv)
+	if code, out, errOut := fbctlRun(t, "schema", "apply", "-results", dsn); code != 0 {
+		t.Fatalf("schema apply: %s%s", out, errOut)
+	}
+	file := writeInteractive(t, srv, "CREATE OR REPLACE TABLE FB_I AS SELECT SEQ4() AS K, 'v' AS V FROM TABLE(GENERATOR(ROWCOUNT => 20))")
+	code, out, errOut := fbctlRun(t, "apply", "-auto-approve", "-results", dsn, "-run-id", "sf-int-2", file)
+	if code == 0 || !strings.Contains(out+errOut, "exists but is not an interactive table") || !strings.Contains(out+errOut, "CREATE INTERACTIVE TABLE FB_I CLUSTER BY (K)") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	st := openSFStore(t, srv)
+	run, err := st.GetRun(context.Background(), "sf-int-2")
+	if err != nil || run.Status != store.RunFailed {
+		t.Fatalf("run %+v, %v", run, err)
+	}
+	for _, r := range srv.QueryHistory() {
+		if strings.Contains(r.QueryTag, "sf-int-2") && strings.HasPrefix(r.QueryText, "SELECT V FROM FB_I") {
+			t.Fatalf("a benchmark query ran: %+v", r)
+		}
+	}
+	if w, _ := srv.Warehouse("IWH"); w.State != "SUSPENDED" {
+		t.Errorf("IWH is %s after the failed run", w.State)
+	}
+}
