@@ -112,16 +112,19 @@ func TestSnowflakeInteractiveTableWarehouseLifecycleAndFingerprint(t *testing.T)
 		}
 	}
 	// The warm-up's statements are tagged with their own phase and are not
-	// results.
+	// results; the live sampler read the warehouse's statements of the run.
 	var warm int
+	sampled := false
 	for _, r := range srv.QueryHistory() {
+		sampled = sampled || (strings.Contains(r.QueryText, "QUERY_HISTORY_BY_WAREHOUSE(WAREHOUSE_NAME => 'IWH'") &&
+			strings.Contains(r.QueryText, "sf-int-1") && r.Status == "SUCCESS")
 		if strings.Contains(r.QueryTag, "run=sf-int-1:worker=orchestrator:phase=cache_warmup") && strings.HasPrefix(r.QueryText, "SELECT V FROM FB_I") {
 			warm++
 		}
 	}
 	res, err := st.GetTestResult(ctx, "sf-int-1")
-	if err != nil || warm == 0 || res.Total == 0 {
-		t.Fatalf("warm-up statements %d, result %+v, %v", warm, res, err)
+	if err != nil || warm == 0 || res.Total == 0 || !sampled {
+		t.Fatalf("warm-up statements %d, sampled %v, result %+v, %v", warm, sampled, res, err)
 	}
 
 	// fbctl show prints the fingerprint and what the run did.

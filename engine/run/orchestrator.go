@@ -73,6 +73,10 @@ type Options struct {
 	// Classifiers, keyed by connection type, turn a driver's errors into
 	// codes; a missing type uses executor.ClassifyError.
 	Classifiers map[string]executor.Classifier
+	// ServerSampleEvery is how often the run's statements on a Postgres or
+	// Snowflake target are sampled (0: DefaultServerSampleEvery; negative:
+	// not sampled). See sampler.go.
+	ServerSampleEvery time.Duration
 	// WarehousePollEvery is how often a Snowflake target's warehouse is
 	// polled during measurement phases (0: DefaultWarehousePollEvery).
 	WarehousePollEvery time.Duration
@@ -175,7 +179,8 @@ type orch struct {
 	// skips teardown.
 	releaseApply string
 	noTeardown   string
-	server       serverState // fingerprints and warehouse lifecycle (server.go)
+	server       serverState      // fingerprints and warehouse lifecycle (server.go)
+	samplers     []*serverSampler // live server samples (sampler.go)
 
 	mu      sync.Mutex // guards the fields below: nodes run side by side
 	dbs     map[string]*target.DB
@@ -344,6 +349,8 @@ func (o *orch) execute(ctx context.Context, resume *resumeState) error {
 
 // walk runs the load nodes as a DAG.
 func (o *orch) walk(ctx context.Context, resume *resumeState) error {
+	stopSampling := o.startServerSampling(ctx)
+	defer stopSampling()
 	g, nodes := o.loadGraph()
 	walkCtx, stopWalk := context.WithCancelCause(ctx)
 	defer stopWalk(nil)

@@ -55,8 +55,13 @@ func ParseQueryTag(s string) (t Tag, ok bool) {
 		switch k {
 		case "run", "r":
 			t.Run = v
-		case "worker", "w":
+		case "worker":
 			t.Worker = v
+		case "w":
+			t.Worker = v
+			if digits(v) {
+				t.Worker = "worker-" + v
+			}
 		case "phase", "p":
 			t.Phase = v
 		default:
@@ -131,7 +136,8 @@ func CombinedQueryTag(user string, t Tag) string {
 // ApplicationName is the Postgres application_name of a benchmark session:
 // the user's name followed by QueryTag(t), within MaxAppName bytes. When
 // that does not fit, the tag takes its short form
-// fb:r=<run>:w=<worker>:p=<phase> (ParseQueryTag reads both); if the
+// fb:r=<run>:w=<worker>:p=<phase>, worker-N written N (ParseQueryTag
+// reads both); if the
 // user's name does not fit with it either, it is left out, and then the
 // phase and the worker are dropped. The run always stays.
 func ApplicationName(user string, t Tag) string {
@@ -158,12 +164,25 @@ func shortTag(t Tag) string {
 	clean := strings.NewReplacer(":", "_", "=", "_", "'", "_", " ", "_")
 	var b strings.Builder
 	b.WriteString(shortTagPrefix)
-	for _, kv := range [][2]string{{"r", t.Run}, {"w", t.Worker}, {"p", t.Phase}} {
+	worker := t.Worker
+	if n, ok := strings.CutPrefix(worker, "worker-"); ok && digits(n) {
+		worker = n // worker-12 → 12, read back by ParseQueryTag
+	}
+	for _, kv := range [][2]string{{"r", t.Run}, {"w", worker}, {"p", t.Phase}} {
 		if kv[1] != "" {
 			b.WriteString(":" + kv[0] + "=" + clean.Replace(kv[1]))
 		}
 	}
 	return b.String()
+}
+
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // cut shortens s to at most n bytes on a rune boundary.

@@ -48,12 +48,12 @@ func TestApplicationNameFitsPostgresLimit(t *testing.T) {
 	}{
 		{"", target.Tag{Run: "r1", Worker: "worker-0", Phase: "steady"}, "flakebench:run=r1:worker=worker-0:phase=steady"},
 		{"psql", target.Tag{Run: "r1", Worker: "w0"}, "psql flakebench:run=r1:worker=w0"},
-		{"", target.Tag{Run: run, Worker: "worker-0", Phase: "steady"}, "fb:r=" + run + ":w=worker-0:p=steady"},
-		{"my-app", target.Tag{Run: run, Worker: "worker-0", Phase: "steady"}, "fb:r=" + run + ":w=worker-0:p=steady"},
+		{"", target.Tag{Run: run, Worker: "worker-0", Phase: "steady"}, "fb:r=" + run + ":w=0:p=steady"},
+		{"my-app", target.Tag{Run: run, Worker: "worker-0", Phase: "steady"}, "my-app fb:r=" + run + ":w=0:p=steady"},
 		{"my-app", target.Tag{Run: run, Worker: "w0"}, "my-app fb:r=" + run + ":w=w0"},
 		{"", target.Tag{Run: run, Worker: "w0"}, "flakebench:run=" + run + ":worker=w0"},
-		{"", target.Tag{Run: run, Worker: "worker-0", Phase: "a-rather-long-phase-name"}, "fb:r=" + run + ":w=worker-0"},
-		{"", target.Tag{Run: "sf-run-1", Worker: "worker-12", Phase: "a-rather-long-phase-name-here-and-more"}, "fb:r=sf-run-1:w=worker-12"},
+		{"", target.Tag{Run: run, Worker: "worker-0", Phase: "a-rather-long-phase-name"}, "fb:r=" + run + ":w=0"},
+		{"", target.Tag{Run: "sf-run-1", Worker: "worker-12", Phase: "a-rather-long-phase-name-here-and-more"}, "fb:r=sf-run-1:w=12:p=a-rather-long-phase-name-here-and-more"},
 	} {
 		got := target.ApplicationName(tc.user, tc.tag)
 		if got != tc.want || len(got) > target.MaxAppName {
