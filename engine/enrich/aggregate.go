@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/engine/target"
 )
 
 // Latency bounds of SNOWFLAKE.ACCOUNT_USAGE.AGGREGATE_QUERY_HISTORY: rows
@@ -29,6 +30,7 @@ type AggregateRow struct {
 	QueryTag                   string
 	Warehouse                  string
 	QueryName                  string // the template query whose text matched ("" if none)
+	Phase                      string // from fbctl's part of QUERY_TAG ("" if none)
 	Calls                      int64
 	AvgElapsedMS               float64
 	MedianElapsedMS            float64
@@ -136,6 +138,9 @@ func Aggregate(ctx context.Context, db *sql.DB, run store.Run, opts AggregateOpt
 		r.ErrorsJSON = errs.String
 		r.ErrorsInInterval = countErrors(errs.String)
 		r.QueryName = names.name(r.QueryText)
+		if tag, ok := target.ParseQueryTag(r.QueryTag); ok {
+			r.Phase = tag.Phase
+		}
 		rep.Rows = append(rep.Rows, r)
 	}
 	if err := rows.Err(); err != nil {

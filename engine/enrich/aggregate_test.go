@@ -108,6 +108,21 @@ func TestHybridRunCoveredByAggregates(t *testing.T) {
 		t.Errorf("partial view coverage %+v", c)
 	}
 
+	// Calls of another phase (a cache warm-up, say) cover nothing of this
+	// one.
+	other := append([]enrich.AggregateRow(nil), agg.Rows...)
+	for i := range other {
+		if other[i].QueryName == "hot_insert" {
+			if other[i].Phase != "p" {
+				t.Fatalf("aggregate phase %q, want p from the tag", other[i].Phase)
+			}
+			other[i].Phase = "cache_warmup"
+		}
+	}
+	if c := enrich.Cover(refs, other); c.ByAggregate != 4 || c.NotCovered != 1+6 {
+		t.Errorf("other-phase coverage %+v", c)
+	}
+
 	// Stored, rerunnable.
 	for range 2 {
 		if err := e.st.ReplaceQueryAggregates(ctx, r.ID, agg.StoreRows(r.ID, time.Now())); err != nil {

@@ -32,24 +32,36 @@ type QueryCoverage struct {
 // so Enriched marks the executions it matched) by the aggregates rows.
 // The aggregates count every execution of a query, including those also
 // recorded individually, so an execution is covered by the aggregate only
-// while the query's calls exceed its individually covered executions: a
-// view that has not filled yet covers nothing it does not count.
+// while the calls of its query in its phase (from the QUERY_TAG) exceed
+// the executions of that query and phase covered individually: a view
+// that has not filled yet covers nothing it does not count, and calls of
+// another phase (the cache warm-up, say) cover nothing of this one.
 func Cover(refs []store.ExecutionRef, rows []AggregateRow) Coverage {
 	var c Coverage
 	calls := map[string]int64{}
+	perQuery := map[string]int64{}
 	for _, r := range rows {
 		if r.QueryName == "" {
 			c.UnmatchedCalls += r.Calls
 			continue
 		}
-		calls[r.QueryName] += r.Calls
+		calls[r.QueryName+"\x00"+r.Phase] += r.Calls
+		perQuery[r.QueryName] += r.Calls
 		c.AggregateCalls += r.Calls
+	}
+	type qp struct{ q, p string }
+	used := map[qp]int64{}
+	individually := map[qp]int64{}
+	for _, r := range refs {
+		if r.Enriched {
+			individually[qp{r.QueryName, r.Phase}]++
+		}
 	}
 	per := map[string]*QueryCoverage{}
 	get := func(name string) *QueryCoverage {
 		q := per[name]
 		if q == nil {
-			q = &QueryCoverage{Query: name, AggregateCalls: calls[name]}
+			q = &QueryCoverage{Query: name, AggregateCalls: perQuery[name]}
 			per[name] = q
 		}
 		return q
@@ -66,7 +78,9 @@ func Cover(refs []store.ExecutionRef, rows []AggregateRow) Coverage {
 		if r.Enriched {
 			continue
 		}
-		if r.TargetQueryID != "" && int64(q.Individually+q.ByAggregate) < q.AggregateCalls {
+		k := qp{r.QueryName, r.Phase}
+		if r.TargetQueryID != "" && individually[k]+used[k] < calls[r.QueryName+"\x00"+r.Phase] {
+			used[k]++
 			q.ByAggregate++
 		} else {
 			q.NotCov++

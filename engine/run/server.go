@@ -49,6 +49,8 @@ type warehouseRestore struct {
 // that cannot be read is recorded as such.
 func (o *orch) beforeSetup(ctx context.Context) error {
 	o.server.fps = map[string]*store.RunFingerprint{}
+	var order []string
+	dbs := map[string]*sql.DB{}
 	for _, tmpl := range o.runTemplates() {
 		t := o.cfg.Templates[tmpl]
 		if t == nil || o.server.fps[t.Connection] != nil {
@@ -60,13 +62,26 @@ func (o *orch) beforeSetup(ctx context.Context) error {
 			return err
 		}
 		fp := &store.RunFingerprint{RunID: o.runID, Target: t.Connection, Backend: c.Type, Settings: map[string]string{}}
-		collectFingerprint(ctx, c, t, db.DB, fp.Settings)
+		// The warehouse's state before anything of the run touches it
+		// (a statement would auto-resume it).
+		if wh := c.Get("warehouse"); c.Type == dsl.ConnSnowflake && wh != "" {
+			if s, err := warehouse.Show(ctx, db.DB, wh); err == nil {
+				fp.Settings["warehouse.state_before_run"] = s.State
+			}
+		}
 		o.server.fps[t.Connection] = fp
+		order = append(order, tmpl)
+		dbs[tmpl] = db.DB
 	}
 	for _, a := range o.plan.WarehouseActions {
 		if err := o.applyWarehouseAction(ctx, a); err != nil {
+			o.writeFingerprints()
 			return err
 		}
+	}
+	for _, tmpl := range order {
+		t := o.cfg.Templates[tmpl]
+		collectFingerprint(ctx, o.cfg.Connections[t.Connection], t, dbs[tmpl], o.server.fps[t.Connection].Settings)
 	}
 	o.writeFingerprints()
 	return nil
@@ -151,7 +166,9 @@ func (o *orch) afterTeardown() {
 			}
 		}
 		if r.resumed {
-			if _, err := db.DB.ExecContext(o.bg, "ALTER WAREHOUSE "+r.warehouse+" SUSPEND"); err != nil {
+			if s, err := warehouse.Show(o.bg, db.DB, r.warehouse); err == nil && s.State == "SUSPENDED" {
+				o.note(fp, "warehouse "+r.warehouse+" was already suspended after teardown (by the scenario's teardown?)")
+			} else if _, err := db.DB.ExecContext(o.bg, "ALTER WAREHOUSE "+r.warehouse+" SUSPEND"); err != nil {
 				o.note(fp, "warehouse "+r.warehouse+" NOT suspended after teardown: "+err.Error())
 			} else {
 				o.note(fp, "suspended warehouse "+r.warehouse+" after teardown (the run had resumed it)")
@@ -254,9 +271,17 @@ func collectFingerprint(ctx context.Context, c *dsl.Connection, t *dsl.Template,
 			settings["warehouse"] = "unavailable: " + firstLine(err.Error())
 			return
 		}
-		settings["warehouse.state_before_run"], settings["warehouse.size"], settings["warehouse.type"] = s.State, s.Size, s.Type
+		if settings["warehouse.state_before_run"] == "" {
+			settings["warehouse.state_before_run"] = s.State
+		}
+		if settings["warehouse.size"] == "" { // set for the run by a warehouse action: keep that
+			settings["warehouse.size"] = s.Size
+		}
+		settings["warehouse.type"] = s.Type
 		settings["warehouse.min_cluster_count"] = strconv.FormatInt(s.MinClusters, 10)
-		settings["warehouse.max_cluster_count"] = strconv.FormatInt(s.MaxClusters, 10)
+		if settings["warehouse.max_cluster_count"] == "" {
+			settings["warehouse.max_cluster_count"] = strconv.FormatInt(s.MaxClusters, 10)
+		}
 		settings["warehouse.scaling_policy"] = s.ScalingPolicy
 		for _, p := range []string{"STATEMENT_TIMEOUT_IN_SECONDS", "ENABLE_USE_STABLE_PATH"} {
 			settings["warehouse."+p] = showParameter(ctx, db, p, "WAREHOUSE "+wh)

@@ -16,13 +16,14 @@ type ExecutionRef struct {
 	TargetQueryID string
 	Enriched      bool // TOTAL_ELAPSED_US is already set
 	QueryName     string
+	Phase         string
 	ActualStart   time.Time
 }
 
 // ListExecutionRefs returns every QUERY_EXECUTIONS row of the run with its
 // target query id, in no particular order.
 func (s *Store) ListExecutionRefs(ctx context.Context, runID string) ([]ExecutionRef, error) {
-	rows, err := s.query(ctx, s.db, "SELECT EXECUTION_ID, TARGET_QUERY_ID, TOTAL_ELAPSED_US, QUERY_NAME, ACTUAL_START FROM QUERY_EXECUTIONS WHERE RUN_ID = ?", runID)
+	rows, err := s.query(ctx, s.db, "SELECT EXECUTION_ID, TARGET_QUERY_ID, TOTAL_ELAPSED_US, QUERY_NAME, PHASE, ACTUAL_START FROM QUERY_EXECUTIONS WHERE RUN_ID = ?", runID)
 	if err != nil {
 		return nil, fmt.Errorf("list executions of run %s: %w", runID, err)
 	}
@@ -35,7 +36,7 @@ func (s *Store) ListExecutionRefs(ctx context.Context, runID string) ([]Executio
 			elapsed sql.NullInt64
 			start   dialect.Time
 		)
-		if err := rows.Scan(&r.ExecutionID, &qid, &elapsed, &r.QueryName, &start); err != nil {
+		if err := rows.Scan(&r.ExecutionID, &qid, &elapsed, &r.QueryName, &r.Phase, &start); err != nil {
 			return nil, fmt.Errorf("list executions of run %s: %w", runID, err)
 		}
 		r.TargetQueryID, r.Enriched, r.ActualStart = qid.String, elapsed.Valid, start.Time
