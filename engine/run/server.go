@@ -245,7 +245,7 @@ func collectFingerprint(ctx context.Context, c *dsl.Connection, t *dsl.Template,
 	switch c.Type {
 	case dsl.ConnPostgres:
 		one("version", "SELECT version()")
-		rows, err := db.QueryContext(ctx, "SELECT name, setting || COALESCE(unit, '') FROM pg_settings WHERE name IN ('"+strings.Join(postgresSettings, "', '")+"')")
+		rows, err := db.QueryContext(ctx, "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('"+strings.Join(postgresSettings, "', '")+"')")
 		if err != nil {
 			settings["settings"] = "unavailable: " + firstLine(err.Error())
 			return

@@ -78,7 +78,7 @@ func TestPostgresFingerprintCacheWarmupAndApplicationName(t *testing.T) {
 	}
 	s := fps[0].Settings
 	if fps[0].Backend != "postgres" || !strings.HasPrefix(s["version"], "PostgreSQL") || s["server_version"] == "" ||
-		s["shared_buffers"] == "" || s["max_connections"] == "" {
+		!strings.HasSuffix(s["shared_buffers"], "B") || s["max_connections"] == "" {
 		t.Errorf("fingerprint %v", s)
 	}
 	if curve := strings.Split(s["cache_warmup.p50_us_per_window"], ","); len(curve) < 2 || s["cache_warmup.stable"] == "" {
