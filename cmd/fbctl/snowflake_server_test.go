@@ -165,3 +165,61 @@ func TestSnowflakeInteractiveTableMissingFailsBeforeLoad(t *testing.T) {
 		t.Errorf("IWH is %s after the failed run", w.State)
 	}
 }
+
+// warehouse { size, max_cluster_count } on a standard warehouse: set for
+// the run (the fingerprint says so) and restored afterwards.
+func TestSnowflakeWarehouseSettingsSetForTheRunAndRestored(t *testing.T) {
+	srv := startSF(t, sfserver.Options{Warehouses: []sfserver.Warehouse{
+		{Name: "BENCH_WH", State: "STARTED", Size: "X-Small", MinClusters: 1, MaxClusters: 1, AutoResume: true}}})
+	dsn := sfResultsDSN(srv)
+	if code, out, errOut := fbctlRun(t, "schema", "apply", "-results", dsn); code != 0 {
+		t.Fatalf("schema apply: %s%s", out, errOut)
+	}
+	file := filepath.Join(t.TempDir(), "sf.fb.hcl")
+	src := sfConnectionHCL(srv, "local", "BENCH_WH") + `
+template "kv" {
+  connection = connection.snowflake.local
+  table      = "KV"
+  warehouse {
+    size              = "MEDIUM"
+    max_cluster_count = 3
+  }
+  query "one" {
+    sql = "SELECT COUNT(*) FROM KV"
+  }
+}
+
+scenario "kv" {
+  setup {
+    sql = ["CREATE OR REPLACE TABLE KV (K NUMBER)"]
+  }
+  phase "p" {
+    duration    = "300ms"
+    connections = 1
+  }
+}
+`
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := fbctlRun(t, "plan", "-results", dsn, file)
+	if code != 0 || !strings.Contains(out, "warehouse BENCH_WH: WAREHOUSE_SIZE = MEDIUM; MAX_CLUSTER_COUNT = 3 for the run, restored afterwards") {
+		t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := fbctlRun(t, "apply", "-auto-approve", "-results", dsn, "-run-id", "sf-wh-1", file); code != 0 {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	w, _ := srv.Warehouse("BENCH_WH")
+	if w.Size != "X-Small" || w.MaxClusters != 1 || w.State != "STARTED" {
+		t.Errorf("after the run: size %q, max clusters %d, %s; want X-Small, 1, STARTED (restored, not suspended: fbctl did not resume it)", w.Size, w.MaxClusters, w.State)
+	}
+	fps, err := openSFStore(t, srv).ListRunFingerprints(context.Background(), "sf-wh-1")
+	if err != nil || len(fps) != 1 || fps[0].Settings["warehouse.size"] != "MEDIUM" || fps[0].Settings["warehouse.max_cluster_count"] != "3" {
+		t.Fatalf("fingerprint %+v, %v", fps, err)
+	}
+	acts := strings.Join(fps[0].Actions, "\n")
+	if !strings.Contains(acts, "set WAREHOUSE_SIZE = MEDIUM, MAX_CLUSTER_COUNT = 3 on warehouse BENCH_WH for the run (was size X-Small, max clusters 1)") ||
+		!strings.Contains(acts, "restored warehouse BENCH_WH settings after teardown") {
+		t.Errorf("actions:\n%s", acts)
+	}
+}
