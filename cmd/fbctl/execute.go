@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,7 @@ func runFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "enrich", Value: true, Usage: "after a Snowflake run, fill server timings from QUERY_HISTORY (see `fbctl enrich`)"},
 		&cli.StringFlag{Name: "run-id", Usage: "use `ID` as the run ID (default: a new UUID), e.g. to start external workers before apply"},
 		&cli.DurationFlag{Name: "drain-timeout", Value: run.DefaultDrainTimeout, Usage: "how long in-flight operations may finish after a phase stops issuing"},
+		&cli.DurationFlag{Name: "server-sample-every", Value: run.DefaultServerSampleEvery, Usage: "how often the run's statements on Postgres and Snowflake targets are sampled (running, queued, waiting, lock waits); 0 turns sampling off"},
 	}
 }
 
@@ -89,11 +91,13 @@ func (g *globals) orchestratorOptions(c *cli.Context, st *store.Store, hook run.
 		DeadAfter:    c.Duration("dead-after"),
 		DrainTimeout: c.Duration("drain-timeout"),
 		LeaseTTL:     c.Duration("lease-ttl"),
-		HardStop:     g.hardStop,
-		ToolVersion:  version,
-		Stream:       streamOptions(c, st),
-		Targets:      nativeTargets(),
-		Classifiers:  classifiers(),
+		// 0 on the command line means off; in run.Options it means the default.
+		ServerSampleEvery: cmp.Or(c.Duration("server-sample-every"), -1),
+		HardStop:          g.hardStop,
+		ToolVersion:       version,
+		Stream:            streamOptions(c, st),
+		Targets:           nativeTargets(),
+		Classifiers:       classifiers(),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/internal/sfserver"
@@ -84,7 +85,10 @@ func TestSnowflakeInteractiveTableWarehouseLifecycleAndFingerprint(t *testing.T)
 		}
 	}
 
-	code, out, errOut = fbctlRun(t, "apply", "-auto-approve", "-results", dsn, "-run-id", "sf-int-1", file)
+	// Lookups queue 30 ms each (injected latency is reported as queueing),
+	// so the live sampler sees the run's statements QUEUED on IWH.
+	srv.InjectLatency("SELECT V FROM FB_I WHERE K", 30*time.Millisecond)
+	code, out, errOut = fbctlRun(t, "apply", "-auto-approve", "-server-sample-every", "50ms", "-results", dsn, "-run-id", "sf-int-1", file)
 	if code != 0 || !strings.Contains(out, "COMPLETED") {
 		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -127,9 +131,24 @@ func TestSnowflakeInteractiveTableWarehouseLifecycleAndFingerprint(t *testing.T)
 		t.Fatalf("warm-up statements %d, sampled %v, result %+v, %v", warm, sampled, res, err)
 	}
 
+	samples, err := st.ListServerSamples(ctx, "sf-int-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued := map[string]int64{}
+	for _, m := range samples {
+		if m.Target == "snowflake.local" && m.Kind == "SELECT" {
+			queued[m.Phase+"/"+m.State] = max(queued[m.Phase+"/"+m.State], m.Sessions)
+		}
+	}
+	if queued["closed/queued"] < 1 || queued["closed/queued"] > 2 {
+		t.Errorf("queued SELECTs of phase closed sampled: %v (the phase has 2 sessions); samples %+v", queued, samples)
+	}
+
 	// fbctl show prints the fingerprint and what the run did.
 	code, out, _ = fbctlRun(t, "show", "-results", dsn, "sf-int-1")
-	for _, want := range []string{"Server fingerprint", "warehouse.type", "INTERACTIVE", "suspended warehouse IWH after teardown"} {
+	for _, want := range []string{"Server fingerprint", "warehouse.type", "INTERACTIVE", "suspended warehouse IWH after teardown",
+		"Server sessions of the run, sampled", "snowflake.local  closed"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("show: exit %d, no %q\n%s", code, want, out)
 		}

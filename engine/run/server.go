@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -536,7 +537,12 @@ func (o *orch) cacheWarmup(ctx context.Context, p *engine.CacheWarmupPlan, pools
 	if err != nil {
 		return res, fmt.Errorf("cache warm-up: connect: %w", err)
 	}
-	defer conn.Close()
+	defer func() {
+		// The session carries the warm-up's tag: discard it rather than
+		// hand it back to the orchestrator's pool.
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		conn.Close()
+	}()
 	for _, st := range init {
 		if _, err := conn.ExecContext(ctx, st); err != nil {
 			return res, fmt.Errorf("cache warm-up: session setup %q: %w", st, err)

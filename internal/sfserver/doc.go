@@ -67,7 +67,9 @@
 //     counted per minute and parameterized hash (literals and binds as ?),
 //     with calls, time statistics OBJECTs and ERRORS (aggregate.go); served
 //     at once, without Snowflake's 45-minute latency.
-//     Injected latency is reported as QUEUED_OVERLOAD_TIME.
+//     Injected latency is reported as QUEUED_OVERLOAD_TIME. Statements in
+//     flight appear too, as QUEUED while injected latency delays them and
+//     RUNNING while they execute (not in Server.QueryHistory()).
 //   - Faults: InjectLatency, InjectError and Stall, matched on the SQL text.
 //
 // What it does not emulate: arrow results, result chunks, multi-statement

@@ -95,15 +95,24 @@ func (s *Server) syncHistory(ctx context.Context, se *session) error {
 		first := max(0, n-int(s.histSeq-last)) // records are in Seq order
 		recs = append(recs, s.history[first:]...)
 	}
+	// Statements in flight are snapshot rows with a negative sequence
+	// number, replaced on every sync (they end, or move on).
+	now := time.Now()
+	for _, r := range s.running {
+		r.Seq, r.End = -1, now
+		recs = append(recs, r)
+	}
 	sizes := map[string][2]string{}
 	for name, w := range s.whs {
 		sizes[name] = [2]string{w.Size, w.Type}
 	}
 	s.mu.Unlock()
-	if len(recs) == 0 {
-		return nil
-	}
 	if _, err := se.conn.ExecContext(ctx, "SAVEPOINT sfserver_history"); err != nil {
+		return fmt.Errorf("query history snapshot: %w", err)
+	}
+	if _, err := se.conn.ExecContext(ctx, "DELETE FROM temp."+historyTable+" WHERE "+historySeqCol+" < 0"); err != nil {
+		se.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO sfserver_history")
+		se.conn.ExecContext(context.WithoutCancel(ctx), "RELEASE sfserver_history")
 		return fmt.Errorf("query history snapshot: %w", err)
 	}
 	ins, err := se.conn.PrepareContext(ctx, "INSERT INTO temp."+historyTable+" VALUES ("+strings.Join(marks, ",")+", ?)")
@@ -157,4 +166,11 @@ type QueryRecord struct {
 	SessionID                    int64
 	Warehouse, Status, ErrorCode string
 	Start, End                   time.Time
+}
+
+// inFlight records a statement that has not ended (QUEUED or RUNNING).
+func (s *Server) inFlight(rec *historyRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running[rec.QueryID] = *rec
 }

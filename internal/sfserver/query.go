@@ -123,6 +123,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 func (s *Server) finish(rec historyRecord, res *storedResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.running, rec.QueryID)
 	s.aggregate(&rec)
 	if s.individually(&rec) {
 		s.histSeq++
@@ -150,6 +151,20 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 	}
 	wait, injected := s.faults.match(req.SQLText)
 	if wait > 0 {
+		// Injected latency is queueing: the statement shows as QUEUED in
+		// the history meanwhile.
+		se.mu.Lock()
+		tag, wh := se.params["QUERY_TAG"], se.warehouse
+		se.mu.Unlock()
+		if t, ok := req.Parameters["QUERY_TAG"]; ok {
+			tag = fmt.Sprint(t)
+		}
+		q := *rec
+		q.QueryTag, q.Warehouse, q.Status = tag, wh, "QUEUED"
+		if f := strings.Fields(req.SQLText); len(f) > 0 {
+			q.QueryType = strings.ToUpper(f[0]) // not translated yet
+		}
+		s.inFlight(&q)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -170,6 +185,9 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 	}
 	rec.Warehouse, rec.Database, rec.Schema, rec.User, rec.Role = se.warehouse, se.database, se.schema, se.user, se.role
 	rec.ParamHash, rec.Hybrid = s.parameterized(req.SQLText)
+	running := *rec
+	running.Status = "RUNNING"
+	s.inFlight(&running)
 	if injected != nil {
 		rec.QueryType = "UNKNOWN"
 		return nil, injected

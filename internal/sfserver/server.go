@@ -71,9 +71,10 @@ type Server struct {
 	resultIDs []string                      // insertion order, for trimming
 	history   []historyRecord
 	histSeq   int64
-	hybrid    map[string]bool       // tables created as HYBRID, by bare name
-	tables    map[string]tableInfo  // every table created, by bare name (SHOW TABLES)
-	aggs      map[aggKey]*aggBucket // AGGREGATE_QUERY_HISTORY
+	hybrid    map[string]bool          // tables created as HYBRID, by bare name
+	running   map[string]historyRecord // statements in flight (QUEUED, RUNNING), by query id
+	tables    map[string]tableInfo     // every table created, by bare name (SHOW TABLES)
+	aggs      map[aggKey]*aggBucket    // AGGREGATE_QUERY_HISTORY
 	faults    faults
 	stats     stats
 	pubKeys   map[string]*rsa.PublicKey // upper-case user → key
@@ -114,6 +115,7 @@ func New(opts Options) (*Server, error) {
 		inflight: map[string]context.CancelFunc{},
 		hybrid:   map[string]bool{},
 		tables:   map[string]tableInfo{},
+		running:  map[string]historyRecord{},
 		aggs:     map[aggKey]*aggBucket{},
 		results:  map[string]*storedResult{},
 		stats:    stats{requests: map[string]int{}},
