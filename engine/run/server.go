@@ -241,6 +241,9 @@ func collectFingerprint(ctx context.Context, c *dsl.Connection, t *dsl.Template,
 	settings["client.os_arch"] = runtime.GOOS + "/" + runtime.GOARCH
 	settings["table_type"] = t.TableType
 	for k, v := range t.Session {
+		if t.Sensitive.Has("session." + k) {
+			v = "(sensitive)" // never stored
+		}
 		settings["session."+strings.ToUpper(k)] = v
 	}
 	switch c.Type {
