@@ -27,8 +27,10 @@ import (
 // DefaultServerSampleEvery is how often the target is sampled.
 const DefaultServerSampleEvery = 2 * time.Second
 
-// ServerSamplerSessions is the connections the sampler holds on each
-// sampled target; CheckCapacity counts them.
+// ServerSamplerSessions is the most connections the sampler adds on each
+// sampled target (it shares the orchestrator's pool, and needs a second
+// connection only while the orchestrator uses the first); CheckCapacity
+// counts them.
 const ServerSamplerSessions = 1
 
 // sampleStore is the part of the store the sampler writes.
@@ -39,8 +41,8 @@ type sampleStore interface {
 
 type serverSampler struct {
 	o      *orch
-	key    string // connection key
-	conn   *sql.Conn
+	key    string  // connection key
+	conn   *sql.DB // the orchestrator's pool on the target
 	kind   string
 	wh     string
 	table  string
@@ -76,11 +78,10 @@ func (o *orch) startServerSampling(ctx context.Context) func() {
 		if err != nil {
 			continue
 		}
-		conn, err := db.DB.Conn(ctx)
-		if err != nil {
-			o.log.Warn("server not sampled", "target", t.Connection, "error", err)
-			continue
-		}
+		// The orchestrator's own pool: between its other statements the
+		// sampler reuses its idle connection, and at most one more is
+		// opened when they overlap (counted by CheckCapacity).
+		conn := db.DB
 		table := t.Table
 		if i := strings.LastIndexByte(table, '.'); i >= 0 {
 			table = table[i+1:]
@@ -107,7 +108,6 @@ func (o *orch) startServerSampling(ctx context.Context) func() {
 		cancel()
 		wg.Wait()
 		for _, s := range samplers {
-			s.conn.Close()
 			s.flushWaits()
 		}
 	}
@@ -241,7 +241,7 @@ func (s *serverSampler) postgresSessions(ctx context.Context) (map[[3]string]int
 func (s *serverSampler) postgresLocks(ctx context.Context, now time.Time) error {
 	rows, err := s.conn.QueryContext(ctx, `SELECT a.pid, a.application_name, COALESCE(a.query, ''), l.locktype,
        COALESCE(l.relation::regclass::text, l.transactionid::text, l.virtualxid, ''),
-       COALESCE((EXTRACT(EPOCH FROM (now() - l.waitstart)) * 1000000)::bigint, 0),
+       GREATEST(COALESCE((EXTRACT(EPOCH FROM (clock_timestamp() - l.waitstart)) * 1000000)::bigint, 0), 0),
        array_to_string(pg_blocking_pids(a.pid), ','), COALESCE(l.waitstart::text, '')
   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
  WHERE NOT l.granted AND a.datname = current_database() AND a.application_name LIKE '%' || $1 || '%'`, s.o.runID)
