@@ -108,6 +108,11 @@ type Template struct {
 	Queries         map[string]*Query
 	QueryOrder      []string
 	SLOs            []*SLO
+	// Interactive is the interactive table the template targets (set when
+	// TableType is interactive); Warehouse the settings of its
+	// connection's warehouse (nil: none). See types.interactive.go.
+	Interactive *InteractiveTable  `json:",omitempty"`
+	Warehouse   *WarehouseSettings `json:",omitempty"`
 	// Sensitive names the attributes whose value came from a sensitive
 	// value ("description", "table", "tags.KEY", "session.KEY"): they
 	// keep their real value here for the run, and are shown and stored
@@ -236,6 +241,7 @@ type Scenario struct {
 	Sampling    *Sampling // nil: store every operation
 	Thresholds  []*Threshold
 	Regressions []*Regression // compare rules against a baseline run
+	CacheWarmup *CacheWarmup  `json:",omitempty"` // nil: none
 	Sensitive   Sensitivity   // "description", "setup[I]", "teardown[I]"
 	DeclRange   hcl.Range
 }

@@ -70,6 +70,8 @@ var templateSchema = &hcl.BodySchema{
 		{Type: "pool", LabelNames: []string{"name"}},
 		{Type: "query", LabelNames: []string{"name"}},
 		{Type: "slo", LabelNames: []string{"query"}},
+		{Type: "interactive"},
+		{Type: "warehouse"},
 	},
 }
 
@@ -106,6 +108,7 @@ var scenarioSchema = &hcl.BodySchema{
 		{Type: "sampling"},
 		{Type: "threshold", LabelNames: []string{"name"}},
 		{Type: "regression", LabelNames: []string{"name"}},
+		{Type: "cache_warmup"},
 	},
 }
 

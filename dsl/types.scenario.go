@@ -66,7 +66,7 @@ func (l *loader) decodeScenario(pf *parsedFile, b *hcl.Block) {
 		}
 	}
 
-	for _, kind := range []string{"setup", "teardown", "warmup", "sampling"} {
+	for _, kind := range []string{"setup", "teardown", "warmup", "sampling", "cache_warmup"} {
 		blocks := content.Blocks.OfType(kind)
 		for i, blk := range blocks {
 			if i > 0 {
@@ -84,6 +84,8 @@ func (l *loader) decodeScenario(pf *parsedFile, b *hcl.Block) {
 				s.Warmup = l.decodeWarmup(blk, ctx)
 			case "sampling":
 				s.Sampling = l.decodeSampling(blk, ctx)
+			case "cache_warmup":
+				s.CacheWarmup = l.decodeCacheWarmup(blk, ctx)
 			}
 		}
 	}

@@ -110,6 +110,7 @@ func (l *loader) decodeTemplate(pf *parsedFile, b *hcl.Block) {
 		}
 	}
 
+	l.decodeServerObjects(t, content, ctx, connType)
 	for _, pb := range content.Blocks.OfType("pool") {
 		l.decodePool(t, pb, ctx)
 	}

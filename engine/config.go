@@ -84,6 +84,7 @@ func CanonicalConfig(cfg *dsl.Config, t *dsl.Template) (payload []byte, hash str
 	}
 	doc["queries"] = queries
 	doc["query_order"] = queryOrder(t)
+	serverDocs(doc, t)
 	if len(t.SLOs) > 0 {
 		slos := make(map[string]any, len(t.SLOs))
 		for _, s := range t.SLOs {

@@ -229,6 +229,11 @@ type RunPlan struct {
 	// Sessions is the most target sessions the run's load nodes hold at
 	// once, over every set of nodes that may run at the same time.
 	Sessions SessionsPlan `json:"sessions"`
+	// Requires lists the server-side objects the run needs (interactive
+	// tables and warehouses), checked after setup; WarehouseActions what
+	// the run does to its warehouses (plan_server.go).
+	Requires         []Requirement     `json:"requires,omitempty"`
+	WarehouseActions []WarehouseAction `json:"warehouse_actions,omitempty"`
 }
 
 // SessionsPlan bounds the target sessions of a run: the sum over the
@@ -275,6 +280,8 @@ type Node struct {
 	// Warmup is set for the warmup node, Phase for phase nodes.
 	Warmup *WarmupPlan `json:"warmup,omitempty"`
 	Phase  *PhasePlan  `json:"phase,omitempty"`
+	// CacheWarmup is set for the cache_warmup node.
+	CacheWarmup *CacheWarmupPlan `json:"cache_warmup,omitempty"`
 }
 
 // WarmupPlan is the run-level warmup: closed model, operations excluded

@@ -360,6 +360,7 @@ func buildRun(cfg *dsl.Config, sc *dsl.Scenario, hashes map[string]string) (RunP
 
 	run.Thresholds = planThresholds(cfg, sc, phaseNames, infos)
 	run.Regressions = planRegressions(sc)
+	planServerObjects(cfg, sc, &run)
 	planTimeline(&run)
 	redactRun(sc, &run)
 	return run, diags

@@ -37,6 +37,9 @@ func CanonicalScenario(r RunPlan) (payload []byte, hash string, err error) {
 		case n.Warmup != nil:
 			w := n.Warmup
 			doc["warmup"] = map[string]any{"duration_ms": w.Duration.Millis(), "connections": w.Connections}
+		case n.CacheWarmup != nil:
+			c := n.CacheWarmup
+			doc["cache_warmup"] = map[string]any{"max_duration_ms": c.MaxDuration.Millis(), "window_ms": c.Window.Millis(), "tolerance": c.Tolerance}
 		case n.Phase != nil:
 			phases[n.Phase.Name] = phaseDoc(n)
 		}

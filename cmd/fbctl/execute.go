@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,7 @@ func runFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "enrich", Value: true, Usage: "after a Snowflake run, fill server timings from QUERY_HISTORY (see `fbctl enrich`)"},
 		&cli.StringFlag{Name: "run-id", Usage: "use `ID` as the run ID (default: a new UUID), e.g. to start external workers before apply"},
 		&cli.DurationFlag{Name: "drain-timeout", Value: run.DefaultDrainTimeout, Usage: "how long in-flight operations may finish after a phase stops issuing"},
+		&cli.DurationFlag{Name: "server-sample-every", Value: run.DefaultServerSampleEvery, Usage: "how often the run's statements on Postgres and Snowflake targets are sampled (running, queued, waiting, lock waits); 0 turns sampling off"},
 	}
 }
 
@@ -89,11 +91,13 @@ func (g *globals) orchestratorOptions(c *cli.Context, st *store.Store, hook run.
 		DeadAfter:    c.Duration("dead-after"),
 		DrainTimeout: c.Duration("drain-timeout"),
 		LeaseTTL:     c.Duration("lease-ttl"),
-		HardStop:     g.hardStop,
-		ToolVersion:  version,
-		Stream:       streamOptions(c, st),
-		Targets:      nativeTargets(),
-		Classifiers:  classifiers(),
+		// 0 on the command line means off; in run.Options it means the default.
+		ServerSampleEvery: cmp.Or(c.Duration("server-sample-every"), -1),
+		HardStop:          g.hardStop,
+		ToolVersion:       version,
+		Stream:            streamOptions(c, st),
+		Targets:           nativeTargets(),
+		Classifiers:       classifiers(),
 	}
 }
 
@@ -176,6 +180,7 @@ func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, c
 	} else {
 		report.Run = store.Run{ID: out.RunID, ScenarioName: out.Parent.ScenarioName, Status: out.Status, FailureReason: out.FailureReason}
 	}
+	report.Server = loadServerReport(context.WithoutCancel(ctx), st, out.RunID)
 	fmt.Fprintln(g.stdout)
 	if err := view.Results(g.stdout, report); err != nil {
 		fmt.Fprintf(g.stderr, "Error: %v\n", err)
@@ -185,7 +190,7 @@ func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, c
 	_ = json.Unmarshal(report.Run.Plan, &rp)
 	if c.Bool("enrich") && c.Bool("query-executions") && usesSnowflake(rp, cfg) && out.Parent.RowsStored > 0 {
 		fmt.Fprintln(g.stdout)
-		if err := g.enrichRun(context.WithoutCancel(ctx), st, cfg, out.RunID, false); err != nil {
+		if err := g.enrichRun(context.WithoutCancel(ctx), st, cfg, out.RunID, false, false); err != nil {
 			fmt.Fprintf(g.stdout, "Enrichment from QUERY_HISTORY did not run: %v\nRun `fbctl enrich %s` later.\n", err, out.RunID)
 		}
 	}

@@ -155,6 +155,7 @@ func loadRunReport(ctx context.Context, st *store.Store, runID string) (view.Run
 		}
 		report.Thresholds = ts
 	}
+	report.Server = loadServerReport(ctx, st, runID)
 	return report, nil
 }
 

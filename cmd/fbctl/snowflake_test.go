@@ -341,41 +341,50 @@ func TestSnowflakeApplyCommand(t *testing.T) {
 	if withID != len(execs) {
 		t.Errorf("QUERY_EXECUTIONS: %d of %d rows carry a Snowflake query id", withID, len(execs))
 	}
-	code, out, errOut = fbctlRun(t, "enrich", "-results", dsn, "sf-run-1", file)
-	if want := fmt.Sprintf("%d of %d executions matched", withID, len(execs)); code != 0 || !strings.Contains(out, want) {
+	// The hybrid table's short statements are, as on Snowflake, only in
+	// AGGREGATE_QUERY_HISTORY: enrichment covers every stored execution by
+	// aggregate and none individually, and stores the aggregates.
+	code, out, errOut = fbctlRun(t, "enrich", "-aggregate-now", "-results", dsn, "sf-run-1", file)
+	if want := fmt.Sprintf("Coverage of the %d stored executions: 0 individually (QUERY_HISTORY), %d by aggregate only (AGGREGATE_QUERY_HISTORY), 0 not at all.", len(execs), len(execs)); code != 0 || !strings.Contains(out, want) ||
+		!strings.Contains(out, "0 of "+fmt.Sprint(len(execs))+" executions matched") || !strings.Contains(out, "Note: hybrid tables") {
 		t.Errorf("enrich: exit %d, want %q\n%s\n%s", code, want, out, errOut)
 	}
+	aggs, err := st.ListQueryAggregates(ctx, "sf-run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	// What the server saw: the session setup and every benchmark
-	// statement of the run, tagged with the run, the worker and the phase.
-	tagged := map[string]int{}
+	// What the server saw: the session setup in QUERY_HISTORY, and every
+	// benchmark statement of the run counted in the aggregates, tagged with
+	// the run, the worker and the phase.
+	tagged := map[string]int64{}
+	for _, a := range aggs {
+		if !strings.Contains(a.QueryTag, "sf-run-1") || !strings.Contains(a.QueryTag, "worker-0") || a.QueryName == "" {
+			continue
+		}
+		for _, ph := range []string{"closed", "warmup"} {
+			if strings.Contains(a.QueryTag, ph) {
+				tagged[ph] += a.Calls
+			}
+		}
+		if a.Warehouse != "BENCH_WH" {
+			t.Errorf("benchmark statement ran on warehouse %q", a.Warehouse)
+		}
+	}
 	var sessionTag bool
 	for _, r := range srv.QueryHistory() {
 		if strings.HasPrefix(r.QueryText, "ALTER SESSION SET QUERY_TAG") && strings.Contains(r.QueryText, "sf-run-1") {
 			sessionTag = true
 		}
-		if !strings.Contains(r.QueryTag, "sf-run-1") || !strings.Contains(r.QueryTag, "worker-0") {
-			continue
-		}
-		switch {
-		case strings.HasPrefix(r.QueryText, "SELECT ID, STATUS FROM SF_ORDERS"),
-			strings.HasPrefix(r.QueryText, "INSERT INTO SF_ORDERS (ID"),
-			strings.HasPrefix(r.QueryText, "UPDATE SF_ORDERS"):
-			for _, ph := range []string{"closed", "warmup"} {
-				if strings.Contains(r.QueryTag, ph) {
-					tagged[ph]++
-				}
-			}
-			if r.Warehouse != "BENCH_WH" {
-				t.Errorf("benchmark statement ran on warehouse %q", r.Warehouse)
-			}
+		if strings.HasPrefix(r.QueryText, "SELECT ID, STATUS FROM SF_ORDERS") && strings.Contains(r.QueryTag, "sf-run-1") {
+			t.Errorf("a short hybrid statement is in QUERY_HISTORY: %+v", r)
 		}
 	}
 	if !sessionTag || tagged["closed"] == 0 || tagged["warmup"] == 0 {
 		t.Errorf("QUERY_TAG set: %v; tagged benchmark statements by phase: %v", sessionTag, tagged)
 	}
-	if int64(tagged["closed"]) < res.Total {
-		t.Errorf("server saw %d tagged measurement statements, fbctl measured %d", tagged["closed"], res.Total)
+	if tagged["closed"] < res.Total {
+		t.Errorf("server counted %d tagged measurement statements, fbctl measured %d", tagged["closed"], res.Total)
 	}
 }
 
@@ -412,7 +421,7 @@ func (o *cycleOps) Next() (int, []any) {
 // stored row's server timings from QUERY_HISTORY.
 func TestSnowflakeQueryIDsClassificationAndEnrich(t *testing.T) {
 	ctx := context.Background()
-	srv := startSF(t, sfserver.Options{})
+	srv := startSF(t, sfserver.Options{HybridHistoryMin: -1}) // every hybrid statement in QUERY_HISTORY, to check ids
 	dsn := sfResultsDSN(srv)
 	if code, out, errOut := fbctlRun(t, "schema", "apply", "-results", dsn); code != 0 {
 		t.Fatalf("schema apply: %s%s", out, errOut)
@@ -717,7 +726,7 @@ func scenarioPath(name string) string { return filepath.Join("..", "..", "scenar
 // variable, so the test adds protocol=http and the account name as driver
 // parameters after loading.
 func TestSnowflakeShippedHybridScenario(t *testing.T) {
-	srv := startSF(t, sfserver.Options{})
+	srv := startSF(t, sfserver.Options{HybridHistoryMin: -1}) // every hybrid statement in QUERY_HISTORY, to check ids
 	env := map[string]string{"SNOWFLAKE_ACCOUNT": srv.Addr(), "SNOWFLAKE_USER": "bench", "SNOWFLAKE_PASSWORD": "local-pw"}
 	cfg, diags := dsl.Load([]string{scenarioPath("snowflake_hybrid.fb.hcl")}, dsl.LoadOptions{
 		Vars:      []string{"hybrid_rows=2000", "hybrid_connections=3", "hybrid_warehouse=BENCH_WH", "hybrid_database=BENCH"},
@@ -751,6 +760,11 @@ func TestSnowflakeShippedHybridScenario(t *testing.T) {
 	var onWarehouse bool
 	for _, r := range srv.QueryHistory() {
 		onWarehouse = onWarehouse || (strings.HasPrefix(r.QueryText, "SELECT ID, CUSTOMER_ID, STATUS, AMOUNT FROM FB_ORDERS") && r.Warehouse == "BENCH_WH")
+		// The scenario's own QUERY_TAG (connection params) is kept, with
+		// fbctl's run/worker/phase tag after it.
+		if strings.HasPrefix(r.QueryText, "SELECT ID, CUSTOMER_ID") && !strings.HasPrefix(r.QueryTag, "flakebench-hybrid flakebench:run="+out.RunID+":worker=") {
+			t.Fatalf("benchmark statement tagged %q", r.QueryTag)
+		}
 	}
 	if !onWarehouse {
 		t.Error("no lookup ran on the -var warehouse BENCH_WH")

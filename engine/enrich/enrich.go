@@ -62,9 +62,9 @@ func (r Report) Coverage() float64 {
 
 // HybridNote explains why hybrid-table runs are partly covered.
 const HybridNote = "hybrid tables: Snowflake does not record short-running queries on hybrid tables in " +
-	"INFORMATION_SCHEMA.QUERY_HISTORY, so those executions keep no server timings; " +
-	"`fbctl enrich -aggregate RUN_ID` reads the per-minute ACCOUNT_USAGE.AGGREGATE_QUERY_HISTORY " +
-	"instead (available 45 minutes to 3 hours after the run)"
+	"INFORMATION_SCHEMA.QUERY_HISTORY, so those executions keep no server timings of their own; " +
+	"their calls and elapsed-time statistics per minute come from ACCOUNT_USAGE.AGGREGATE_QUERY_HISTORY " +
+	"(read by the same command once available, 45 minutes to 3 hours after the run)"
 
 // Run enriches the stored executions of run from h and writes the matched
 // timings through st.

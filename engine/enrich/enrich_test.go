@@ -209,7 +209,7 @@ func TestAggregateExplainsTheDelay(t *testing.T) {
 	start := end.Add(-5 * time.Minute)
 	run := store.Run{ID: "run-1", CreatedAt: start, StartTime: &start, EndTime: &end}
 
-	rep, err := enrich.Aggregate(ctx, e.target, run, end.Add(10*time.Minute))
+	rep, err := enrich.Aggregate(ctx, e.target, run, enrich.AggregateOptions{Now: end.Add(10 * time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,20 +222,19 @@ func TestAggregateExplainsTheDelay(t *testing.T) {
 		}
 	}
 	before := len(e.srv.QueryHistory())
-	rep, err = enrich.Aggregate(ctx, e.target, run, end.Add(time.Hour))
+	rep, err = enrich.Aggregate(ctx, e.target, run, enrich.AggregateOptions{Now: end.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The local stand-in has no ACCOUNT_USAGE: the query is sent and its
-	// failure explained, not returned as an error.
+	// The view is read, and holds nothing for a run that never ran here.
 	sent := false
 	for _, r := range e.srv.QueryHistory()[before:] {
 		sent = sent || strings.Contains(r.QueryText, "AGGREGATE_QUERY_HISTORY")
 	}
-	if !sent || rep.Available || !strings.Contains(rep.Explanation, "could not be read") {
+	if !sent || rep.Available || !strings.Contains(rep.Explanation, "Nothing yet for this run") {
 		t.Fatalf("an hour later: sent=%v %+v", sent, rep)
 	}
-	if _, err := enrich.Aggregate(ctx, e.target, store.Run{ID: "x'; DROP TABLE T; --", CreatedAt: start, EndTime: &end}, end.Add(time.Hour)); err == nil {
+	if _, err := enrich.Aggregate(ctx, e.target, store.Run{ID: "x'; DROP TABLE T; --", CreatedAt: start, EndTime: &end}, enrich.AggregateOptions{Now: end.Add(time.Hour)}); err == nil {
 		t.Error("a run id that is not a plain name was put into SQL")
 	}
 }

@@ -13,6 +13,10 @@
 //   - shared-warehouse: a template's benchmark warehouse is the
 //     warehouse the results store writes through, so result writes queue
 //     with (and slow down) the measured queries.
+//   - interactive-*: a template on an interactive table that joins or
+//     writes (query shapes interactive warehouses do not serve well), a
+//     scenario without cache_warmup, and the warehouse's statement
+//     timeout (interactive.go).
 //
 // It does not own rendering (cmd/fbctl/view) nor deciding whether a
 // warning blocks anything (it never does).

@@ -45,6 +45,7 @@ func Check(cfg *dsl.Config, plan *engine.Plan, opts Options) []Warning {
 	var out []Warning
 	for _, rp := range plan.Runs {
 		out = append(out, lockWaiters(cfg, rp)...)
+		out = append(out, interactive(cfg, rp)...)
 	}
 	out = append(out, sharedWarehouse(cfg, plan, opts)...)
 	return out

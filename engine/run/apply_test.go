@@ -3,8 +3,10 @@ package run
 import (
 	"context"
 	"database/sql"
-	"github.com/flakebench/fbctl/engine/results"
 	"testing"
+	"time"
+
+	"github.com/flakebench/fbctl/engine/results"
 
 	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/store"

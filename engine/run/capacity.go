@@ -35,7 +35,7 @@ type CapacityError struct {
 
 func (e *CapacityError) Error() string {
 	return fmt.Sprintf("scenario %q cannot start on %s: its load nodes that run at the same time open %d sessions before they start, "+
-		"and fbctl holds %d more of its own (orchestrator, one pool per worker, the results store), but the server accepts only %d more clients (%s). "+
+		"and fbctl holds %d more of its own (orchestrator, server sampler, one pool per worker, the results store), but the server accepts only %d more clients (%s). "+
 		"Lower connections (or, for open-model phases, set a smaller connections), use fewer workers, or raise the server's max_connections",
 		e.Scenario, e.Connection, e.Need-e.Own, e.Own, e.Capacity.Available(), e.Capacity)
 }
@@ -71,9 +71,10 @@ func CheckCapacity(ctx context.Context, p engine.RunPlan, cfg *dsl.Config, o Cap
 			warnings = append(warnings, fmt.Sprintf("the connection limit of %s was not checked: %v", key, err))
 			continue
 		}
-		// The orchestrator's pool, and one per worker (kept open for the
-		// run), plus the store when it shares the server.
-		own := 1 + int(p.Workers)
+		// The orchestrator's pool, its server sampler's connection, and
+		// one pool per worker (kept open for the run), plus the store when
+		// it shares the server.
+		own := 1 + ServerSamplerSessions + int(p.Workers)
 		if o.StoreSessions != nil {
 			own += o.StoreSessions(c)
 		}

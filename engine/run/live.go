@@ -108,6 +108,7 @@ func (l *live) report(h health) {
 		p.Stream.add(s)
 	}
 	if len(p.Phases) > 0 {
+		p.Server = o.latestServerSamples()
 		o.hook.Progress(p)
 	}
 }

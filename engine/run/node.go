@@ -301,7 +301,8 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 		defer stop()
 	}
 	conn := w.opts.Config.Connections[tmpl.Connection]
-	init, err := target.SessionInit(conn.Type, tmpl, target.Tag{Run: w.runID, Worker: w.id, Phase: p.Phase, Scenario: w.plan.Scenario})
+	init, err := target.SessionInit(conn.Type, tmpl, target.Tag{Run: w.runID, Worker: w.id, Phase: p.Phase, Scenario: w.plan.Scenario,
+		User: target.UserQueryTag(conn, tmpl)})
 	if err != nil {
 		return err
 	}

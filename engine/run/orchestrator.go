@@ -73,6 +73,10 @@ type Options struct {
 	// Classifiers, keyed by connection type, turn a driver's errors into
 	// codes; a missing type uses executor.ClassifyError.
 	Classifiers map[string]executor.Classifier
+	// ServerSampleEvery is how often the run's statements on a Postgres or
+	// Snowflake target are sampled (0: DefaultServerSampleEvery; negative:
+	// not sampled). See sampler.go.
+	ServerSampleEvery time.Duration
 	// WarehousePollEvery is how often a Snowflake target's warehouse is
 	// polled during measurement phases (0: DefaultWarehousePollEvery).
 	WarehousePollEvery time.Duration
@@ -179,6 +183,8 @@ type orch struct {
 	// skips teardown.
 	releaseApply string
 	noTeardown   string
+	server       serverState      // fingerprints and warehouse lifecycle (server.go)
+	samplers     []*serverSampler // live server samples (sampler.go)
 
 	mu      sync.Mutex // guards the fields below: nodes run side by side
 	dbs     map[string]*target.DB
@@ -315,6 +321,9 @@ func (o *orch) execute(ctx context.Context, resume *resumeState) error {
 	if resume != nil {
 		return o.walk(ctx, resume)
 	}
+	if err := o.beforeSetup(ctx); err != nil {
+		return err
+	}
 	for _, n := range o.plan.Nodes {
 		if n.Kind == engine.NodeSetup {
 			if err := o.runSQLNode(ctx, n); err != nil {
@@ -322,8 +331,14 @@ func (o *orch) execute(ctx context.Context, resume *resumeState) error {
 			}
 		}
 	}
+	if err := o.checkRequirements(ctx); err != nil {
+		return err
+	}
 	pools, err := o.samplePools(ctx)
 	if err != nil {
+		return err
+	}
+	if err := o.runCacheWarmups(ctx, pools); err != nil {
 		return err
 	}
 	if err := o.waitJoined(ctx); err != nil {
@@ -340,6 +355,8 @@ func (o *orch) execute(ctx context.Context, resume *resumeState) error {
 
 // walk runs the load nodes as a DAG.
 func (o *orch) walk(ctx context.Context, resume *resumeState) error {
+	stopSampling := o.startServerSampling(ctx)
+	defer stopSampling()
 	g, nodes := o.loadGraph()
 	walkCtx, stopWalk := context.WithCancelCause(ctx)
 	defer stopWalk(nil)

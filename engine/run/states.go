@@ -147,6 +147,9 @@ type Progress struct {
 	WorkersAlive    int // heartbeat younger than StaleAfter
 	WorkersStale    int // older than StaleAfter, not yet dead
 	WorkersExpected int
+	// Server is the latest sample of the run's statements on each sampled
+	// target (sampler.go); empty when none is sampled.
+	Server []store.ServerSample
 }
 
 // PhaseProgress is one running node's live numbers. Interval is the last

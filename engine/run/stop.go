@@ -65,6 +65,7 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 			}
 		}
 	}
+	o.afterTeardown()
 	out := &Outcome{RunID: o.runID}
 	if err := o.mergeResults(out, status, reason); err != nil {
 		o.log.Error("results not merged", "error", err)

@@ -46,6 +46,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("Scenarios", func(t *testing.T) { contractScenarios(t, open(t)) })
 	t.Run("DeleteAndPruneRuns", func(t *testing.T) { contractDeleteRuns(t, open(t)) })
 	t.Run("Tags", func(t *testing.T) { contractTags(t, open(t)) })
+	t.Run("ServerTruth", func(t *testing.T) { contractServerTruth(t, open(t)) })
 }
 
 func ctxT(t *testing.T) context.Context {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/flakebench/fbctl/engine/dialect"
 )
@@ -14,12 +15,15 @@ type ExecutionRef struct {
 	ExecutionID   string
 	TargetQueryID string
 	Enriched      bool // TOTAL_ELAPSED_US is already set
+	QueryName     string
+	Phase         string
+	ActualStart   time.Time
 }
 
 // ListExecutionRefs returns every QUERY_EXECUTIONS row of the run with its
 // target query id, in no particular order.
 func (s *Store) ListExecutionRefs(ctx context.Context, runID string) ([]ExecutionRef, error) {
-	rows, err := s.query(ctx, s.db, "SELECT EXECUTION_ID, TARGET_QUERY_ID, TOTAL_ELAPSED_US FROM QUERY_EXECUTIONS WHERE RUN_ID = ?", runID)
+	rows, err := s.query(ctx, s.db, "SELECT EXECUTION_ID, TARGET_QUERY_ID, TOTAL_ELAPSED_US, QUERY_NAME, PHASE, ACTUAL_START FROM QUERY_EXECUTIONS WHERE RUN_ID = ?", runID)
 	if err != nil {
 		return nil, fmt.Errorf("list executions of run %s: %w", runID, err)
 	}
@@ -30,11 +34,12 @@ func (s *Store) ListExecutionRefs(ctx context.Context, runID string) ([]Executio
 			r       ExecutionRef
 			qid     sql.NullString
 			elapsed sql.NullInt64
+			start   dialect.Time
 		)
-		if err := rows.Scan(&r.ExecutionID, &qid, &elapsed); err != nil {
+		if err := rows.Scan(&r.ExecutionID, &qid, &elapsed, &r.QueryName, &r.Phase, &start); err != nil {
 			return nil, fmt.Errorf("list executions of run %s: %w", runID, err)
 		}
-		r.TargetQueryID, r.Enriched = qid.String, elapsed.Valid
+		r.TargetQueryID, r.Enriched, r.ActualStart = qid.String, elapsed.Valid, start.Time
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

@@ -16,6 +16,10 @@ import (
 // with the schema).
 var RunTables = []string{
 	"QUERY_EXECUTIONS",
+	"QUERY_AGGREGATES",
+	"SERVER_SAMPLES",
+	"LOCK_WAITS",
+	"RUN_FINGERPRINTS",
 	"WORKER_METRICS_SNAPSHOTS",
 	"TEST_RESULTS",
 	"WORKER_HEARTBEATS",

@@ -69,6 +69,12 @@ func sqliteDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// quoted is v as a string literal, always (standard SQL: quotes doubled).
+func quoted(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
+
+// sfQuoted is v as a Snowflake string literal, where a backslash escapes.
+func sfQuoted(v string) string { return quoted(strings.ReplaceAll(v, `\`, `\\`)) }
+
 // Rebind rewrites `?` placeholders of query for the target's backend.
 func (db *DB) Rebind(query string) string { return db.Dialect.Rebind(query) }
 
@@ -79,6 +85,11 @@ type Tag struct {
 	Worker   string `json:"worker,omitempty"`
 	Phase    string `json:"phase,omitempty"`
 	Scenario string `json:"scenario,omitempty"`
+	// User is the user's own QUERY_TAG (Postgres: application_name) from
+	// the connection's params (UserQueryTag); the template's session
+	// value, when set, wins. fbctl's tag is appended to it, not put
+	// in its place.
+	User string `json:"-"`
 }
 
 var plainValue = regexp.MustCompile(`^(?i:-?[0-9]+(\.[0-9]+)?|true|false)$`)
@@ -95,15 +106,26 @@ func sqlLiteral(v string) string {
 
 // SessionInit returns the statements each benchmark session of template t
 // runs once before its first operation. On Snowflake: TIMEZONE = 'UTC',
-// QUERY_TAG = QueryTag(tag) (flakebench:run=…:worker=…:phase=…), USE_CACHED_RESULT when the template sets it,
-// then the template's session parameters (ALTER SESSION SET). On Postgres
-// the session parameters become SET statements, on SQLite PRAGMAs. Keys are
-// applied in sorted order so the statements are the same on every run.
+// QUERY_TAG = the user's tag followed by QueryTag(tag)
+// (flakebench:run=…:worker=…:phase=…; CombinedQueryTag), USE_CACHED_RESULT
+// when the template sets it, then the template's other session parameters
+// (ALTER SESSION SET). On Postgres application_name carries the same tag
+// (ApplicationName) and the session parameters become SET statements, on
+// SQLite PRAGMAs. Keys are applied in sorted order so the statements are
+// the same on every run.
 func SessionInit(connType string, t *dsl.Template, tag Tag) ([]string, error) {
 	keys := make([]string, 0, len(t.Session))
-	for k := range t.Session {
+	user := tag.User
+	for k, v := range t.Session {
 		if !identRE.MatchString(k) {
 			return nil, fmt.Errorf("template %q: session parameter %q is not a plain name", t.Name, k)
+		}
+		if (connType == dsl.ConnSnowflake && strings.EqualFold(k, "QUERY_TAG")) ||
+			(connType == dsl.ConnPostgres && strings.EqualFold(k, "application_name")) {
+			if strings.TrimSpace(v) != "" {
+				user = strings.TrimSpace(v) // kept, with fbctl's tag appended
+			}
+			continue
 		}
 		keys = append(keys, k)
 	}
@@ -111,7 +133,7 @@ func SessionInit(connType string, t *dsl.Template, tag Tag) ([]string, error) {
 	var out []string
 	switch connType {
 	case dsl.ConnSnowflake:
-		out = append(out, "ALTER SESSION SET TIMEZONE = 'UTC'", "ALTER SESSION SET QUERY_TAG = "+sqlLiteral(QueryTag(tag)))
+		out = append(out, "ALTER SESSION SET TIMEZONE = 'UTC'", "ALTER SESSION SET QUERY_TAG = "+sfQuoted(CombinedQueryTag(user, tag)))
 		if t.UseCachedResult != nil {
 			out = append(out, fmt.Sprintf("ALTER SESSION SET USE_CACHED_RESULT = %t", *t.UseCachedResult))
 		}
@@ -119,6 +141,9 @@ func SessionInit(connType string, t *dsl.Template, tag Tag) ([]string, error) {
 			out = append(out, "ALTER SESSION SET "+k+" = "+sqlLiteral(t.Session[k]))
 		}
 	case dsl.ConnPostgres:
+		if tag.Run != "" {
+			out = append(out, "SET application_name = "+quoted(ApplicationName(user, tag)))
+		}
 		for _, k := range keys {
 			out = append(out, "SET "+k+" = "+sqlLiteral(t.Session[k]))
 		}

@@ -26,6 +26,8 @@ type Sample struct {
 	Name            string
 	State           string // STARTED, SUSPENDED, RESIZING, …
 	Size            string
+	Type            string // STANDARD, SNOWPARK-OPTIMIZED, INTERACTIVE, …
+	ScalingPolicy   string
 	Running         int64 // statements executing
 	Queued          int64 // statements waiting for the warehouse
 	StartedClusters int64
@@ -79,6 +81,7 @@ func Show(ctx context.Context, q Querier, name string) (Sample, error) {
 		}
 		n := func(k string) int64 { v, _ := strconv.ParseInt(row[k], 10, 64); return v }
 		return Sample{At: time.Now().UTC(), Name: row["name"], State: row["state"], Size: row["size"],
+			Type: row["type"], ScalingPolicy: row["scaling_policy"],
 			Running: n("running"), Queued: n("queued"), StartedClusters: n("started_clusters"),
 			MinClusters: n("min_cluster_count"), MaxClusters: n("max_cluster_count")}, nil
 	}

@@ -60,9 +60,16 @@
 //     QUERY_TEXT, QUERY_TAG, SESSION_ID, WAREHOUSE_NAME, times in ms, …).
 //     References to [DB.]INFORMATION_SCHEMA.QUERY_HISTORY[_BY_*] (view or
 //     TABLE(...) function) read a per-session snapshot; function arguments
-//     are ignored except SESSION_ID => n of QUERY_HISTORY_BY_SESSION. Unlike
-//     Snowflake, short statements on hybrid tables are recorded too.
-//     Injected latency is reported as QUEUED_OVERLOAD_TIME.
+//     are ignored except SESSION_ID => n of QUERY_HISTORY_BY_SESSION. As on
+//     Snowflake, a statement naming a hybrid table that runs shorter than
+//     Options.HybridHistoryMin (1 s) is not recorded there individually.
+//   - [SNOWFLAKE.]ACCOUNT_USAGE.AGGREGATE_QUERY_HISTORY: every statement
+//     counted per minute and parameterized hash (literals and binds as ?),
+//     with calls, time statistics OBJECTs and ERRORS (aggregate.go); served
+//     at once, without Snowflake's 45-minute latency.
+//     Injected latency is reported as QUEUED_OVERLOAD_TIME. Statements in
+//     flight appear too, as QUEUED while injected latency delays them and
+//     RUNNING while they execute (not in Server.QueryHistory()).
 //   - Faults: InjectLatency, InjectError and Stall, matched on the SQL text.
 //
 // What it does not emulate: arrow results, result chunks, multi-statement

@@ -26,6 +26,9 @@ func (s *Server) execSQLite(ctx context.Context, se *session, tr *translation, r
 		if err := s.syncHistory(ctx, se); err != nil {
 			return nil, execError(err)
 		}
+		if err := s.syncAggregates(ctx, se); err != nil {
+			return nil, execError(err)
+		}
 	}
 	if tr.TypeID == typeSelect {
 		st := tr.Steps[0]

@@ -29,6 +29,8 @@ type historyRecord struct {
 	Start, End                              time.Time
 	Compilation, Execution, QueuedOverload  time.Duration
 	BytesScanned, RowsProduced              int64
+	ParamHash                               string // QUERY_PARAMETERIZED_HASH
+	Hybrid                                  bool   // names a hybrid table
 }
 
 // historyColumns are the emulated columns (a subset of Snowflake's), with the
@@ -44,7 +46,7 @@ var historyColumns = []struct{ name, typ string }{
 	{"ROWS_PRODUCED", "NUMBER(38,0)"}, {"COMPILATION_TIME", "NUMBER(38,0)"},
 	{"EXECUTION_TIME", "NUMBER(38,0)"}, {"QUEUED_PROVISIONING_TIME", "NUMBER(38,0)"},
 	{"QUEUED_REPAIR_TIME", "NUMBER(38,0)"}, {"QUEUED_OVERLOAD_TIME", "NUMBER(38,0)"},
-	{"TRANSACTION_BLOCKED_TIME", "NUMBER(38,0)"},
+	{"TRANSACTION_BLOCKED_TIME", "NUMBER(38,0)"}, {"QUERY_PARAMETERIZED_HASH", "VARCHAR"},
 }
 
 func (r *historyRecord) values(whSize, whType string) []any {
@@ -65,7 +67,7 @@ func (r *historyRecord) values(whSize, whType string) []any {
 		r.QueryTag, r.Status, nullable(r.ErrorCode), nullable(r.ErrorMessage),
 		r.Start.UTC().Format(tsLayout), r.End.UTC().Format(tsLayout),
 		ms(r.End.Sub(r.Start)), r.BytesScanned, r.RowsProduced, ms(r.Compilation),
-		ms(r.Execution), int64(0), int64(0), ms(r.QueuedOverload), int64(0),
+		ms(r.Execution), int64(0), int64(0), ms(r.QueuedOverload), int64(0), r.ParamHash,
 	}
 }
 
@@ -93,15 +95,24 @@ func (s *Server) syncHistory(ctx context.Context, se *session) error {
 		first := max(0, n-int(s.histSeq-last)) // records are in Seq order
 		recs = append(recs, s.history[first:]...)
 	}
+	// Statements in flight are snapshot rows with a negative sequence
+	// number, replaced on every sync (they end, or move on).
+	now := time.Now()
+	for _, r := range s.running {
+		r.Seq, r.End = -1, now
+		recs = append(recs, r)
+	}
 	sizes := map[string][2]string{}
 	for name, w := range s.whs {
 		sizes[name] = [2]string{w.Size, w.Type}
 	}
 	s.mu.Unlock()
-	if len(recs) == 0 {
-		return nil
-	}
 	if _, err := se.conn.ExecContext(ctx, "SAVEPOINT sfserver_history"); err != nil {
+		return fmt.Errorf("query history snapshot: %w", err)
+	}
+	if _, err := se.conn.ExecContext(ctx, "DELETE FROM temp."+historyTable+" WHERE "+historySeqCol+" < 0"); err != nil {
+		se.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO sfserver_history")
+		se.conn.ExecContext(context.WithoutCancel(ctx), "RELEASE sfserver_history")
 		return fmt.Errorf("query history snapshot: %w", err)
 	}
 	ins, err := se.conn.PrepareContext(ctx, "INSERT INTO temp."+historyTable+" VALUES ("+strings.Join(marks, ",")+", ?)")
@@ -155,4 +166,11 @@ type QueryRecord struct {
 	SessionID                    int64
 	Warehouse, Status, ErrorCode string
 	Start, End                   time.Time
+}
+
+// inFlight records a statement that has not ended (QUEUED or RUNNING).
+func (s *Server) inFlight(rec *historyRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running[rec.QueryID] = *rec
 }

@@ -42,6 +42,7 @@ type queryData struct {
 type storedResult struct {
 	data *queryData
 	err  *sqlError
+	rec  historyRecord // for the monitoring endpoint, also when only aggregated
 }
 
 // sqlError is a Snowflake error: numeric code, SQLSTATE and message.
@@ -122,12 +123,17 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 func (s *Server) finish(rec historyRecord, res *storedResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.histSeq++
-	rec.Seq = s.histSeq
-	s.history = append(s.history, rec)
-	if len(s.history) > maxHistory {
-		s.history = append([]historyRecord(nil), s.history[len(s.history)-maxHistory/2:]...)
+	delete(s.running, rec.QueryID)
+	s.aggregate(&rec)
+	if s.individually(&rec) {
+		s.histSeq++
+		rec.Seq = s.histSeq
+		s.history = append(s.history, rec)
+		if len(s.history) > maxHistory {
+			s.history = append([]historyRecord(nil), s.history[len(s.history)-maxHistory/2:]...)
+		}
 	}
+	res.rec = rec
 	s.results[rec.QueryID] = res
 	s.resultIDs = append(s.resultIDs, rec.QueryID)
 	if len(s.resultIDs) > maxStoredResults {
@@ -145,6 +151,20 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 	}
 	wait, injected := s.faults.match(req.SQLText)
 	if wait > 0 {
+		// Injected latency is queueing: the statement shows as QUEUED in
+		// the history meanwhile.
+		se.mu.Lock()
+		tag, wh := se.params["QUERY_TAG"], se.warehouse
+		se.mu.Unlock()
+		if t, ok := req.Parameters["QUERY_TAG"]; ok {
+			tag = fmt.Sprint(t)
+		}
+		q := *rec
+		q.QueryTag, q.Warehouse, q.Status = tag, wh, "QUEUED"
+		if f := strings.Fields(req.SQLText); len(f) > 0 {
+			q.QueryType = strings.ToUpper(f[0]) // not translated yet
+		}
+		s.inFlight(&q)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -164,6 +184,10 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 		rec.QueryTag = fmt.Sprint(tag)
 	}
 	rec.Warehouse, rec.Database, rec.Schema, rec.User, rec.Role = se.warehouse, se.database, se.schema, se.user, se.role
+	rec.ParamHash, rec.Hybrid = s.parameterized(req.SQLText)
+	running := *rec
+	running.Status = "RUNNING"
+	s.inFlight(&running)
 	if injected != nil {
 		rec.QueryType = "UNKNOWN"
 		return nil, injected
@@ -207,6 +231,8 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 		data, qerr = s.execUse(se, tr)
 	case actShowWarehouses:
 		data = s.showWarehouses(se, tr)
+	case actShowTables:
+		data = s.showTables(ctx, se, tr)
 	case actAlterWarehouse:
 		data, qerr = s.alterWarehouse(tr)
 	case actCreateWarehouse:
@@ -216,6 +242,10 @@ func (s *Server) runQuery(ctx context.Context, se *session, req *queryRequest, r
 	}
 	if qerr != nil {
 		return nil, qerr
+	}
+	if tr.Table != "" {
+		s.noteTable(tr.Table, tr.TableKind)
+		s.noteTableInfo(tr.Table, tableInfo{kind: tr.TableKind, clusterBy: tr.ClusterBy, targetLag: tr.TargetLag})
 	}
 	data.QueryResultFormat = "json"
 	data.FinalDatabaseName, data.FinalSchemaName = se.database, se.schema
@@ -338,7 +368,10 @@ func (s *Server) handleMonitoring(w http.ResponseWriter, r *http.Request, qid st
 	}
 	s.mu.Lock()
 	var rec *historyRecord
-	for i := len(s.history) - 1; i >= 0; i-- {
+	if res := s.results[qid]; res != nil {
+		rec = &res.rec
+	}
+	for i := len(s.history) - 1; i >= 0 && rec == nil; i-- {
 		if s.history[i].QueryID == qid {
 			rec = &s.history[i]
 			break

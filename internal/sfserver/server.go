@@ -44,6 +44,11 @@ type Options struct {
 	// Warehouses are created at start (state STARTED unless set). A warehouse
 	// named at login that does not exist is created STARTED.
 	Warehouses []Warehouse
+	// HybridHistoryMin: statements on hybrid tables that run shorter than
+	// this are left out of QUERY_HISTORY and only counted in
+	// AGGREGATE_QUERY_HISTORY, as on Snowflake (0: DefaultHybridHistoryMin;
+	// negative: record every statement individually).
+	HybridHistoryMin time.Duration
 }
 
 // Server is a local Snowflake-protocol server backed by SQLite.
@@ -66,6 +71,10 @@ type Server struct {
 	resultIDs []string                      // insertion order, for trimming
 	history   []historyRecord
 	histSeq   int64
+	hybrid    map[string]bool          // tables created as HYBRID, by bare name
+	running   map[string]historyRecord // statements in flight (QUEUED, RUNNING), by query id
+	tables    map[string]tableInfo     // every table created, by bare name (SHOW TABLES)
+	aggs      map[aggKey]*aggBucket    // AGGREGATE_QUERY_HISTORY
 	faults    faults
 	stats     stats
 	pubKeys   map[string]*rsa.PublicKey // upper-case user → key
@@ -104,6 +113,10 @@ func New(opts Options) (*Server, error) {
 		nextSess: 1000001,
 		whs:      map[string]*Warehouse{},
 		inflight: map[string]context.CancelFunc{},
+		hybrid:   map[string]bool{},
+		tables:   map[string]tableInfo{},
+		running:  map[string]historyRecord{},
+		aggs:     map[aggKey]*aggBucket{},
 		results:  map[string]*storedResult{},
 		stats:    stats{requests: map[string]int{}},
 	}

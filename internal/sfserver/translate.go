@@ -340,6 +340,11 @@ func rewriteExpr(toks []token, e env) ([]token, bool) {
 			history = true
 			i += n - 1
 			continue
+		case aggregateRefLen(toks, i) > 0:
+			out = append(out, aggregateSource())
+			history = true
+			i += aggregateRefLen(toks, i) - 1
+			continue
 		case !nextParen && infoSchemaView(toks, i) != "":
 			view := infoSchemaView(toks, i)
 			out = append(out, token{tkIdent, infoSchemaSource(view, e)})

@@ -54,7 +54,14 @@ func translateCreate(tr *translation, toks []token, e env) (*translation, error)
 			return nil, fmt.Errorf("syntax error: CREATE WAREHOUSE needs a name")
 		}
 		tr.Name = unquote(toks[i])
-		tr.Params, _ = parseAssignments(stripWith(toks[i+1:]))
+		rest, tables := cutTables(toks[i+1:])
+		tr.Params, _ = parseAssignments(stripWith(rest))
+		if kind == "INTERACTIVE" {
+			if tr.Params == nil {
+				tr.Params = map[string]string{}
+			}
+			tr.Params["WAREHOUSE_TYPE"], tr.Tables = "INTERACTIVE", tables
+		}
 		return tr, nil
 	case "DATABASE", "SCHEMA", "ROLE", "USER", "STAGE", "FILE", "SEQUENCE":
 		tr.Action, tr.QueryType = actNoop, "CREATE"
@@ -66,7 +73,12 @@ func translateCreate(tr *translation, toks []token, e env) (*translation, error)
 	if i >= len(toks) {
 		return nil, fmt.Errorf("syntax error: CREATE %s needs a name", obj)
 	}
-	nameToks, _ := rewriteExpr(qualifiedName(toks, &i), e)
+	qname := qualifiedName(toks, &i)
+	if len(qname) > 0 && obj == "TABLE" {
+		tr.Table, tr.TableKind = unquote(qname[len(qname)-1]), kind
+		tr.ClusterBy, tr.TargetLag = tableOptions(toks, i, len(toks))
+	}
+	nameToks, _ := rewriteExpr(qname, e)
 	name := render(nameToks)
 	asAt := findTop(toks, i, "AS")
 	isView := obj == "VIEW" || (kind == "DYNAMIC" && asAt >= 0)

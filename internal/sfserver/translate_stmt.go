@@ -28,6 +28,7 @@ const (
 	actAlterSession                  // ALTER SESSION SET/UNSET
 	actUse                           // USE WAREHOUSE/DATABASE/SCHEMA/ROLE
 	actShowWarehouses                // SHOW WAREHOUSES [LIKE]
+	actShowTables                    // SHOW TABLES [LIKE]
 	actAlterWarehouse                // ALTER WAREHOUSE x RESUME|SUSPEND|SET
 	actCreateWarehouse               // CREATE [OR REPLACE] WAREHOUSE [IF NOT EXISTS] x
 	actNoop                          // accepted, nothing to do (CREATE DATABASE, …)
@@ -57,6 +58,12 @@ type translation struct {
 	Params map[string]string // ALTER SESSION SET / ALTER WAREHOUSE SET k=v
 	Unset  []string          // ALTER SESSION UNSET
 	Like   string            // SHOW … LIKE pattern
+	// CREATE TABLE: the bare table name and its kind (STANDARD, HYBRID,
+	// INTERACTIVE, …), so the server knows which tables are hybrid.
+	Table, TableKind string
+	ClusterBy        []string // CLUSTER BY keys, upper-cased
+	TargetLag        string
+	Tables           []string // CREATE INTERACTIVE WAREHOUSE … TABLES (…), ALTER WAREHOUSE … ADD TABLES (…)
 }
 
 // translate turns one Snowflake SQL statement into a translation.
@@ -133,10 +140,14 @@ func translate(sqlText string, e env) (*translation, error) {
 		return tr, nil
 	case "SHOW":
 		tr.TypeID, tr.QueryType = typeSCL, "SHOW"
-		if kw(1) != "WAREHOUSES" {
-			return nil, fmt.Errorf("unsupported feature: the local server answers only SHOW WAREHOUSES")
+		switch kw(1) {
+		case "WAREHOUSES":
+			tr.Action = actShowWarehouses
+		case "TABLES":
+			tr.Action = actShowTables
+		default:
+			return nil, fmt.Errorf("unsupported feature: the local server answers only SHOW WAREHOUSES and SHOW TABLES")
 		}
-		tr.Action = actShowWarehouses
 		if kw(2) == "LIKE" && len(toks) > 3 && toks[3].kind == tkString {
 			tr.Like = unquoteString(toks[3].text)
 		}
@@ -341,6 +352,9 @@ func translateAlter(tr *translation, toks []token, e env) (*translation, error) 
 			return nil, fmt.Errorf("syntax error: ALTER WAREHOUSE needs a name and an action")
 		}
 		tr.Name, tr.Verb = unquote(toks[i]), toks[i+1].up()
+		if tr.Verb == "ADD" || tr.Verb == "REMOVE" {
+			_, tr.Tables = cutTables(toks[i+2:])
+		}
 		if tr.Verb == "SET" {
 			params, err := parseAssignments(toks[i+2:])
 			tr.Params = params

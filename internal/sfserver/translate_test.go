@@ -134,7 +134,7 @@ func TestTranslateRejects(t *testing.T) {
 	for _, in := range []string{
 		"SELECT 1; SELECT 2",
 		"PUT file:///x @stage",
-		"SHOW TABLES",
+		"SHOW SCHEMAS",
 		"SELECT 'unterminated",
 		"MERGE INTO t USING s ON t.a = s.a WHEN MATCHED THEN DELETE",
 	} {

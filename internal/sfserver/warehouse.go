@@ -26,6 +26,8 @@ type Warehouse struct {
 	Queued, Running int
 	// StartedClusters defaults to 1 when STARTED, 0 when SUSPENDED.
 	StartedClusters int
+	// Tables are the interactive tables an INTERACTIVE warehouse serves.
+	Tables []string
 
 	inflight  int
 	createdOn time.Time
@@ -183,7 +185,9 @@ func (s *Server) alterWarehouse(tr *translation) (*queryData, *sqlError) {
 		w.State = "SUSPENDED"
 	case "SET":
 		applyWarehouseParams(w, tr.Params)
-	case "ABORT", "UNSET", "RENAME":
+	case "ADD":
+		w.Tables = append(w.Tables, tr.Tables...)
+	case "ABORT", "UNSET", "RENAME", "REMOVE":
 	default:
 		return nil, &sqlError{"001003", "42000", "SQL compilation error:\nunexpected ALTER WAREHOUSE action " + tr.Verb}
 	}
@@ -193,7 +197,7 @@ func (s *Server) alterWarehouse(tr *translation) (*queryData, *sqlError) {
 func (s *Server) createWarehouse(tr *translation) (*queryData, *sqlError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := Warehouse{Name: tr.Name, AutoResume: true}
+	w := Warehouse{Name: tr.Name, AutoResume: true, Tables: tr.Tables}
 	applyWarehouseParams(&w, tr.Params)
 	if _, ok := s.whs[w.Name]; !ok {
 		s.addWarehouse(w)

@@ -46,8 +46,9 @@ var addColumnRe = regexp.MustCompile(`(?i)^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\
 // Every statement must be rerunnable, and all dialects must create the same
 // tables with the same columns.
 func TestSameTablesAndColumnsInEveryDialect(t *testing.T) {
-	want := []string{"FLAKEBENCH_LOCKS", "QUERY_EXECUTIONS", "RUN_CONTROL_EVENTS", "RUN_LEASES", "RUN_STATUS",
-		"RUN_TAGS", "SCHEMA_VERSION", "TEST_RESULTS", "TEST_SCENARIOS", "TEST_TEMPLATES", "WORKER_HEARTBEATS", "WORKER_METRICS_SNAPSHOTS"}
+	want := []string{"FLAKEBENCH_LOCKS", "LOCK_WAITS", "QUERY_AGGREGATES", "QUERY_EXECUTIONS", "RUN_CONTROL_EVENTS",
+		"RUN_FINGERPRINTS", "RUN_LEASES", "RUN_STATUS", "RUN_TAGS", "SCHEMA_VERSION", "SERVER_SAMPLES", "TEST_RESULTS", "TEST_SCENARIOS",
+		"TEST_TEMPLATES", "WORKER_HEARTBEATS", "WORKER_METRICS_SNAPSHOTS"}
 	cols := map[string]map[string][]string{}
 	for _, d := range Dialects {
 		ms, _ := Migrations(d)

@@ -109,8 +109,13 @@ func writeRun(b *strings.Builder, pt painter, r engine.RunPlan) {
 				n.Name, wp.Duration, Plural(int(wp.Connections), "connection", "connections"), Plural(int(wp.Workers), "worker", "workers"), after)
 		case engine.NodePhase:
 			writePhase(b, n, after)
+		case engine.NodeCacheWarmup:
+			cw := n.CacheWarmup
+			fmt.Fprintf(b, "  %-8s one session of %q until the median latency of a %s window is within %s of the previous one, at most %s (measured on its own, excluded from results)%s\n",
+				n.Name, cw.Template, cw.Window, pct(cw.Tolerance), cw.MaxDuration, after)
 		}
 	}
+	writeServerObjects(b, r)
 	writeTimeline(b, r)
 	writeSessions(b, r.Sessions)
 	writeSampling(b, r.Sampling)
@@ -365,4 +370,36 @@ func (p painter) action(a engine.Action) string {
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+func pct(f float64) string { return strconv.FormatFloat(f*100, 'f', -1, 64) + " %" }
+
+// writeServerObjects lists what must exist on the server (checked after
+// setup) and what the run does to its warehouses.
+func writeServerObjects(b *strings.Builder, r engine.RunPlan) {
+	if len(r.Requires) > 0 {
+		b.WriteString("  must exist after setup (checked by apply, not created):\n")
+		for _, q := range r.Requires {
+			fmt.Fprintf(b, "    %s %s: %s\n", strings.ReplaceAll(q.Kind, "_", " "), q.Name, q.Detail)
+			if q.DDL != "" {
+				fmt.Fprintf(b, "      e.g. %s\n", q.DDL)
+			}
+		}
+	}
+	for _, a := range r.WarehouseActions {
+		var parts []string
+		if a.Resume {
+			parts = append(parts, "resumed before setup if suspended, suspended after teardown if the run resumed it")
+		}
+		if a.Size != "" {
+			parts = append(parts, "WAREHOUSE_SIZE = "+a.Size)
+		}
+		if a.MaxClusters > 0 {
+			parts = append(parts, fmt.Sprintf("MAX_CLUSTER_COUNT = %d", a.MaxClusters))
+		}
+		if a.Size != "" || a.MaxClusters > 0 {
+			parts[len(parts)-1] += " for the run, restored afterwards"
+		}
+		fmt.Fprintf(b, "  warehouse %s: %s\n", a.Warehouse, strings.Join(parts, "; "))
+	}
 }

@@ -2,7 +2,9 @@ package view
 
 import (
 	"fmt"
+	"github.com/flakebench/fbctl/engine/store"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -156,6 +158,7 @@ func StatusLine(pr run.Progress, bar bool) string {
 		}
 		fmt.Fprintf(&b, " flush p99 %s", Micros(st.FlushP99US))
 	}
+	writeServerLive(&b, pr.Server)
 	fmt.Fprintf(&b, "  workers %d/%d", pr.WorkersAlive, pr.WorkersExpected)
 	if pr.WorkersStale > 0 {
 		fmt.Fprintf(&b, " (%d stale)", pr.WorkersStale)
@@ -200,4 +203,26 @@ func Bytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// writeServerLive adds the latest server sample: the run's sessions by
+// state, with the lock waits' count.
+func writeServerLive(b *strings.Builder, samples []store.ServerSample) {
+	if len(samples) == 0 {
+		return
+	}
+	by := map[string]int64{}
+	var states []string
+	for _, s := range samples {
+		if _, ok := by[s.State]; !ok {
+			states = append(states, s.State)
+		}
+		by[s.State] += s.Sessions
+	}
+	sort.Strings(states)
+	parts := make([]string, len(states))
+	for i, st := range states {
+		parts[i] = fmt.Sprintf("%d %s", by[st], st)
+	}
+	b.WriteString("  server: " + strings.Join(parts, ", "))
 }

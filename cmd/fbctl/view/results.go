@@ -22,6 +22,9 @@ type RunReport struct {
 	Phases     []results.PhaseSummary
 	Thresholds []results.ThresholdResult
 	FindMax    []run.FindMaxOutcome
+	// Server is what the servers said (fingerprints, aggregates, samples,
+	// lock waits); nil: nothing stored.
+	Server *ServerReport `json:",omitempty"`
 }
 
 // Results writes a run's results for people: the run line, a table per
@@ -105,6 +108,7 @@ func Results(w io.Writer, r RunReport) error {
 		}
 		tw.Flush()
 	}
+	writeServer(&b, r.Server)
 	if len(r.Thresholds) > 0 {
 		failed := 0
 		b.WriteString("\nThresholds:\n")
