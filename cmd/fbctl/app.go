@@ -65,6 +65,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			enrichCommand(g),
 			imageCommand(g),
 			deployCommand(g),
+			recoverCommand(g),
 		},
 	}
 	return app

@@ -36,7 +36,8 @@ func streamFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "query-executions", Value: true, Usage: "store per-operation rows in QUERY_EXECUTIONS (sampled as the scenario says)"},
 		&cli.DurationFlag{Name: "flush-every", Value: 5 * time.Second, Usage: "write query executions at least this often"},
 		&cli.IntFlag{Name: "flush-rows", Value: 1000, Usage: "or as soon as this many rows wait"},
-		&cli.StringFlag{Name: "journal-dir", Value: ".flakebench/journal", Usage: "`DIR` for the local spill journal used while the results store falls behind"},
+		&cli.StringFlag{Name: "journal-dir", Value: defaultJournalDir, Usage: "`DIR` for the local spill journal used while the results store falls behind"},
+		&cli.Int64Flag{Name: "journal-max-bytes", Value: stream.DefaultJournalMaxBytes, Usage: "disk budget of each worker's spill journal in `BYTES`; at the budget (or with less than 256 MiB free on its disk) the workers wait for the results store instead of filling the disk"},
 	}
 }
 
@@ -51,7 +52,8 @@ func streamOptions(c *cli.Context, st *store.Store) *stream.Options {
 	if !c.Bool("query-executions") {
 		return nil
 	}
-	o := &stream.Options{FlushEvery: c.Duration("flush-every"), FlushRows: c.Int("flush-rows"), JournalDir: c.String("journal-dir")}
+	o := &stream.Options{FlushEvery: c.Duration("flush-every"), FlushRows: c.Int("flush-rows"), JournalDir: c.String("journal-dir"),
+		JournalMaxBytes: c.Int64("journal-max-bytes")}
 	if st.Dialect().Name() == "sqlite" {
 		o.WriteGap = sqliteWriteGap
 	}

@@ -94,6 +94,7 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 func (o *orch) waitStopped() {
 	deadline := time.Now().Add(o.opts.DrainTimeout + o.opts.DeadAfter)
 	hardSent := o.isHard()
+	drain := newDrainWatch()
 	poll := time.NewTicker(o.opts.PollEvery)
 	defer poll.Stop()
 	for {
@@ -113,9 +114,15 @@ func (o *orch) waitStopped() {
 				o.update(store.RunUpdate{WorkersCompleted: &completed, WorkersActive: &active})
 				return
 			}
+			if !hardSent && drain.observe(hbs, h) {
+				// A worker's stream still writes what it measured: wait
+				// for it as long as it makes progress.
+				deadline = time.Now().Add(o.opts.DrainTimeout + o.opts.DeadAfter)
+				o.reportDrain(drain.progress())
+			}
 		}
 		if time.Now().After(deadline) {
-			o.log.Warn("workers did not finish in time; results hold what they wrote", "waited", o.opts.DrainTimeout+o.opts.DeadAfter)
+			o.log.Warn("workers did not finish in time; results hold what they wrote", "waited", time.Since(drain.start).Round(time.Millisecond))
 			return
 		}
 		select {
@@ -178,6 +185,7 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 			p.OpsIssued += c.OpsIssued
 			p.RowsStored += c.RowsStored
 		}
+		o.trueStreamCounts(&p, out.Children)
 	}
 	out.Parent, out.Phases = p, phases
 	if err := json.Unmarshal(p.QueryResults, &out.Queries); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -201,6 +202,7 @@ type worker struct {
 	// streamErr delivers its failure (the store refused writes past the
 	// retry budget), streamDone ends its Run; final is what Close reported.
 	stream     *stream.Streamer
+	draining   atomic.Bool // Close of the stream is writing what is left
 	streamErr  chan error
 	streamStop context.CancelFunc
 	final      *stream.Final
@@ -289,7 +291,9 @@ func (w *worker) closeStream(ctx context.Context) {
 	if w.stream == nil || w.final != nil {
 		return
 	}
+	stopDrain := w.reportDrain(ctx)
 	fin, err := w.stream.Close(ctx)
+	stopDrain()
 	w.streamStop()
 	if err != nil {
 		w.log.Error("query executions not all written", "error", err, "not_written", fin.NotWritten, "journal", fin.JournalPath)
@@ -374,6 +378,7 @@ func (w *worker) heartbeat(ctx context.Context) error {
 		hb.Phase = running[0]
 	}
 	w.mu.Unlock()
+	w.drainState(states)
 	hb.NodeStates = mustJSON(states)
 	if err := w.st.UpsertHeartbeat(ctx, hb); err != nil {
 		w.log.Warn("heartbeat not written", "error", err)
