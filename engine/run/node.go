@@ -316,8 +316,9 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 		defer release()
 	}
 	rec := w.recorder(tmpl).Phase(p.Phase, p.Warmup)
+	recon := reconnecting(tgt, w.opts.Classifiers[conn.Type])
 	env := executor.Env{
-		Target: tgt,
+		Target: recon,
 		Ops: func(c int) (executor.OpSource, error) {
 			return workload.NewConn(tmpl, workload.Env{Seed: w.plan.Seed, WorkerID: w.group, Workers: int(max(workers, 1)),
 				Conn: c, ConnsPerWorker: int(max(perWorker, 1)), Pools: w.pools[tmpl.Name], SequenceMax: p.SequenceMax[tmpl.Name]})
@@ -359,7 +360,9 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 		Counts: results.CountsOf(res.Counts), Errors: rec.Errors(), Abandoned: res.Abandoned,
 		PeakSessions: res.PeakSessions, SessionErrors: res.SessionErrors, FindMax: res.FindMax,
 		Clock: results.WorkerClock{WorkerID: w.id, WorkerGroupID: w.group, OffsetUS: clock.Offset.Microseconds(),
-			UncertaintyUS: clock.Uncertainty.Microseconds(), LateUS: res.Late.Microseconds()}}
+			UncertaintyUS: clock.Uncertainty.Microseconds(), LateUS: res.Late.Microseconds()},
+		Outages: results.OutagesOf(w.id, recon.Outages(), cp)}
+	w.reportOutages(p.Node, nr.Outages)
 	if res.Late > 50*time.Millisecond {
 		w.log.Warn("node started late: the start event arrived after its instant", "node", p.Node, "late", res.Late)
 	}
