@@ -68,7 +68,9 @@ func (w *worker) follow(ctx context.Context) error {
 		if !stopRead {
 			evs, err := w.st.EventsAfter(ctx, w.runID, after, 0)
 			if err != nil {
-				w.log.Warn("reading control events failed; retrying", "error", err)
+				w.conds.fail(w.log, "reading control events", err)
+			} else {
+				w.conds.ok(w.log, "reading control events")
 			}
 			for _, ev := range evs {
 				after = ev.Seq
@@ -414,7 +416,9 @@ func (n *nodeRun) snapshots(start, localStart time.Time, stop <-chan struct{}) {
 		defer close(written)
 		for m := range rows {
 			if err := n.w.st.WriteMetricsSnapshots(context.Background(), []store.MetricsSnapshot{m}); err != nil {
-				n.w.log.Warn("metrics snapshot not written", "error", err)
+				n.w.conds.fail(n.w.log, "writing metrics snapshots", err)
+			} else {
+				n.w.conds.ok(n.w.log, "writing metrics snapshots")
 			}
 		}
 	}()

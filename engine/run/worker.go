@@ -207,7 +207,8 @@ type worker struct {
 	streamStop context.CancelFunc
 	final      *stream.Final
 
-	hbMu sync.Mutex // serialises heartbeat writes with state changes
+	hbMu  sync.Mutex // serialises heartbeat writes with state changes
+	conds condLog    // control-plane problems, logged once per change
 
 	mu       sync.Mutex            // guards the fields below, recs and dbs
 	dbs      map[string]*target.DB // by connection key
@@ -381,9 +382,10 @@ func (w *worker) heartbeat(ctx context.Context) error {
 	w.drainState(states)
 	hb.NodeStates = mustJSON(states)
 	if err := w.st.UpsertHeartbeat(ctx, hb); err != nil {
-		w.log.Warn("heartbeat not written", "error", err)
+		w.conds.fail(w.log, "writing the heartbeat", err)
 		return err
 	}
+	w.conds.ok(w.log, "writing the heartbeat")
 	return nil
 }
 
