@@ -137,6 +137,12 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 		if stopLocal != nil {
 			stopLocal(opts.DrainTimeout + run.DefaultStaleAfter)
 		}
+		if err != nil && out != nil {
+			// What the run measured is in memory: show it, then say what
+			// could not be recorded.
+			g.report(ctx, c, st, cfg, out)
+			return fmt.Errorf("run %s of scenario %q ended %s but could not be recorded completely: %w", out.RunID, rp.Scenario, out.Status, err)
+		}
 		if err != nil {
 			return fmt.Errorf("run of scenario %q could not be recorded: %w", rp.Scenario, err)
 		}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/engine/run"
@@ -71,5 +73,29 @@ func (g *globals) replayJournals(ctx context.Context, c *cli.Context, st *store.
 	view.Recovered(g.stderr, rec, false)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "Warning: spill journals not all recovered (they are kept; `fbctl recover` tries again): %v\n", err)
+	}
+}
+
+// releaseRetrying runs a lock release, retrying for half a minute: on a
+// full disk it first frees the embedded store's reserve.
+func releaseRetrying(ctx context.Context, st *store.Store, release func(context.Context) error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	wait := 100 * time.Millisecond
+	for {
+		err := release(ctx)
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if errors.Is(err, store.ErrLeaseLost) {
+			return err
+		}
+		if store.IsDiskFull(err) && st.ReleaseReserve() {
+			continue
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
 	}
 }

@@ -62,7 +62,17 @@ func (w *worker) follow(ctx context.Context) error {
 				return fmt.Errorf("%s: %w", d.node, d.err)
 			}
 		case err := <-w.streamErr:
-			return fmt.Errorf("query executions cannot be stored: %w", err)
+			// Report the failure first (the run must not end COMPLETED on
+			// nodes stopped early), then stop the nodes and let them
+			// record what they measured, so the worker's row holds it.
+			err = fmt.Errorf("query executions cannot be stored: %w", err)
+			w.failNodes(err)
+			w.heartbeat(ctx)
+			cancelNodes()
+			for ; active > 0; active-- {
+				<-done
+			}
+			return err
 		case <-poll.C:
 		}
 		if !stopRead {
@@ -160,7 +170,9 @@ func (w *worker) follow(ctx context.Context) error {
 				final = string(store.WorkerDead)
 				reason = "declared dead while the run went on; these results arrived after the run was merged and are not part of its results"
 			}
-			if err := w.writeResults(ctx, final, reason); err != nil {
+			if err := retryFinal(ctx, w.st, w.log, "the worker's result row", func() error {
+				return w.writeResults(ctx, final, reason)
+			}); err != nil {
 				return err
 			}
 			w.setState(store.WorkerCompleted, "")
@@ -392,7 +404,10 @@ func (n *nodeRun) finish(nr results.NodeResult, c executor.Counts) {
 			w.end = &e
 		}
 	}
-	n.state, n.rec = nodeDone, nil
+	if n.state != nodeFailed {
+		n.state = nodeDone
+	}
+	n.rec = nil
 	w.mu.Unlock()
 	if measured {
 		if err := w.writeResults(context.Background(), "RUNNING", ""); err != nil {

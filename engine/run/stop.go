@@ -72,16 +72,22 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 			status, reason = store.RunFailed, err.Error()
 		}
 		out.Parent.Status, out.Parent.FailureReason = string(status), reason
-		if werr := o.st.WriteTestResult(o.bg, out.Parent); werr != nil {
+		if werr := retryFinal(o.bg, o.st, o.log, "the run's result row", func() error {
+			return o.st.WriteTestResult(o.bg, out.Parent)
+		}); werr != nil {
 			o.log.Error("parent result not written", "error", werr)
 		}
 	}
 	out.Status, out.FailureReason = status, reason
-	if err := o.transition(status, store.RunUpdate{FailureReason: &reason}); err != nil {
+	if err := retryFinal(o.bg, o.st, o.log, "the run's final status", func() error {
+		return o.transition(status, store.RunUpdate{FailureReason: &reason})
+	}); err != nil {
 		return out, err
 	}
 	if o.releaseApply != "" {
-		if err := o.st.ReleaseApplyLock(o.bg, o.releaseApply); err != nil {
+		if err := retryFinal(o.bg, o.st, o.log, "the apply lock release", func() error {
+			return o.st.ReleaseApplyLock(o.bg, o.releaseApply)
+		}); err != nil {
 			o.log.Warn("the run's apply lock was not released", "error", err)
 		}
 	}

@@ -177,7 +177,12 @@ func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions
 		w.log.Error("worker failed", "error", err)
 		w.closeStream(context.WithoutCancel(ctx))
 		w.setState(store.WorkerDead, err.Error())
-		w.writeResults(context.WithoutCancel(ctx), "FAILED", err.Error())
+		bg := context.WithoutCancel(ctx)
+		if werr := retryFinal(bg, w.st, w.log, "the worker's result row", func() error {
+			return w.writeResults(bg, "FAILED", err.Error())
+		}); werr != nil {
+			w.log.Error("the worker's result row could not be written", "error", werr)
+		}
 		w.heartbeat(context.WithoutCancel(ctx))
 		return err
 	}

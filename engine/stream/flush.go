@@ -257,7 +257,10 @@ func (s *Streamer) writeBatch(ctx context.Context, final bool, deadline time.Tim
 		attempts++
 		actx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
 		t0 := time.Now()
-		err := s.opts.Store.InsertQueryExecutions(actx, s.rows)
+		err := checkDisk(s.opts.Store)
+		if err == nil {
+			err = s.opts.Store.InsertQueryExecutions(actx, s.rows)
+		}
 		cancel()
 		if err == nil {
 			s.done(time.Since(t0))
@@ -273,6 +276,10 @@ func (s *Streamer) writeBatch(ctx context.Context, final bool, deadline time.Tim
 		}
 		wait := jitter(backoff)
 		switch {
+		case store.IsDiskFull(err):
+			// No retry can succeed, and what space is left (the store's
+			// reserve) is for recording the run's end.
+			return fmt.Errorf("%w: the results store's disk is full: %w", ErrStoreUnavailable, err)
 		case final && s.unavailable:
 			return fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 		case final && time.Now().Add(wait).After(deadline):

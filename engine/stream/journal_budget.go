@@ -120,3 +120,16 @@ func (s *Streamer) offerSlow(sl *slot) bool {
 		time.Sleep(wait)
 	}
 }
+
+// diskChecker is a store that can say its disk is nearly full
+// (*store.Store, for the embedded SQLite store).
+type diskChecker interface{ CheckDiskSpace() error }
+
+// checkDisk refuses a write to a store whose disk is nearly full, so the
+// space left records the run's end (store.IsDiskFull is true of the error).
+func checkDisk(w Writer) error {
+	if c, ok := w.(diskChecker); ok {
+		return c.CheckDiskSpace()
+	}
+	return nil
+}

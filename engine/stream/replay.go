@@ -135,7 +135,11 @@ func replayFile(ctx context.Context, path string, w Writer, opts ReplayOptions) 
 			rows = append(rows, store.QueryExecution{})
 			s.toRow(&rows[i], &b[i])
 		}
-		if err := w.InsertQueryExecutions(ctx, rows); err != nil {
+		err = checkDisk(w) // never fill the store's disk with a replay
+		if err == nil {
+			err = w.InsertQueryExecutions(ctx, rows)
+		}
+		if err != nil {
 			r.Err = fmt.Errorf("replay %s: %w", path, err)
 			return r
 		}
