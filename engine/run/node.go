@@ -162,7 +162,7 @@ func (w *worker) follow(ctx context.Context) error {
 				continue
 			}
 			w.heartbeat(ctx)
-			w.closeStream(ctx)
+			w.closeStreamStopping(ctx, hardCtx)
 			if w.declaredDead(ctx) {
 				// The run went on without this worker (it could not reach
 				// the control plane): its row is kept, marked as not part

@@ -127,7 +127,11 @@ func (o *orch) waitStopped() {
 				o.reportDrain(drain.progress())
 			}
 		}
-		if time.Now().After(deadline) {
+		if hardSent && err == nil && time.Now().After(deadline) && anyFresh(hbs, o.st.Now(), hardStopFresh(o.opts)) && time.Now().Before(deadline.Add(o.opts.StaleAfter)) {
+			// After a hard stop a worker that still heartbeats is
+			// writing its final row: wait for it (up to StaleAfter more)
+			// rather than leave its row RUNNING or missing.
+		} else if time.Now().After(deadline) {
 			o.log.Warn("workers did not finish in time; results hold what they wrote", "waited", time.Since(drain.start).Round(time.Millisecond))
 			return
 		}
@@ -137,7 +141,7 @@ func (o *orch) waitStopped() {
 				hardSent = true
 				o.setHard()
 				o.appendEvent(store.EventStop, mustJSON(stopPayload{Reason: stopCancelled, Hard: true}))
-				deadline = time.Now().Add(max(2*time.Second, 3*o.opts.HeartbeatEvery))
+				deadline = time.Now().Add(hardStopWait(o.opts))
 			}
 		case <-poll.C:
 		}
