@@ -242,7 +242,9 @@ func workerCommand(g *globals) *cli.Command {
 			})
 			switch {
 			case errors.Is(err, context.Canceled):
-				return &exitErr{code: exitInterrupted, msg: "worker interrupted"}
+				return &exitErr{code: exitInterrupted, msg: "worker interrupted: it stopped at once and wrote no result row; " +
+					"its QUERY_EXECUTIONS rows went to the store or to the spill journal (replayed by the next fbctl command here, or `fbctl recover`). " +
+					"The orchestrator fails the run when this worker's heartbeat is older than -dead-after; to stop a run, use `fbctl cancel " + c.String("run") + "`"}
 			case errors.Is(err, run.ErrOrchestratorLost):
 				return &exitErr{code: exitError, msg: fmt.Sprintf("%v.\nThis worker stopped, wrote its results and ended the run. See `fbctl show %s`; to survive losing an orchestrator, run `fbctl standby -run RUN_ID` next to `fbctl apply`.", err, c.String("run"))}
 			}

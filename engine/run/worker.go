@@ -165,8 +165,12 @@ func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions
 	stopHB()
 	<-hbDone
 	if ctx.Err() != nil {
-		if w.streamStop != nil {
-			w.streamStop() // killed: nothing more is written
+		if w.stream != nil {
+			// Stopped from outside: no result row, but the rows in memory
+			// go to the store or the spill journal (replayed later).
+			cctx, cancel := context.WithTimeout(context.Background(), hardStopStreamWait)
+			w.closeStream(cctx)
+			cancel()
 		}
 		return ctx.Err()
 	}
