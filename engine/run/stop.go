@@ -212,7 +212,12 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 		}
 		out.FindMax = append(out.FindMax, fm)
 	}
-	out.Thresholds = results.Evaluate(o.plan.Thresholds, set)
+	if status == store.RunCompleted || p.Total > 0 {
+		// A run that failed or was stopped before measuring anything has
+		// no thresholds to judge (each would only say "no measured
+		// operation in scope" after the real reason).
+		out.Thresholds = results.Evaluate(o.plan.Thresholds, set)
+	}
 	return o.st.WriteTestResult(o.bg, p)
 }
 
