@@ -169,7 +169,7 @@ func readHeader(f *os.File) (journalHeader, int64, error) {
 	}
 	buf = buf[:n]
 	if !bytes.HasPrefix(buf, []byte(journalMagic)) {
-		return h, 0, errors.New("not a spill journal of this fbctl version (no header); it was left as it is")
+		return h, 0, errors.New("not a spill journal of this fbctl version (no header)")
 	}
 	size, k := binary.Uvarint(buf[len(journalMagic):])
 	start := len(journalMagic) + k

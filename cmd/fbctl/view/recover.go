@@ -16,8 +16,10 @@ func Recovered(w io.Writer, r run.Recovered, all bool) {
 		case j.Skipped == "" && j.Err == nil:
 			fmt.Fprintf(w, "Replayed the spill journal %s of run %s (worker %s): %s.\n",
 				j.Path, j.RunID, j.WorkerID, Plural(int(j.Rows), "row", "rows"))
+		case all && j.Err != nil && j.Rows > 0:
+			fmt.Fprintf(w, "Not recovered completely (%s written, the file is kept): %v.\n", Plural(int(j.Rows), "row", "rows"), j.Err)
 		case all && j.Err != nil:
-			fmt.Fprintf(w, "Not recovered: %s: %v (%d rows written before; it is kept).\n", j.Path, j.Err, j.Rows)
+			fmt.Fprintf(w, "Not recovered (the file is kept): %v.\n", j.Err)
 		case all:
 			fmt.Fprintf(w, "Left %s (run %s): %s.\n", j.Path, j.RunID, j.Skipped)
 		}
