@@ -32,7 +32,7 @@ func mountTmpfs(t *testing.T, size string) string {
 }
 
 // TestFullDiskIsARecordedExplainedFailure: the embedded store lives on a
-// 16 MiB tmpfs that a full-capture run fills within seconds. The run must
+// 32 MiB tmpfs that a full-capture run fills within seconds. The run must
 // end FAILED with the reason (the store's disk), with its final state,
 // worker and parent result rows written, the measured operations in the
 // outcome, and the rows the store could not take kept in the journal (on
@@ -40,7 +40,7 @@ func mountTmpfs(t *testing.T, size string) string {
 // Before, the run stayed STOPPING with no summary and its rows only in the
 // journal.
 func TestFullDiskIsARecordedExplainedFailure(t *testing.T) {
-	small := mountTmpfs(t, "16m")
+	small := mountTmpfs(t, "32m")
 	f := fixtureFrom(t, readsHCL, `
   phase "steady" {
     duration    = "60s"
@@ -55,8 +55,13 @@ func TestFullDiskIsARecordedExplainedFailure(t *testing.T) {
 	defer st.Close()
 	opts := f.fastOptions(t)
 	opts.Store = st
+	// Heartbeats compete with the filling store for its one writer: a
+	// loaded machine (the race detector) must not make the worker look dead.
+	opts.StaleAfter, opts.DeadAfter = 20*time.Second, 40*time.Second
 	journal := filepath.Join(t.TempDir(), "journal")
-	opts.Stream = &stream.Options{FlushEvery: 50 * time.Millisecond, JournalDir: journal}
+	// As apply sets it for SQLite: the stream leaves the one writer to the
+	// lease and heartbeats between batches.
+	opts.Stream = &stream.Options{FlushEvery: 50 * time.Millisecond, JournalDir: journal, WriteGap: 25 * time.Millisecond}
 	out, err := Apply(ctx, f.plan, f.cfg, opts)
 	if err != nil {
 		t.Fatalf("the run was not recorded: %v", err)

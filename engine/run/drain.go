@@ -63,7 +63,9 @@ func (w *worker) reportDrain(ctx context.Context) (stop func()) {
 // drainState adds the stream's drain progress to a heartbeat's node
 // states while the stream writes its rest.
 func (w *worker) drainState(states map[string]nodeState) {
-	if w.stream == nil || !w.draining.Load() {
+	// draining first: it is set after the stream exists, so reading the
+	// flag orders this goroutine after startStream's write.
+	if !w.draining.Load() || w.stream == nil {
 		return
 	}
 	st := w.stream.Stats()

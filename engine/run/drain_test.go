@@ -87,7 +87,10 @@ func TestShutdownWaitsForAStreamThatMakesProgress(t *testing.T) {
 	}
 	p := out.Parent
 	if p.Total < 1000 {
-		t.Fatalf("only %d operations measured: the test needs a backlog", p.Total)
+		// The open phase asks for 1,500; a machine that cannot issue 1,000
+		// in a second (the race detector on a loaded host) builds no
+		// backlog beyond the fixed wait, and the test would prove nothing.
+		t.Skipf("only %d operations measured: this machine is too slow to build the backlog the test needs", p.Total)
 	}
 	if stored != p.Total || p.RowsStored != stored || p.OpsIssued != p.Total {
 		t.Fatalf("measured %d operations, issued %d, QUERY_EXECUTIONS holds %d, parent ROWS_STORED %d: every measured row must be stored and counted",
