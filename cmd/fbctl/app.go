@@ -69,6 +69,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			enrichCommand(g),
 			imageCommand(g),
 			deployCommand(g),
+			recoverCommand(g),
 		},
 	}
 	return app

@@ -86,8 +86,8 @@ func (g *globals) runApply(c *cli.Context) error {
 		return err
 	}
 	defer func() {
-		if err := lease.Release(context.WithoutCancel(ctx)); err != nil {
-			g.logger.Warn("releasing the apply lock failed", "error", err)
+		if err := releaseRetrying(context.WithoutCancel(ctx), st, func(ctx context.Context) error { return lease.Release(ctx) }); err != nil {
+			g.logger.Warn("releasing the apply lock failed; `fbctl force-unlock` frees it", "error", err)
 		}
 	}()
 	stopRenew := renewLease(ctx, lease, g)

@@ -38,7 +38,8 @@ func streamFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "query-executions", Value: true, Usage: "store per-operation rows in QUERY_EXECUTIONS (sampled as the scenario says)"},
 		&cli.DurationFlag{Name: "flush-every", Value: 5 * time.Second, Usage: "write query executions at least this often"},
 		&cli.IntFlag{Name: "flush-rows", Value: 1000, Usage: "or as soon as this many rows wait"},
-		&cli.StringFlag{Name: "journal-dir", Value: ".flakebench/journal", Usage: "`DIR` for the local spill journal used while the results store falls behind"},
+		&cli.StringFlag{Name: "journal-dir", Value: defaultJournalDir, Usage: "`DIR` for the local spill journal used while the results store falls behind"},
+		&cli.Int64Flag{Name: "journal-max-bytes", Value: stream.DefaultJournalMaxBytes, Usage: "disk budget of each worker's spill journal in `BYTES`; at the budget (or with less than 256 MiB free on its disk) the workers wait for the results store instead of filling the disk"},
 	}
 }
 
@@ -53,7 +54,8 @@ func streamOptions(c *cli.Context, st *store.Store) *stream.Options {
 	if !c.Bool("query-executions") {
 		return nil
 	}
-	o := &stream.Options{FlushEvery: c.Duration("flush-every"), FlushRows: c.Int("flush-rows"), JournalDir: c.String("journal-dir")}
+	o := &stream.Options{FlushEvery: c.Duration("flush-every"), FlushRows: c.Int("flush-rows"), JournalDir: c.String("journal-dir"),
+		JournalMaxBytes: c.Int64("journal-max-bytes")}
 	if st.Dialect().Name() == "sqlite" {
 		o.WriteGap = sqliteWriteGap
 	}
@@ -138,6 +140,12 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 		progress.Done()
 		if stopLocal != nil {
 			stopLocal(opts.DrainTimeout + run.DefaultStaleAfter)
+		}
+		if err != nil && out != nil {
+			// What the run measured is in memory: show it, then say what
+			// could not be recorded.
+			g.report(ctx, c, st, cfg, out)
+			return fmt.Errorf("run %s of scenario %q ended %s but could not be recorded completely: %w", out.RunID, rp.Scenario, out.Status, err)
 		}
 		if err != nil {
 			return fmt.Errorf("run of scenario %q could not be recorded: %w", rp.Scenario, err)
@@ -242,7 +250,9 @@ func workerCommand(g *globals) *cli.Command {
 			})
 			switch {
 			case errors.Is(err, context.Canceled):
-				return &exitErr{code: exitInterrupted, msg: "worker interrupted"}
+				return &exitErr{code: exitInterrupted, msg: "worker interrupted: it stopped at once and wrote no result row; " +
+					"its QUERY_EXECUTIONS rows went to the store or to the spill journal (replayed by the next fbctl command here, or `fbctl recover`). " +
+					"The orchestrator fails the run when this worker's heartbeat is older than -dead-after; to stop a run, use `fbctl cancel " + c.String("run") + "`"}
 			case errors.Is(err, run.ErrOrchestratorLost):
 				return &exitErr{code: exitError, msg: fmt.Sprintf("%v.\nThis worker stopped, wrote its results and ended the run. See `fbctl show %s`; to survive losing an orchestrator, run `fbctl standby -run RUN_ID` next to `fbctl apply`.", err, c.String("run"))}
 			}

@@ -175,7 +175,7 @@ func (g *globals) localWorkers(c *cli.Context, cfg *dsl.Config, runID string, n 
 		abs, _ := filepath.Abs(f)
 		args = append(args, "-var-file", abs)
 	}
-	for _, name := range []string{"query-executions", "flush-every", "flush-rows", "journal-dir"} {
+	for _, name := range []string{"query-executions", "flush-every", "flush-rows", "journal-dir", "journal-max-bytes"} {
 		if c.IsSet(name) {
 			args = append(args, "-"+name+"="+c.String(name))
 		}

@@ -41,7 +41,7 @@ func interruptContexts(stderr io.Writer) (ctx, hard context.Context, stop func()
 			case <-sigs:
 				n++
 				if n == 1 {
-					fmt.Fprintln(stderr, "\nInterrupted: stopping gracefully — no new operations, in-flight ones drain, results are recorded. Press Ctrl-C again to stop now.")
+					fmt.Fprintln(stderr, "\nInterrupted: stopping gracefully (apply: no new operations, in-flight ones drain, results are recorded). Press Ctrl-C again to stop now.")
 					cancel()
 					continue
 				}

@@ -58,7 +58,19 @@ func resultsDSNFrom(c *cli.Context, cfg *dsl.Config, where string) (dsn, from st
 // A command given no files (runs, show, templates, cancel, ...) reads the
 // results block of the scenario files in the current directory, when there
 // are any, so that it finds the store apply wrote to.
+//
+// With the schema checked, the spill journals that ended runs left behind
+// are replayed into the store first (replayJournals).
 func (g *globals) openStore(ctx context.Context, c *cli.Context, cfg *dsl.Config, checkSchema bool) (*store.Store, error) {
+	st, err := g.openStoreNoReplay(ctx, c, cfg, checkSchema)
+	if err == nil && checkSchema {
+		g.replayJournals(ctx, c, st)
+	}
+	return st, err
+}
+
+// openStoreNoReplay is openStore without replaying journals.
+func (g *globals) openStoreNoReplay(ctx context.Context, c *cli.Context, cfg *dsl.Config, checkSchema bool) (*store.Store, error) {
 	where := ""
 	if cfg == nil && !c.IsSet("results") {
 		var err error

@@ -74,6 +74,7 @@ type NodeResult struct {
 	SessionErrors           int64
 	Clock                   WorkerClock
 	FindMax                 *executor.FindMaxResult
+	Outages                 []WorkerOutage // connection outages the worker's sessions lived through
 }
 
 // PhaseSummary is the result of one measurement phase, merged across
@@ -108,6 +109,7 @@ type PhaseSummary struct {
 	// started.
 	Clocks  []WorkerClock            `json:"clocks,omitempty"`
 	FindMax []executor.FindMaxResult `json:"find_max,omitempty"` // one per worker, by WORKER_GROUP_ID
+	Outages []WorkerOutage           `json:"outages,omitempty"`  // target connection outages (outage.go)
 	// ServerStats are the target's own per-statement statistics over the
 	// phase (pg_stat_statements deltas on Postgres), when it has them.
 	ServerStats *pgstats.Report `json:"server_stats,omitempty"`
@@ -159,13 +161,14 @@ type Set struct {
 	workers map[string]int
 	clocks  map[string][]WorkerClock
 	findMax map[string][]executor.FindMaxResult
+	outages map[string][]WorkerOutage
 }
 
 // ForWorker is the Set of one worker: its measured nodes (warmup and
 // skipped nodes are left out) and its cumulative histograms.
 func ForWorker(nodes []NodeResult, hists map[histogram.Key]*hdr.Histogram, queries map[QueryKey]QueryMeta) *Set {
 	s := &Set{Hists: map[histogram.Key]*hdr.Histogram{}, Queries: queries, workers: map[string]int{},
-		clocks: map[string][]WorkerClock{}, findMax: map[string][]executor.FindMaxResult{}}
+		clocks: map[string][]WorkerClock{}, findMax: map[string][]executor.FindMaxResult{}, outages: map[string][]WorkerOutage{}}
 	measured := map[string]bool{}
 	var errs [][]executor.ErrorGroup
 	for _, n := range nodes {
@@ -176,6 +179,7 @@ func ForWorker(nodes []NodeResult, hists map[histogram.Key]*hdr.Histogram, queri
 		s.Phases = append(s.Phases, n)
 		s.workers[n.Phase] = 1
 		s.clocks[n.Phase] = []WorkerClock{n.Clock}
+		s.outages[n.Phase] = n.Outages
 		errs = append(errs, n.Errors)
 		if n.FindMax != nil {
 			s.findMax[n.Phase] = []executor.FindMaxResult{*n.FindMax}
@@ -199,7 +203,7 @@ func Merge(rows []store.TestResult, order []string) (*Set, error) {
 	byPhase := map[string]*NodeResult{}
 	errsByPhase := map[string][][]executor.ErrorGroup{}
 	s := &Set{Hists: map[histogram.Key]*hdr.Histogram{}, Queries: map[QueryKey]QueryMeta{}, workers: map[string]int{},
-		clocks: map[string][]WorkerClock{}, findMax: map[string][]executor.FindMaxResult{}}
+		clocks: map[string][]WorkerClock{}, findMax: map[string][]executor.FindMaxResult{}, outages: map[string][]WorkerOutage{}}
 	for _, r := range rows {
 		hs, meta, err := DecodeHistograms(r.Histograms)
 		if err != nil {
@@ -221,6 +225,7 @@ func Merge(rows []store.TestResult, order []string) (*Set, error) {
 			s.workers[ps.Name] += max(ps.Workers, 1)
 			s.findMax[ps.Name] = append(s.findMax[ps.Name], ps.FindMax...)
 			s.clocks[ps.Name] = append(s.clocks[ps.Name], ps.Clocks...)
+			s.outages[ps.Name] = append(s.outages[ps.Name], ps.Outages...)
 			errsByPhase[ps.Name] = append(errsByPhase[ps.Name], ps.Errors)
 			m := byPhase[ps.Name]
 			if m == nil {
@@ -353,7 +358,7 @@ func (s *Set) PhaseSummaries() []PhaseSummary {
 			ErrorRate: ErrorRate(p.Counts.Errors, p.Counts.Total),
 			Latency:   histogram.Summarize(s.latency(func(k histogram.Key) bool { return k.Phase == name })),
 			Queries:   qs, Errors: p.Errors, Abandoned: p.Abandoned, PeakSessions: p.PeakSessions,
-			SessionErrors: p.SessionErrors, Clocks: s.clocks[name], FindMax: s.findMax[name]}
+			SessionErrors: p.SessionErrors, Clocks: s.clocks[name], FindMax: s.findMax[name], Outages: s.outages[name]}
 		out = append(out, ps)
 	}
 	return out

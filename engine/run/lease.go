@@ -89,6 +89,10 @@ func (o *orch) keepLease(ctx context.Context) {
 			return
 		case ctx.Err() != nil:
 			return
+		case releaseOnFull(o.st, err):
+			if o.lead.lease.Renew(ctx) == nil {
+				lastOK = sent
+			}
 		default:
 			o.log.Warn("lease renewal failed; retrying", "error", err, "last_renewal", time.Since(lastOK).Round(time.Millisecond))
 		}

@@ -62,13 +62,25 @@ func (w *worker) follow(ctx context.Context) error {
 				return fmt.Errorf("%s: %w", d.node, d.err)
 			}
 		case err := <-w.streamErr:
-			return fmt.Errorf("query executions cannot be stored: %w", err)
+			// Report the failure first (the run must not end COMPLETED on
+			// nodes stopped early), then stop the nodes and let them
+			// record what they measured, so the worker's row holds it.
+			err = fmt.Errorf("query executions cannot be stored: %w", err)
+			w.failNodes(err)
+			w.heartbeat(ctx)
+			cancelNodes()
+			for ; active > 0; active-- {
+				<-done
+			}
+			return err
 		case <-poll.C:
 		}
 		if !stopRead {
 			evs, err := w.st.EventsAfter(ctx, w.runID, after, 0)
 			if err != nil {
-				w.log.Warn("reading control events failed; retrying", "error", err)
+				w.conds.fail(w.log, "reading control events", err)
+			} else {
+				w.conds.ok(w.log, "reading control events")
 			}
 			for _, ev := range evs {
 				after = ev.Seq
@@ -152,7 +164,7 @@ func (w *worker) follow(ctx context.Context) error {
 				continue
 			}
 			w.heartbeat(ctx)
-			w.closeStream(ctx)
+			w.closeStreamStopping(ctx, hardCtx)
 			if w.declaredDead(ctx) {
 				// The run went on without this worker (it could not reach
 				// the control plane): its row is kept, marked as not part
@@ -160,7 +172,9 @@ func (w *worker) follow(ctx context.Context) error {
 				final = string(store.WorkerDead)
 				reason = "declared dead while the run went on; these results arrived after the run was merged and are not part of its results"
 			}
-			if err := w.writeResults(ctx, final, reason); err != nil {
+			if err := retryFinal(ctx, w.st, w.log, "the worker's result row", func() error {
+				return w.writeResults(ctx, final, reason)
+			}); err != nil {
 				return err
 			}
 			w.setState(store.WorkerCompleted, "")
@@ -320,8 +334,9 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 		defer release()
 	}
 	rec := w.recorder(tmpl).Phase(p.Phase, p.Warmup)
+	recon := reconnecting(tgt, w.opts.Classifiers[conn.Type])
 	env := executor.Env{
-		Target: tgt,
+		Target: recon,
 		Ops: func(c int) (executor.OpSource, error) {
 			return workload.NewConn(tmpl, workload.Env{Seed: w.plan.Seed, WorkerID: w.group, Workers: int(max(workers, 1)),
 				Conn: c, ConnsPerWorker: int(max(perWorker, 1)), Pools: w.pools[tmpl.Name], SequenceMax: p.SequenceMax[tmpl.Name]})
@@ -364,7 +379,9 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 		Counts: results.CountsOf(res.Counts), Errors: rec.Errors(), Abandoned: res.Abandoned,
 		PeakSessions: res.PeakSessions, SessionErrors: res.SessionErrors, FindMax: res.FindMax,
 		Clock: results.WorkerClock{WorkerID: w.id, WorkerGroupID: w.group, OffsetUS: clock.Offset.Microseconds(),
-			UncertaintyUS: clock.Uncertainty.Microseconds(), LateUS: res.Late.Microseconds()}}
+			UncertaintyUS: clock.Uncertainty.Microseconds(), LateUS: res.Late.Microseconds()},
+		Outages: results.OutagesOf(w.id, recon.Outages(), cp)}
+	w.reportOutages(p.Node, nr.Outages)
 	if res.Late > 50*time.Millisecond {
 		w.log.Warn("node started late: the start event arrived after its instant", "node", p.Node, "late", res.Late)
 	}
@@ -392,7 +409,10 @@ func (n *nodeRun) finish(nr results.NodeResult, c executor.Counts) {
 			w.end = &e
 		}
 	}
-	n.state, n.rec = nodeDone, nil
+	if n.state != nodeFailed {
+		n.state = nodeDone
+	}
+	n.rec = nil
 	w.mu.Unlock()
 	if measured {
 		if err := w.writeResults(context.Background(), "RUNNING", ""); err != nil {
@@ -416,7 +436,9 @@ func (n *nodeRun) snapshots(start, localStart time.Time, stop <-chan struct{}) {
 		defer close(written)
 		for m := range rows {
 			if err := n.w.st.WriteMetricsSnapshots(context.Background(), []store.MetricsSnapshot{m}); err != nil {
-				n.w.log.Warn("metrics snapshot not written", "error", err)
+				n.w.conds.fail(n.w.log, "writing metrics snapshots", err)
+			} else {
+				n.w.conds.ok(n.w.log, "writing metrics snapshots")
 			}
 		}
 	}()

@@ -74,6 +74,9 @@ const (
 type nodeState struct {
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
+	// Rows written and pending, for the streamDrainKey entry (drain.go).
+	Written int64 `json:"rows_written,omitempty"`
+	Pending int64 `json:"rows_pending,omitempty"`
 }
 
 func nodeStatesOf(hb store.Heartbeat) map[string]nodeState {

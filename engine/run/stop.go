@@ -73,16 +73,22 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 			status, reason = store.RunFailed, err.Error()
 		}
 		out.Parent.Status, out.Parent.FailureReason = string(status), reason
-		if werr := o.st.WriteTestResult(o.bg, out.Parent); werr != nil {
+		if werr := retryFinal(o.bg, o.st, o.log, "the run's result row", func() error {
+			return o.st.WriteTestResult(o.bg, out.Parent)
+		}); werr != nil {
 			o.log.Error("parent result not written", "error", werr)
 		}
 	}
 	out.Status, out.FailureReason = status, reason
-	if err := o.transition(status, store.RunUpdate{FailureReason: &reason}); err != nil {
+	if err := retryFinal(o.bg, o.st, o.log, "the run's final status", func() error {
+		return o.transition(status, store.RunUpdate{FailureReason: &reason})
+	}); err != nil {
 		return out, err
 	}
 	if o.releaseApply != "" {
-		if err := o.st.ReleaseApplyLock(o.bg, o.releaseApply); err != nil {
+		if err := retryFinal(o.bg, o.st, o.log, "the apply lock release", func() error {
+			return o.st.ReleaseApplyLock(o.bg, o.releaseApply)
+		}); err != nil {
 			o.log.Warn("the run's apply lock was not released", "error", err)
 		}
 	}
@@ -95,6 +101,7 @@ func (o *orch) finish(ctx context.Context, cause error, stopWorkers func()) (*Ou
 func (o *orch) waitStopped() {
 	deadline := time.Now().Add(o.opts.DrainTimeout + o.opts.DeadAfter)
 	hardSent := o.isHard()
+	drain := newDrainWatch()
 	poll := time.NewTicker(o.opts.PollEvery)
 	defer poll.Stop()
 	for {
@@ -114,9 +121,19 @@ func (o *orch) waitStopped() {
 				o.update(store.RunUpdate{WorkersCompleted: &completed, WorkersActive: &active})
 				return
 			}
+			if !hardSent && drain.observe(hbs, h) {
+				// A worker's stream still writes what it measured: wait
+				// for it as long as it makes progress.
+				deadline = time.Now().Add(o.opts.DrainTimeout + o.opts.DeadAfter)
+				o.reportDrain(drain.progress())
+			}
 		}
-		if time.Now().After(deadline) {
-			o.log.Warn("workers did not finish in time; results hold what they wrote", "waited", o.opts.DrainTimeout+o.opts.DeadAfter)
+		if hardSent && err == nil && time.Now().After(deadline) && anyFresh(hbs, o.st.Now(), hardStopFresh(o.opts)) && time.Now().Before(deadline.Add(o.opts.StaleAfter)) {
+			// After a hard stop a worker that still heartbeats is
+			// writing its final row: wait for it (up to StaleAfter more)
+			// rather than leave its row RUNNING or missing.
+		} else if time.Now().After(deadline) {
+			o.log.Warn("workers did not finish in time; results hold what they wrote", "waited", time.Since(drain.start).Round(time.Millisecond))
 			return
 		}
 		select {
@@ -125,7 +142,7 @@ func (o *orch) waitStopped() {
 				hardSent = true
 				o.setHard()
 				o.appendEvent(store.EventStop, mustJSON(stopPayload{Reason: stopCancelled, Hard: true}))
-				deadline = time.Now().Add(max(2*time.Second, 3*o.opts.HeartbeatEvery))
+				deadline = time.Now().Add(hardStopWait(o.opts))
 			}
 		case <-poll.C:
 		}
@@ -180,13 +197,19 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 			p.OpsIssued += c.OpsIssued
 			p.RowsStored += c.RowsStored
 		}
+		o.trueStreamCounts(&p, out.Children)
 	}
 	out.Parent, out.Phases = p, phases
 	if err := json.Unmarshal(p.QueryResults, &out.Queries); err != nil {
 		return err
 	}
 	out.FindMax = FindMaxOutcomes(phases)
-	out.Thresholds = results.Evaluate(o.plan.Thresholds, set)
+	if status == store.RunCompleted || p.Total > 0 {
+		// A run that failed or was stopped before measuring anything has
+		// no thresholds to judge (each would only say "no measured
+		// operation in scope" after the real reason).
+		out.Thresholds = results.Evaluate(o.plan.Thresholds, set)
+	}
 	return o.st.WriteTestResult(o.bg, p)
 }
 

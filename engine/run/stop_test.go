@@ -154,7 +154,9 @@ func (n *noopTargets) stalled(want int) bool {
 	return true
 }
 
-func TestHardStopDuringStallStillRecordsCancelled(t *testing.T) {
+func TestHardStopDuringStallStillRecordsCancelled(t *testing.T) { checkHardStopDuringStall(t) }
+
+func checkHardStopDuringStall(t *testing.T) {
 	f := newFixture(t, longPhase, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -19,6 +19,7 @@ type watcher struct {
 	hbs     []store.Heartbeat
 	err     error         // sticky: a dead or failed worker
 	changed chan struct{} // closed and replaced after every poll
+	conds   condLog       // store problems, logged once per change
 }
 
 func newWatcher(o *orch) *watcher { return &watcher{o: o, changed: make(chan struct{})} }
@@ -37,8 +38,9 @@ func (w *watcher) run(ctx context.Context) {
 	for {
 		hbs, err := o.st.ListHeartbeats(o.bg, o.runID)
 		if err != nil {
-			o.log.Warn("reading heartbeats failed", "error", err)
+			w.conds.fail(o.log, "reading heartbeats", err)
 		} else {
+			w.conds.ok(o.log, "reading heartbeats")
 			h := checkHealth(hbs, o.st.Now(), o.opts.StaleAfter, o.opts.DeadAfter)
 			ferr := o.failDead(h)
 			w.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -164,8 +165,12 @@ func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions
 	stopHB()
 	<-hbDone
 	if ctx.Err() != nil {
-		if w.streamStop != nil {
-			w.streamStop() // killed: nothing more is written
+		if w.stream != nil {
+			// Stopped from outside: no result row, but the rows in memory
+			// go to the store or the spill journal (replayed later).
+			cctx, cancel := context.WithTimeout(context.Background(), hardStopStreamWait)
+			w.closeStream(cctx)
+			cancel()
 		}
 		return ctx.Err()
 	}
@@ -176,7 +181,12 @@ func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions
 		w.log.Error("worker failed", "error", err)
 		w.closeStream(context.WithoutCancel(ctx))
 		w.setState(store.WorkerDead, err.Error())
-		w.writeResults(context.WithoutCancel(ctx), "FAILED", err.Error())
+		bg := context.WithoutCancel(ctx)
+		if werr := retryFinal(bg, w.st, w.log, "the worker's result row", func() error {
+			return w.writeResults(bg, "FAILED", err.Error())
+		}); werr != nil {
+			w.log.Error("the worker's result row could not be written", "error", werr)
+		}
 		w.heartbeat(context.WithoutCancel(ctx))
 		return err
 	}
@@ -201,11 +211,13 @@ type worker struct {
 	// streamErr delivers its failure (the store refused writes past the
 	// retry budget), streamDone ends its Run; final is what Close reported.
 	stream     *stream.Streamer
+	draining   atomic.Bool // Close of the stream is writing what is left
 	streamErr  chan error
 	streamStop context.CancelFunc
 	final      *stream.Final
 
-	hbMu sync.Mutex // serialises heartbeat writes with state changes
+	hbMu  sync.Mutex // serialises heartbeat writes with state changes
+	conds condLog    // control-plane problems, logged once per change
 
 	mu       sync.Mutex            // guards the fields below, recs and dbs
 	dbs      map[string]*target.DB // by connection key
@@ -289,7 +301,9 @@ func (w *worker) closeStream(ctx context.Context) {
 	if w.stream == nil || w.final != nil {
 		return
 	}
+	stopDrain := w.reportDrain(ctx)
 	fin, err := w.stream.Close(ctx)
+	stopDrain()
 	w.streamStop()
 	if err != nil {
 		w.log.Error("query executions not all written", "error", err, "not_written", fin.NotWritten, "journal", fin.JournalPath)
@@ -374,11 +388,13 @@ func (w *worker) heartbeat(ctx context.Context) error {
 		hb.Phase = running[0]
 	}
 	w.mu.Unlock()
+	w.drainState(states)
 	hb.NodeStates = mustJSON(states)
 	if err := w.st.UpsertHeartbeat(ctx, hb); err != nil {
-		w.log.Warn("heartbeat not written", "error", err)
+		w.conds.fail(w.log, "writing the heartbeat", err)
 		return err
 	}
+	w.conds.ok(w.log, "writing the heartbeat")
 	return nil
 }
 

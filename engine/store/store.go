@@ -40,6 +40,9 @@ type Store struct {
 	closer bool // Close closes db
 	stmts  *stmtCache
 	clock  *clockState // shared with copies from WithClock
+	// reserve is the embedded store's disk reserve (diskfull.go); nil for
+	// shared stores.
+	reserve *diskReserve
 }
 
 // Open connects to the store named by dsn:
@@ -76,6 +79,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 				return nil, fmt.Errorf("results store %s: create directory: %w", s.dsn, err)
 			}
 		}
+		s.reserve = newDiskReserve(target, s.log)
 		target = sqliteDSN(target)
 	}
 	db, err := sql.Open(d.DriverName(), target)
@@ -101,6 +105,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			db.Close()
 			return nil, err
 		}
+		s.reserve.ensure()
 	}
 	return s, nil
 }

@@ -31,12 +31,21 @@
 //     return ErrStoreUnavailable wrapping the last error; rows already
 //     written stay, records keep going to the journal, and Close tries each
 //     remaining batch once.
-//   - Close writes everything (buffer, spill queue, journal) within
-//     max(ShutdownTimeout, ShutdownP99Factor × flush p99 × pending batches),
-//     cut short by its context, and reports in Final what was not written
-//     and why; those rows are left in the journal file named in Final.
-//   - Rows committed by the store survive the worker process being killed;
-//     the journal of a killed worker is left on disk (not replayed).
+//   - Close writes everything (buffer, spill queue, journal) for as long
+//     as the store makes progress: it gives up after max(ShutdownTimeout,
+//     ShutdownP99Factor × flush p99) without a written batch, or when its
+//     context ends, and reports in Final what was not written and why;
+//     those rows are left in the journal file named in Final.
+//   - The journal has a disk budget (JournalMaxBytes, JournalMinFree): at
+//     the budget Offer waits for room in the buffer (backpressure,
+//     Stats.Throttled) instead of filling the disk. A store whose disk is
+//     nearly full (store.IsDiskFull) fails Run at once.
+//   - Every journal file starts with a header naming its run, worker and
+//     TEST_ID and is locked while its streamer writes it. Replay writes the
+//     journals left in a directory (by Close, a killed worker, a full disk)
+//     idempotently and removes them; engine/run.RecoverJournals corrects
+//     the result rows afterwards.
+//   - Rows committed by the store survive the worker process being killed.
 //
 // Sampling: errors and warmup operations are always stored with weight 1.
 // Measurement operations are stored when Fraction(ExecutionID) < rate, with

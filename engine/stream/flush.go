@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -54,6 +53,7 @@ func (s *Streamer) Run(ctx context.Context) error {
 	defer close(s.runDone)
 	go s.journalLoop()
 	err := s.loop(ctx)
+	s.runEnded.Store(true)
 	if errors.Is(err, errClosing) {
 		return nil
 	}
@@ -151,8 +151,21 @@ func (s *Streamer) journalLoop() {
 	batch := make([]slot, 0, spillBatch)
 	tick := time.NewTicker(max(s.opts.FlushEvery/10, time.Millisecond))
 	defer tick.Stop()
+	atBudget := false
 	for {
 		for {
+			if full := s.journal.full(); full != atBudget {
+				atBudget = full
+				if full {
+					s.log.Warn("spill journal at its disk budget: the workers now wait for the results store (backpressure)",
+						"journal_bytes", s.journal.bytes(), "max_bytes", s.journal.maxBytes, "min_free_bytes", s.journal.minFree)
+				} else {
+					s.log.Info("spill journal below its disk budget again: the workers no longer wait")
+				}
+			}
+			if atBudget {
+				break // records wait in the spill queue; Offer slows down
+			}
 			batch = s.spill.popInto(batch[:0], spillBatch)
 			if len(batch) == 0 {
 				break
@@ -244,7 +257,10 @@ func (s *Streamer) writeBatch(ctx context.Context, final bool, deadline time.Tim
 		attempts++
 		actx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
 		t0 := time.Now()
-		err := s.opts.Store.InsertQueryExecutions(actx, s.rows)
+		err := checkDisk(s.opts.Store)
+		if err == nil {
+			err = s.opts.Store.InsertQueryExecutions(actx, s.rows)
+		}
 		cancel()
 		if err == nil {
 			s.done(time.Since(t0))
@@ -260,6 +276,10 @@ func (s *Streamer) writeBatch(ctx context.Context, final bool, deadline time.Tim
 		}
 		wait := jitter(backoff)
 		switch {
+		case store.IsDiskFull(err):
+			// No retry can succeed, and what space is left (the store's
+			// reserve) is for recording the run's end.
+			return fmt.Errorf("%w: the results store's disk is full: %w", ErrStoreUnavailable, err)
 		case final && s.unavailable:
 			return fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 		case final && time.Now().Add(wait).After(deadline):
@@ -350,9 +370,9 @@ func (s *Streamer) toRow(dst *store.QueryExecution, sl *slot) {
 }
 
 // Close stops Run, writes every record left (buffer, spill queue, journal)
-// within the shutdown timeout — max(ShutdownTimeout, ShutdownP99Factor ×
-// flush p99 × pending batches), cut short by ctx — and reports what was not
-// written. The error is non-nil exactly when Final.NotWritten > 0; rows not
+// for as long as the store makes progress — it gives up when no batch could
+// be written for max(ShutdownTimeout, ShutdownP99Factor × flush p99), or
+// when ctx ends — and reports what was not written. The error is non-nil exactly when Final.NotWritten > 0; rows not
 // written stay in the journal file named in Final. Offer must not be called
 // once Close has started (such records are counted as not written). Close
 // is idempotent.
@@ -374,29 +394,27 @@ func (s *Streamer) Close(ctx context.Context) (Final, error) {
 		close(s.journalStop)
 		<-s.journalDone
 	}
-	pending := int64(s.buf.len()+s.spill.len()+len(s.batch)) + s.journal.pending.Load()
-	batches := math.Ceil(float64(pending) / float64(s.opts.FlushRows))
-	s.statMu.Lock()
-	p99 := time.Duration(s.flushLat.ValueAtQuantile(99)) * time.Microsecond
-	s.statMu.Unlock()
-	budget := max(s.opts.ShutdownTimeout, time.Duration(s.opts.ShutdownP99Factor*max(1, batches)*float64(p99)))
-	deadline := time.Now().Add(budget)
-	fctx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
-
+	// Close waits as long as the store makes progress: each written batch
+	// gives the next one a fresh stall budget.
+	stall := func() time.Time {
+		s.statMu.Lock()
+		p99 := time.Duration(s.flushLat.ValueAtQuantile(99)) * time.Microsecond
+		s.statMu.Unlock()
+		return time.Now().Add(max(s.opts.ShutdownTimeout, time.Duration(s.opts.ShutdownP99Factor*float64(p99))))
+	}
 	var reason error
 	for reason == nil {
 		s.fillFinal()
 		if len(s.batch) == 0 {
 			break
 		}
-		reason = s.writeBatch(fctx, true, deadline)
+		reason = s.writeBatch(ctx, true, stall())
 	}
 	for reason == nil && s.journal.pending.Load() > 0 {
 		if reason = s.loadJournalBatch(); reason != nil || len(s.batch) == 0 {
 			break
 		}
-		reason = s.writeBatch(fctx, true, deadline)
+		reason = s.writeBatch(ctx, true, stall())
 	}
 	if reason != nil {
 		// Keep what is still in memory on disk.

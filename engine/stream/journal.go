@@ -27,6 +27,17 @@ type slot struct {
 // truncated, so disk use follows the backlog.
 type journal struct {
 	dir, name string
+	// header is written at the start of every new file (journalMagic and
+	// the JSON journalHeader), so that another process can replay it; base
+	// is its length, where records start.
+	header []byte
+	base   int64
+	// maxBytes bounds the file (0: no bound); minFree is the free space
+	// the file system must keep (0: not checked). See full.
+	maxBytes, minFree int64
+	freeAt            int64  // wOff when free space was last checked
+	lowDisk           bool   // the last check found less than minFree
+	lock              func() // releases the file lock (nil: none)
 
 	mu   sync.Mutex
 	f    *os.File
@@ -66,10 +77,13 @@ func (j *journal) append(slots []slot) error {
 // appendOne appends one record, waiting for an append in progress (a
 // write into the page cache) rather than giving up: it is the hot path's
 // last resort when both rings are full.
-func (j *journal) appendOne(s *slot) bool {
+func (j *journal) appendOne(s *slot) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.appendLocked(unsafe.Slice(s, 1)) == nil
+	if j.fullLocked(256) {
+		return errJournalFull
+	}
+	return j.appendLocked(unsafe.Slice(s, 1))
 }
 
 func (j *journal) appendLocked(slots []slot) error {
@@ -88,6 +102,15 @@ func (j *journal) appendLocked(slots []slot) error {
 			return j.err
 		}
 		j.f, j.path = f, f.Name()
+		j.lock = lockFile(f)
+		if len(j.header) > 0 {
+			if _, err := f.WriteAt(j.header, 0); err != nil {
+				j.err = fmt.Errorf("spill journal %s: %w", j.path, err)
+				return j.err
+			}
+		}
+		j.base = int64(len(j.header))
+		j.wOff, j.rOff, j.freeAt = j.base, j.base, j.base
 	}
 	b := j.enc[:0]
 	for i := range slots {
@@ -165,9 +188,10 @@ func (j *journal) commit(next int64, n int) error {
 	defer j.mu.Unlock()
 	j.rOff = next
 	j.pending.Add(-int64(n))
-	if j.rOff == j.wOff && j.wOff > 0 {
-		j.rOff, j.wOff = 0, 0
-		if err := j.f.Truncate(0); err != nil {
+	if j.rOff == j.wOff && j.wOff > j.base {
+		j.rOff, j.wOff, j.freeAt = j.base, j.base, j.base
+		j.lowDisk = false
+		if err := j.f.Truncate(j.base); err != nil {
 			return fmt.Errorf("spill journal %s: truncate: %w", j.path, err)
 		}
 	}
@@ -184,6 +208,10 @@ func (j *journal) close() (string, error) {
 	defer j.mu.Unlock()
 	if j.f == nil {
 		return "", nil
+	}
+	if j.lock != nil {
+		j.lock()
+		j.lock = nil
 	}
 	err := j.f.Close()
 	j.f = nil

@@ -47,6 +47,15 @@ type Options struct {
 	BufferRows int           // in-memory buffer capacity (4 × FlushRows)
 	SpillRows  int           // spill queue capacity (4 × BufferRows)
 	JournalDir string        // spill journal directory (os.TempDir())
+	// JournalMaxBytes bounds the spill journal file (DefaultJournalMaxBytes;
+	// negative: no bound) and JournalMinFree is the free space its file
+	// system must keep (DefaultJournalMinFree; negative: not checked). When
+	// either would be exceeded the journal takes no more records and Offer
+	// waits for room in the buffer: the workers slow down to the store's
+	// pace (backpressure, counted in Stats.Throttled) instead of filling
+	// the disk.
+	JournalMaxBytes int64
+	JournalMinFree  int64
 	// WriteGap is the least pause between two back-to-back writes (0:
 	// none). A store with one writer at a time (SQLite) needs it so the
 	// control plane's heartbeats are not starved by a busy stream.
@@ -58,8 +67,9 @@ type Options struct {
 	// WriteTimeout bounds one write attempt; a timeout is a failed attempt
 	// (30 s).
 	WriteTimeout time.Duration
-	// ShutdownTimeout is the floor of Close's budget (30 s); the budget is
-	// max(ShutdownTimeout, ShutdownP99Factor × flush p99 × pending batches).
+	// ShutdownTimeout is how long Close may go without writing a batch
+	// before it gives up (30 s; at least ShutdownP99Factor × flush p99):
+	// Close waits as long as the store makes progress.
 	ShutdownTimeout   time.Duration
 	ShutdownP99Factor float64 // 3
 
@@ -107,6 +117,9 @@ type Streamer struct {
 	sampledOut atomic.Int64
 	spilled    atomic.Int64 // records that took the spill queue
 	dropped    atomic.Int64 // both queues full, or the journal failed
+	throttled  atomic.Int64 // Offer calls that waited for room (backpressure)
+	throttleNS atomic.Int64 // time they waited
+	runEnded   atomic.Bool  // Run returned: nothing drains the buffer any more
 	late       atomic.Int64 // offered after Close
 	fromBuf    atomic.Int64 // taken from buf by the flusher
 	fromSpill  atomic.Int64 // appended to the journal from the spill queue
@@ -191,12 +204,25 @@ func New(opts Options) *Streamer {
 		spill:     newRing(opts.SpillRows),
 		wake:      make(chan struct{}, 1),
 		spillWake: make(chan struct{}, 1),
-		journal:   newJournal(opts.JournalDir, fmt.Sprintf("fbctl-%s-%s-*.journal", safeName(opts.RunID), safeName(opts.WorkerID))),
+		journal:   newJournal(opts.JournalDir, JournalPrefix+safeName(opts.RunID)+"-"+safeName(opts.WorkerID)+"-*"+JournalSuffix),
 		flushLat:  hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 2),
 		closing:   make(chan struct{}),
 		finalDone: make(chan struct{}),
 		batch:     make([]slot, 0, opts.FlushRows),
 		rows:      make([]store.QueryExecution, 0, opts.FlushRows),
+	}
+	s.journal.header = encodeHeader(journalHeader{RunID: opts.RunID, TestID: opts.TestID, WorkerID: opts.WorkerID, WorkerGroupID: opts.WorkerGroupID})
+	switch {
+	case opts.JournalMaxBytes == 0:
+		s.journal.maxBytes = DefaultJournalMaxBytes
+	case opts.JournalMaxBytes > 0:
+		s.journal.maxBytes = opts.JournalMaxBytes
+	}
+	switch {
+	case opts.JournalMinFree == 0:
+		s.journal.minFree = DefaultJournalMinFree
+	case opts.JournalMinFree > 0:
+		s.journal.minFree = opts.JournalMinFree
 	}
 	r := 1.0
 	if opts.Sampler.Rate > 0 {
@@ -309,12 +335,16 @@ func (s *Streamer) Offer(r executor.Record) bool {
 	// Last resort: append to the journal file directly. This may wait for
 	// the journal goroutine's append in progress (a write into the page
 	// cache): under sustained overload the hot path slows down rather than
-	// lose a record. Only a journal that cannot be written drops records,
-	// and they are counted and reported.
-	if s.journal.appendOne(&sl) {
+	// lose a record. A journal at its disk budget makes it wait for room in
+	// the rings (offerSlow). Only a journal that cannot be written drops
+	// records, and they are counted and reported.
+	switch err := s.journal.appendOne(&sl); {
+	case err == nil:
 		s.spilled.Add(1)
 		s.fromSpill.Add(1)
 		return true
+	case errors.Is(err, errJournalFull):
+		return s.offerSlow(&sl)
 	}
 	s.dropped.Add(1)
 	return false
@@ -330,10 +360,15 @@ type Stats struct {
 	Spilled        int64   // records that went the spill path (total)
 	JournalPending int64   // records in the journal file not yet written
 	Dropped        int64   // records lost (both queues full or journal failure)
-	Flushes        int64   // successful writes
-	FlushP50       time.Duration
-	FlushP99       time.Duration
-	LastError      string // last write or journal error, "" if none
+	// Throttled counts the records whose Offer waited because the journal
+	// was at its disk budget, ThrottledFor the time they waited.
+	Throttled    int64
+	ThrottledFor time.Duration
+	JournalBytes int64 // size of the journal file
+	Flushes      int64 // successful writes
+	FlushP50     time.Duration
+	FlushP99     time.Duration
+	LastError    string // last write or journal error, "" if none
 }
 
 // Stats returns a snapshot; counters are read one by one, so a snapshot
@@ -349,6 +384,9 @@ func (s *Streamer) Stats() Stats {
 		JournalPending: s.journal.pending.Load(),
 		Dropped:        s.dropped.Load(),
 		Flushes:        s.flushes.Load(),
+		Throttled:      s.throttled.Load(),
+		ThrottledFor:   time.Duration(s.throttleNS.Load()),
+		JournalBytes:   s.journal.bytes(),
 	}
 	st.Offered = s.sampledOut.Load() + s.dropped.Load() + s.late.Load() +
 		s.fromBuf.Load() + s.fromSpill.Load() + int64(s.buf.len()+s.spill.len())

@@ -256,7 +256,11 @@ func TestStoreNeverBackFailsWithReason(t *testing.T) {
 			t.Fatal(err)
 		}
 		fi, _ := fh.Stat()
-		j.f, j.wOff = fh, fi.Size()
+		_, base, err := readHeader(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.f, j.wOff, j.rOff = fh, fi.Size(), base
 		b, _, err := j.read(nil, 10000)
 		fh.Close()
 		if err != nil || int64(len(b)) < f.NotWritten {

@@ -26,6 +26,7 @@ type Server struct {
 	port    int
 	cred    *syscall.Credential // non-nil when running as root
 	stopped bool
+	opts    string // the server options it was started with (Restart)
 }
 
 // User is the superuser name of the test cluster.
@@ -190,6 +191,7 @@ func StartWith(ctx context.Context, o Options) (*Server, error) {
 		err = s.run(ctx, "pg_ctl", "start", "-w", "-t", "30", "-D", s.dataDir(),
 			"-l", filepath.Join(s.dir, "postgres.log"), "-o", opts)
 		if err == nil {
+			s.opts = opts
 			return s, nil
 		}
 		if attempt == 2 {

@@ -59,6 +59,7 @@ func Results(w io.Writer, r RunReport) error {
 		fmt.Fprintf(&b, "\nPhase %s (%s, %s, %s): %.1f ops/s over %.1fs\n", ph.Name, ph.Model,
 			Plural(ph.Workers, "worker", "workers"), Plural(int(ph.Counts.Total), "op", "ops"), ph.QPS, ph.Seconds)
 		writeWindow(&b, ph)
+		writeOutages(&b, ph)
 		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "  QUERY\tOPS\tERRORS\tOPS/S\tP50\tP95\tP99\tP99.9\tMAX\t")
 		for _, q := range ph.Queries {
