@@ -249,3 +249,12 @@ func (s *reSession) Close() error {
 	}
 	return s.s.Close()
 }
+
+// LastRetries implements Retrier for the wrapped session: the retries of
+// its last transaction (0 when it does not retry, or the connection is lost).
+func (s *reSession) LastRetries() int {
+	if r, ok := s.s.(Retrier); ok && s.s != nil {
+		return r.LastRetries()
+	}
+	return 0
+}
