@@ -67,6 +67,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			deployCommand(g),
 		},
 	}
+	guardArguments(app)
 	return app
 }
 

@@ -46,17 +46,20 @@ func applyCommand(g *globals) *cli.Command {
 			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for another apply's lock (default: fail at once)"},
 			resultsFlag(),
 		}, append(append(append(runFlags(), leaseFlags()...), streamFlags()...), varFlags()...)...),
-		Action: func(c *cli.Context) error { return g.runApply(c) },
+		Action: func(c *cli.Context) error {
+			a, err := parseApplyArgs(c)
+			if err != nil {
+				return err
+			}
+			return g.runApply(c.Context, a)
+		},
 	}
 }
 
-func (g *globals) runApply(c *cli.Context) error {
-	ctx := c.Context
-	paths := pathsOrCwd(c)
+func (g *globals) runApply(ctx context.Context, a applyArgs) error {
 	var saved *planfile.File
-	var savedPath string
-	if c.NArg() == 1 && isPlanFile(c.Args().First()) {
-		savedPath = c.Args().First()
+	savedPath := a.PlanFile
+	if savedPath != "" {
 		f, err := planfile.Read(savedPath)
 		if err != nil {
 			return err
@@ -67,17 +70,17 @@ func (g *globals) runApply(c *cli.Context) error {
 		saved = f
 	}
 
-	cfg, err := g.loadPlanOrPaths(c, saved, savedPath, paths)
+	cfg, err := g.loadPlanOrPaths(a, saved, savedPath)
 	if err != nil {
 		return err
 	}
-	st, err := g.openStore(ctx, c, cfg, true)
+	st, err := g.openStoreFor(ctx, a.Store, a.Vars, cfg, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	lease, err := g.acquireApplyLock(ctx, st, c.Duration("lock-timeout"))
+	lease, err := g.acquireApplyLock(ctx, st, a.LockTimeout)
 	if err != nil {
 		return err
 	}
@@ -93,7 +96,7 @@ func (g *globals) runApply(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := engine.PlanOptions{Scenarios: c.StringSlice("scenario"), Prune: c.Bool("prune")}
+	opts := engine.PlanOptions{Scenarios: a.Scenarios, Prune: a.Prune}
 	if saved != nil {
 		if err := planfile.Check(saved, cfg.Sources, state); err != nil {
 			return fmt.Errorf("the saved plan %s is stale and was not applied: %w\nMake a new plan with `fbctl plan -out %s`.", savedPath, err, savedPath)
@@ -104,7 +107,7 @@ func (g *globals) runApply(c *cli.Context) error {
 			opts.Scenarios = append(opts.Scenarios, r.Scenario)
 		}
 	}
-	plan, err := g.buildPlan(c, cfg, state, opts)
+	plan, err := g.buildPlan(a.Store, cfg, state, opts)
 	if err != nil {
 		return err
 	}
@@ -117,7 +120,7 @@ func (g *globals) runApply(c *cli.Context) error {
 		if err := view.Plan(g.stdout, plan, g.color); err != nil {
 			return err
 		}
-		if !c.Bool("auto-approve") {
+		if !a.AutoApprove {
 			if err := g.confirm(); err != nil {
 				return err
 			}
@@ -128,33 +131,33 @@ func (g *globals) runApply(c *cli.Context) error {
 		fmt.Fprintln(g.stdout, "\nNothing to apply: the files declare no template and no scenario.")
 		return nil
 	}
-	if !c.Bool("templates-only") {
-		if err := g.checkCapacity(ctx, c, cfg, plan); err != nil {
+	if !a.TemplatesOnly {
+		if err := g.checkCapacity(ctx, a.Store, cfg, plan); err != nil {
 			return err
 		}
 	}
 	if err := g.mirrorTemplates(ctx, st, cfg, plan); err != nil {
 		return err
 	}
-	if c.Bool("templates-only") || len(plan.Runs) == 0 {
+	if a.TemplatesOnly || len(plan.Runs) == 0 {
 		return nil
 	}
-	return g.runScenarios(ctx, c, st, cfg, plan, lease.LockID)
+	return g.runScenarios(ctx, a, st, cfg, plan, lease.LockID)
 }
 
 // loadPlanOrPaths loads the files at paths, or, for a saved plan, exactly
 // the plan's sources once each matched its recorded hash: nothing of a
 // file is parsed or shown before that (a plan file may come from anywhere,
 // and its sources are only names inside its own directory).
-func (g *globals) loadPlanOrPaths(c *cli.Context, saved *planfile.File, savedPath string, paths []string) (*dsl.Config, error) {
+func (g *globals) loadPlanOrPaths(a applyArgs, saved *planfile.File, savedPath string) (*dsl.Config, error) {
 	if saved == nil {
-		return g.loadConfig(c, paths)
+		return g.load(a.Vars, true, a.Paths)
 	}
 	contents, err := saved.ReadSources()
 	if err != nil {
 		return nil, fmt.Errorf("the saved plan %s is stale and was not applied: %w\nMake a new plan with `fbctl plan -out %s`.", savedPath, err, savedPath)
 	}
-	return g.renderLoad(dsl.LoadContents(contents, g.loadOptions(c)))
+	return g.renderLoad(dsl.LoadContents(contents, g.varOptions(a.Vars, true)))
 }
 
 // nothingToApply reports a plan of files that declare no template and no

@@ -47,11 +47,11 @@ const sqliteWriteGap = 25 * time.Millisecond
 
 // streamOptions turns the stream flags into the run engine's options (nil:
 // no query executions).
-func streamOptions(c *cli.Context, st *store.Store) *stream.Options {
-	if !c.Bool("query-executions") {
+func streamOptions(a streamArgs, st *store.Store) *stream.Options {
+	if !a.Enabled {
 		return nil
 	}
-	o := &stream.Options{FlushEvery: c.Duration("flush-every"), FlushRows: c.Int("flush-rows"), JournalDir: c.String("journal-dir")}
+	o := &stream.Options{FlushEvery: a.FlushEvery, FlushRows: a.FlushRows, JournalDir: a.JournalDir}
 	if st.Dialect().Name() == "sqlite" {
 		o.WriteGap = sqliteWriteGap
 	}
@@ -61,8 +61,8 @@ func streamOptions(c *cli.Context, st *store.Store) *stream.Options {
 // checkCapacity refuses, before anything is written, a plan whose
 // pre-opened sessions cannot fit on a target that says its connection
 // limit, and prints a warning where max_connections could exceed it.
-func (g *globals) checkCapacity(ctx context.Context, c *cli.Context, cfg *dsl.Config, plan *engine.Plan) error {
-	storeDSN, _, err := resultsDSN(c, cfg)
+func (g *globals) checkCapacity(ctx context.Context, s storeArgs, cfg *dsl.Config, plan *engine.Plan) error {
+	storeDSN, _, err := resultsDSNFrom(s, cfg, "")
 	if err != nil {
 		return err
 	}
@@ -79,19 +79,20 @@ func (g *globals) checkCapacity(ctx context.Context, c *cli.Context, cfg *dsl.Co
 }
 
 // orchestratorOptions are the run engine's options from the run flags.
-func (g *globals) orchestratorOptions(c *cli.Context, st *store.Store, hook run.Hook) run.Options {
+// stream is nil for a standby, which writes no query executions itself.
+func (g *globals) orchestratorOptions(a runArgs, stream *stream.Options, st *store.Store, hook run.Hook) run.Options {
 	return run.Options{
 		Store:        st,
 		Logger:       g.logger,
 		Hook:         hook,
-		JoinTimeout:  c.Duration("join-timeout"),
-		StaleAfter:   c.Duration("stale-after"),
-		DeadAfter:    c.Duration("dead-after"),
-		DrainTimeout: c.Duration("drain-timeout"),
-		LeaseTTL:     c.Duration("lease-ttl"),
+		JoinTimeout:  a.JoinTimeout,
+		StaleAfter:   a.StaleAfter,
+		DeadAfter:    a.DeadAfter,
+		DrainTimeout: a.DrainTimeout,
+		LeaseTTL:     a.LeaseTTL,
 		HardStop:     g.hardStop,
 		ToolVersion:  version,
-		Stream:       streamOptions(c, st),
+		Stream:       stream,
 		Targets:      nativeTargets(),
 		Classifiers:  classifiers(),
 	}
@@ -100,11 +101,9 @@ func (g *globals) orchestratorOptions(c *cli.Context, st *store.Store, hook run.
 // runScenarios runs every run of the plan, one after the other, and
 // returns the exit-code error: FAILED → 1, CANCELLED → 130, thresholds
 // failed → 3.
-func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan, applyLockID string) error {
-	launch, local, err := parseLaunch(c.String("workers"))
-	if err != nil {
-		return err
-	}
+func (g *globals) runScenarios(ctx context.Context, a applyArgs, st *store.Store, cfg *dsl.Config, plan *engine.Plan, applyLockID string) error {
+	launch, local := a.Run.Launch, a.Run.Local
+	var err error
 	worst := exitOK
 	for _, rp := range plan.Runs {
 		if ctx.Err() != nil {
@@ -114,16 +113,16 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 		}
 		progress := &view.Progress{W: g.stderr, Terminal: isTerminal(g.stderr), Color: g.color}
 		fmt.Fprintf(g.stdout, "\nRunning scenario %q (%s, %s).\n", rp.Scenario,
-			view.Plural(int(rp.Workers), "worker", "workers"), c.String("workers"))
-		opts := g.orchestratorOptions(c, st, progress)
-		opts.Launch, opts.RunID, opts.ApplyLockID = launch, runID(c, rp, len(plan.Runs)), applyLockID
+			view.Plural(int(rp.Workers), "worker", "workers"), a.Run.Workers)
+		opts := g.orchestratorOptions(a.Run, streamOptions(a.Stream, st), st, progress)
+		opts.Launch, opts.RunID, opts.ApplyLockID = launch, runID(a.Run.RunID, rp, len(plan.Runs)), applyLockID
 		var stopLocal func(time.Duration)
 		switch {
 		case local > 0:
 			if opts.RunID == "" {
 				opts.RunID = store.NewID()
 			}
-			if stopLocal, err = g.localWorkers(c, cfg, opts.RunID, local); err != nil {
+			if stopLocal, err = g.localWorkers(a, cfg, opts.RunID, local); err != nil {
 				return err
 			}
 		case launch == run.LaunchExternal:
@@ -138,7 +137,7 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 		if err != nil {
 			return fmt.Errorf("run of scenario %q could not be recorded: %w", rp.Scenario, err)
 		}
-		worst = worse(worst, g.report(ctx, c, st, cfg, out))
+		worst = worse(worst, g.report(ctx, a.Run.Enrich && a.Stream.Enabled, st, cfg, out))
 	}
 	return g.exitFor(worst)
 }
@@ -163,9 +162,9 @@ func worse(a, b int) int {
 	return a
 }
 
-// report prints a run's outcome (and enriches a Snowflake run) and
-// returns its exit code.
-func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, cfg *dsl.Config, out *run.Outcome) int {
+// report prints a run's outcome (and enriches a Snowflake run when
+// enrich) and returns its exit code.
+func (g *globals) report(ctx context.Context, enrich bool, st *store.Store, cfg *dsl.Config, out *run.Outcome) int {
 	report := view.RunReport{Parent: out.Parent, Children: out.Children, Phases: out.Phases,
 		Thresholds: out.Thresholds, FindMax: out.FindMax}
 	if r, err := st.GetRun(context.WithoutCancel(ctx), out.RunID); err == nil {
@@ -180,7 +179,7 @@ func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, c
 	}
 	var rp engine.RunPlan
 	_ = json.Unmarshal(report.Run.Plan, &rp)
-	if c.Bool("enrich") && c.Bool("query-executions") && usesSnowflake(rp, cfg) && out.Parent.RowsStored > 0 {
+	if enrich && usesSnowflake(rp, cfg) && out.Parent.RowsStored > 0 {
 		fmt.Fprintln(g.stdout)
 		if err := g.enrichRun(context.WithoutCancel(ctx), st, cfg, out.RunID, false); err != nil {
 			fmt.Fprintf(g.stdout, "Enrichment from QUERY_HISTORY did not run: %v\nRun `fbctl enrich %s` later.\n", err, out.RunID)
@@ -215,28 +214,32 @@ func workerCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		}, append(streamFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error {
-			cfg, err := g.loadConfig(c, pathsOrCwd(c))
+			a, err := parseWorkerArgs(c)
 			if err != nil {
 				return err
 			}
-			st, err := g.openStore(c.Context, c, cfg, true)
+			cfg, err := g.load(a.Vars, true, a.Paths)
+			if err != nil {
+				return err
+			}
+			st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if err := waitForRun(c.Context, st, c.String("run"), c.Duration("wait")); err != nil {
+			if err := waitForRun(c.Context, st, a.RunID, a.Wait); err != nil {
 				return err
 			}
-			err = run.JoinWorker(c.Context, c.String("run"), run.WorkerOptions{
-				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"), Stream: streamOptions(c, st),
+			err = run.JoinWorker(c.Context, a.RunID, run.WorkerOptions{
+				Store: st, Config: cfg, Logger: g.logger, WorkerID: a.ID, Stream: streamOptions(a.Stream, st),
 				Targets: nativeTargets(), Classifiers: classifiers(), GroupHint: g.groupHint(),
-				OrchestratorGrace: c.Duration("orchestrator-grace"), LeaseTTL: c.Duration("lease-ttl"),
+				OrchestratorGrace: a.OrchestratorGrace, LeaseTTL: a.LeaseTTL,
 			})
 			switch {
 			case errors.Is(err, context.Canceled):
 				return &exitErr{code: exitInterrupted, msg: "worker interrupted"}
 			case errors.Is(err, run.ErrOrchestratorLost):
-				return &exitErr{code: exitError, msg: fmt.Sprintf("%v.\nThis worker stopped, wrote its results and ended the run. See `fbctl show %s`; to survive losing an orchestrator, run `fbctl standby -run RUN_ID` next to `fbctl apply`.", err, c.String("run"))}
+				return &exitErr{code: exitError, msg: fmt.Sprintf("%v.\nThis worker stopped, wrote its results and ended the run. See `fbctl show %s`; to survive losing an orchestrator, run `fbctl standby -run RUN_ID` next to `fbctl apply`.", err, a.RunID)}
 			}
 			return err
 		},
@@ -245,8 +248,7 @@ func workerCommand(g *globals) *cli.Command {
 
 // runID is the -run-id flag for a single run; with several runs each gets
 // the flag's value suffixed with its scenario name.
-func runID(c *cli.Context, rp engine.RunPlan, runs int) string {
-	id := c.String("run-id")
+func runID(id string, rp engine.RunPlan, runs int) string {
 	if id == "" || runs == 1 {
 		return id
 	}

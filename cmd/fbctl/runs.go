@@ -27,12 +27,16 @@ func runsCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			st, err := g.openStore(c.Context, c, nil, true)
+			a, err := parseRunsArgs(c)
+			if err != nil {
+				return err
+			}
+			st, err := g.openStoreFor(c.Context, a.Store, varArgs{}, nil, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			runs, err := st.ListRuns(c.Context, store.ListRunsOptions{Scenario: c.String("scenario"), Limit: c.Int("limit")})
+			runs, err := st.ListRuns(c.Context, store.ListRunsOptions{Scenario: a.Scenario, Limit: a.Limit})
 			if err != nil {
 				return err
 			}
@@ -50,7 +54,7 @@ func runsCommand(g *globals) *cli.Command {
 				}
 				rows = append(rows, row)
 			}
-			if c.Bool("json") {
+			if a.JSON {
 				return view.JSON(g.stdout, map[string]any{"format_version": "1", "runs": rows})
 			}
 			if len(rows) == 0 {
@@ -98,17 +102,17 @@ type runRow struct {
 }
 
 // showRun prints one run's results: `fbctl show RUN_ID`.
-func (g *globals) showRun(c *cli.Context, runID string) error {
-	st, err := g.openStore(c.Context, c, nil, true)
+func (g *globals) showRun(ctx context.Context, a showArgs) error {
+	st, err := g.openStoreFor(ctx, a.Store, varArgs{}, nil, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	report, err := loadRunReport(c.Context, st, runID)
+	report, err := loadRunReport(ctx, st, a.Target)
 	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
+	if a.JSON {
 		return view.JSON(g.stdout, report)
 	}
 	return view.Results(g.stdout, report)

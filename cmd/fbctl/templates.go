@@ -17,7 +17,8 @@ func templatesCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			st, err := g.openStore(c.Context, c, nil, true)
+			a := parseTemplatesArgs(c)
+			st, err := g.openStoreFor(c.Context, a.Store, varArgs{}, nil, true)
 			if err != nil {
 				return err
 			}
@@ -26,7 +27,7 @@ func templatesCommand(g *globals) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
+			if a.JSON {
 				type jsonTemplate struct {
 					Name        string            `json:"name"`
 					Description string            `json:"description,omitempty"`
