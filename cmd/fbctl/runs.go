@@ -40,12 +40,11 @@ func runsCommand(g *globals) *cli.Command {
 			if err != nil {
 				return err
 			}
-			rows := make([]runRow, 0, len(runs))
+			rows := make([]view.JSONRunItem, 0, len(runs))
 			for _, r := range runs {
-				row := runRow{RunID: r.ID, Scenario: r.ScenarioName, Status: string(r.Status), FailureReason: r.FailureReason,
-					CreatedAt: r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Workers: r.WorkersExpected, SampleRate: r.SampleRate}
+				row := view.NewJSONRunItem(r)
 				if parent, err := st.GetTestResult(c.Context, r.ID); err == nil {
-					row.Operations, row.QPS, row.P99US, row.ErrorRate = parent.Total, parent.QPS, parent.P99US, parent.ErrorRate
+					row = row.WithResults(parent)
 				}
 				if !r.Status.Terminal() {
 					if l, err := st.RunLeaseState(c.Context, r.ID); err == nil && l.Exists && l.Expired() {
@@ -55,7 +54,7 @@ func runsCommand(g *globals) *cli.Command {
 				rows = append(rows, row)
 			}
 			if a.JSON {
-				return view.JSON(g.stdout, map[string]any{"format_version": "1", "runs": rows})
+				return view.JSON(g.stdout, view.NewJSONRuns(rows))
 			}
 			if len(rows) == 0 {
 				fmt.Fprintf(g.stdout, "No runs in %s yet. `fbctl apply` runs the scenarios of your files.\n", st)
@@ -84,23 +83,6 @@ func runsCommand(g *globals) *cli.Command {
 	}
 }
 
-// runRow is one line of `fbctl runs`, and its JSON shape.
-type runRow struct {
-	RunID         string  `json:"run_id"`
-	Scenario      string  `json:"scenario"`
-	Status        string  `json:"status"`
-	FailureReason string  `json:"failure_reason,omitempty"`
-	CreatedAt     string  `json:"created_at"`
-	Workers       int     `json:"workers"`
-	SampleRate    float64 `json:"sample_rate"`
-	Operations    int64   `json:"operations"`
-	QPS           float64 `json:"qps"`
-	P99US         int64   `json:"p99_us"`
-	ErrorRate     float64 `json:"error_rate"`
-	// Stale says why a run that is not over has no live orchestrator.
-	Stale string `json:"stale,omitempty"`
-}
-
 // showRun prints one run's results: `fbctl show RUN_ID`.
 func (g *globals) showRun(ctx context.Context, a showArgs) error {
 	st, err := g.openStoreFor(ctx, a.Store, varArgs{}, nil, true)
@@ -113,7 +95,7 @@ func (g *globals) showRun(ctx context.Context, a showArgs) error {
 		return err
 	}
 	if a.JSON {
-		return view.JSON(g.stdout, report)
+		return view.JSON(g.stdout, view.NewJSONRun(report))
 	}
 	return view.Results(g.stdout, report)
 }
