@@ -111,7 +111,7 @@ func (g *globals) runScenarios(ctx context.Context, a applyArgs, st *store.Store
 			worst = exitInterrupted
 			continue
 		}
-		progress := &view.Progress{W: g.stderr, Terminal: isTerminal(g.stderr), Color: g.color}
+		progress := g.newProgress()
 		fmt.Fprintf(g.stdout, "\nRunning scenario %q (%s, %s).\n", rp.Scenario,
 			view.Plural(int(rp.Workers), "worker", "workers"), a.Run.Workers)
 		opts := g.orchestratorOptions(a.Run, streamOptions(a.Stream, st), st, progress)
@@ -227,11 +227,15 @@ func workerCommand(g *globals) *cli.Command {
 				return err
 			}
 			defer st.Close()
+			wlog := &view.WorkerLog{W: g.stderr}
+			if _, err := st.GetRun(c.Context, a.RunID); errors.Is(err, store.ErrNotFound) {
+				wlog.Waiting(a.RunID, st.String(), a.Wait)
+			}
 			if err := waitForRun(c.Context, st, a.RunID, a.Wait); err != nil {
 				return err
 			}
 			err = run.JoinWorker(c.Context, a.RunID, run.WorkerOptions{
-				Store: st, Config: cfg, Logger: g.logger, WorkerID: a.ID, Stream: streamOptions(a.Stream, st),
+				Store: st, Config: cfg, Logger: g.logger, WorkerID: a.ID, Stream: streamOptions(a.Stream, st), Hook: wlog,
 				Targets: nativeTargets(), Classifiers: classifiers(), GroupHint: g.groupHint(),
 				OrchestratorGrace: a.OrchestratorGrace, LeaseTTL: a.LeaseTTL,
 			})

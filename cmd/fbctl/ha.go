@@ -14,7 +14,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/run"
 )
@@ -60,7 +59,7 @@ func standbyCommand(g *globals) *cli.Command {
 			defer st.Close()
 			runID := a.RunID
 			fmt.Fprintf(g.stdout, "Standing by for run %s: taking it over when its orchestrator stops renewing its lease.\n", runID)
-			progress := &view.Progress{W: g.stderr, Terminal: isTerminal(g.stderr), Color: g.color}
+			progress := g.newProgress()
 			opts := g.orchestratorOptions(a.Run, nil, st, progress)
 			opts.Launch = run.LaunchExternal
 			out, err := run.Standby(c.Context, runID, cfg, opts)
