@@ -10,6 +10,7 @@ import (
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/stream"
@@ -145,7 +146,7 @@ func (g *globals) runScenarios(ctx context.Context, a applyArgs, st *store.Store
 // worse keeps the more serious of two exit codes: error, then
 // interrupted, then thresholds failed.
 func worse(a, b int) int {
-	rank := func(code int) int {
+	rank := func(code int) float64 {
 		switch code {
 		case exitError:
 			return 3
@@ -153,6 +154,8 @@ func worse(a, b int) int {
 			return 2
 		case exitThresholdsFailed:
 			return 1
+		case exitErrorGate:
+			return 0.5
 		}
 		return 0
 	}
@@ -185,6 +188,13 @@ func (g *globals) report(ctx context.Context, enrich bool, st *store.Store, cfg 
 			fmt.Fprintf(g.stdout, "Enrichment from QUERY_HISTORY did not run: %v\nRun `fbctl enrich %s` later.\n", err, out.RunID)
 		}
 	}
+	// The default error-rate gate judges a completed run whose declared
+	// thresholds passed (or that declares none).
+	gate := results.CheckErrorGate(out.Thresholds, out.Parent)
+	gated := out.Status == store.RunCompleted && !out.ThresholdsFailed() && gate.Crossed
+	if gated {
+		_ = view.ErrorGateWarning(g.stdout, gate)
+	}
 	fmt.Fprintf(g.stdout, "\nDetails: fbctl show %s\n", out.RunID)
 	switch {
 	case out.Status == store.RunFailed:
@@ -193,6 +203,9 @@ func (g *globals) report(ctx context.Context, enrich bool, st *store.Store, cfg 
 		return exitInterrupted
 	case out.ThresholdsFailed():
 		return exitThresholdsFailed
+	}
+	if gated {
+		return exitErrorGate
 	}
 	return exitOK
 }

@@ -12,6 +12,7 @@ const (
 	exitError            = 1   // any error, including invalid scenarios and fmt -check findings
 	exitChanges          = 2   // plan -detailed-exitcode: the plan has changes
 	exitThresholdsFailed = 3   // apply: the run completed but one or more thresholds failed
+	exitErrorGate        = 4   // apply: the run completed, declared no error_rate threshold, and its error rate passed results.DefaultErrorRateGate
 	exitInterrupted      = 130 // apply: stopped by Ctrl-C, run recorded as CANCELLED
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/run"
 )
 
@@ -220,6 +221,8 @@ func (g *globals) exitFor(code int) error {
 		return &exitErr{code: exitError, msg: "a run failed; its reason and what it measured are recorded above"}
 	case exitInterrupted:
 		return &exitErr{code: exitInterrupted, msg: "interrupted: the run was recorded as CANCELLED with what it measured"}
+	case exitErrorGate:
+		return &exitErr{code: exitErrorGate, msg: fmt.Sprintf("the run's error rate is above the default gate of %.0f%% and no error_rate threshold is declared (see the warning above)", 100*results.DefaultErrorRateGate)}
 	}
 	return &exitErr{code: code, msg: "thresholds failed"}
 }
