@@ -37,7 +37,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		HideVersion:          true,
-		EnableBashCompletion: false,
+		EnableBashCompletion: true,                         // completion.go
 		ExitErrHandler:       func(*cli.Context, error) {}, // exit codes are decided in run()
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Usage: "switch to `DIR` before doing anything else"},
@@ -65,6 +65,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			enrichCommand(g),
 			imageCommand(g),
 			deployCommand(g),
+			completionCommand(g),
 		},
 	}
 	guardArguments(app)

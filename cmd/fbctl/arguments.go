@@ -90,6 +90,7 @@ func guardArguments(app *cli.App) {
 	app.OnUsageError = onUsageError
 	for _, cmd := range app.Commands {
 		guardCommand(cmd)
+		addExamples("", cmd)
 	}
 }
 

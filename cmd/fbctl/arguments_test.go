@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -98,4 +99,27 @@ func TestEveryCommandRefusesUnexpectedArguments(t *testing.T) {
 			}
 		})
 	}
+}
+
+var exampleRE = regexp.MustCompile(`Example:\n +(\S.*)?fbctl `)
+
+// TestEveryCommandHelpHasAnExample: `fbctl COMMAND -h` teaches by example,
+// for every command and group of the tree.
+func TestEveryCommandHelpHasAnExample(t *testing.T) {
+	var walk func(path []string, cmds []*cli.Command)
+	walk = func(path []string, cmds []*cli.Command) {
+		for _, cmd := range cmds {
+			if cmd.Name == "help" {
+				continue
+			}
+			p := append(append([]string{}, path...), cmd.Name)
+			var stdout, stderr bytes.Buffer
+			code := runCLI(context.Background(), append(append([]string{"fbctl"}, p...), "-h"), strings.NewReader(""), &stdout, &stderr)
+			if code != 0 || !exampleRE.MatchString(stdout.String()) {
+				t.Errorf("fbctl %s -h: exit %d, no example:\n%s%s", strings.Join(p, " "), code, stdout.String(), stderr.String())
+			}
+			walk(p, cmd.Subcommands)
+		}
+	}
+	walk(nil, newApp(nil, &bytes.Buffer{}, &bytes.Buffer{}, nil).Commands)
 }
