@@ -73,7 +73,8 @@ func postgresCondition() (bool, error) {
 
 // postgresCmd is the scripts' "postgres VAR" command: it creates a fresh
 // database on the real Postgres server and sets VAR to its DSN. Guard it
-// with [!postgres] skip.
+// with [!postgres] skip. VAR_PORT and VAR_DATABASE are set to the DSN's
+// port and database.
 func postgresCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: postgres VAR")
@@ -90,6 +91,9 @@ func postgresCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%v", err)
 	}
 	ts.Setenv(args[0], scriptPostgres.srv.DSN(name))
+	// The parts too, for scenarios that take them as variables.
+	ts.Setenv(args[0]+"_PORT", strconv.Itoa(scriptPostgres.srv.Port()))
+	ts.Setenv(args[0]+"_DATABASE", name)
 }
 
 // TestScripts runs the end-to-end CLI scripts in testdata/script: each one

@@ -69,7 +69,11 @@ func runsCommand(g *globals) *cli.Command {
 					status += " (STALE: " + r.Stale + ")"
 					stale++
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.1f\t%s\t%.2f%%\n", r.RunID, r.Scenario, status, r.CreatedAt,
+				created := r.CreatedAt
+				if t, err := time.Parse(time.RFC3339Nano, created); err == nil {
+					created = t.Format("2006-01-02 15:04:05")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.1f\t%s\t%.2f%%\n", r.RunID, r.Scenario, status, created,
 					r.Operations, r.QPS, view.Micros(r.P99US), r.ErrorRate*100)
 			}
 			if err := tw.Flush(); err != nil {
