@@ -2,15 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"os/user"
-	"slices"
 	"strings"
 	"time"
 
@@ -89,7 +85,9 @@ func (g *globals) runApply(ctx context.Context, a applyArgs) error {
 			g.logger.Warn("releasing the apply lock failed", "error", err)
 		}
 	}()
-	stopRenew := renewLease(ctx, lease, g)
+	stopRenew := lease.KeepAlive(ctx, applyLeaseTTL, func(err error) {
+		g.logger.Error("renewing the apply lock failed", "error", err)
+	})
 	defer stopRenew()
 
 	state, err := configState(ctx, st)
@@ -113,7 +111,7 @@ func (g *globals) runApply(ctx context.Context, a applyArgs) error {
 	}
 
 	if saved != nil {
-		if what := planDifference(saved.Plan, plan); what != "" {
+		if what := planfile.Difference(saved.Plan, plan); what != "" {
 			return fmt.Errorf("the saved plan %s is stale and was not applied: the files are unchanged but now evaluate differently (%s); variables or the environment differ from when the plan was made.\nMake a new plan with `fbctl plan -out %s`.", savedPath, what, savedPath)
 		}
 	} else {
@@ -136,7 +134,11 @@ func (g *globals) runApply(ctx context.Context, a applyArgs) error {
 			return err
 		}
 	}
-	if err := g.mirrorTemplates(ctx, st, cfg, plan); err != nil {
+	counts, err := mirrorTemplates(ctx, st, cfg, plan)
+	if err != nil {
+		return err
+	}
+	if err := view.ApplyComplete(g.stdout, counts); err != nil {
 		return err
 	}
 	if a.TemplatesOnly || len(plan.Runs) == 0 {
@@ -184,46 +186,6 @@ func isPlanFile(path string) bool {
 	return err == nil && info.Mode().IsRegular()
 }
 
-// planDifference compares a saved plan with the plan rebuilt now from the
-// same files and CONFIG, and says what differs ("" when nothing does).
-func planDifference(saved, now *engine.Plan) string {
-	hashes := func(p *engine.Plan) map[string]string {
-		m := map[string]string{}
-		for _, t := range p.Templates {
-			m[t.Name] = string(t.Action) + " " + t.Hash
-		}
-		for _, sc := range p.Scenarios {
-			m["scenario "+sc.Name] = string(sc.Action) + " " + sc.Hash
-		}
-		return m
-	}
-	sh, nh := hashes(saved), hashes(now)
-	for _, name := range slices.Sorted(maps.Keys(nh)) {
-		if sh[name] != nh[name] {
-			return configName(name)
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(sh)) {
-		if _, ok := nh[name]; !ok {
-			return configName(name)
-		}
-	}
-	a, _ := json.Marshal(saved.Runs)
-	b, _ := json.Marshal(now.Runs)
-	if !bytes.Equal(a, b) {
-		return "the run plans"
-	}
-	return ""
-}
-
-// configName names a key of planDifference's hash maps for a message.
-func configName(key string) string {
-	if name, ok := strings.CutPrefix(key, "scenario "); ok {
-		return fmt.Sprintf("scenario %q", name)
-	}
-	return fmt.Sprintf("template %q", key)
-}
-
 // confirm asks the person at the terminal to approve; without a terminal
 // it refuses, so a pipeline never applies by accident.
 func (g *globals) confirm() error {
@@ -262,29 +224,6 @@ func (g *globals) acquireApplyLock(ctx context.Context, st *store.Store, timeout
 	}
 }
 
-// renewLease keeps the lease alive while apply works; the returned func
-// stops the renewal.
-func renewLease(ctx context.Context, lease *store.Lease, g *globals) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(applyLeaseTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := lease.Renew(ctx, applyLeaseTTL); err != nil && ctx.Err() == nil {
-					g.logger.Error("renewing the apply lock failed", "error", err)
-				}
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
-}
-
 func lockHolder() string {
 	name := "unknown"
 	if u, err := user.Current(); err == nil {
@@ -294,10 +233,11 @@ func lockHolder() string {
 	return fmt.Sprintf("%s@%s pid %d", name, host, os.Getpid())
 }
 
-// mirrorTemplates writes the plan's template changes into CONFIG.
-func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan) error {
+// mirrorTemplates writes the plan's template and scenario changes into
+// CONFIG and counts them; the caller renders the counts.
+func mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan) (view.MirrorCounts, error) {
 	actor := lockHolder()
-	var counts [2][3]int // templates, scenarios × created, updated, removed
+	var counts view.MirrorCounts // templates, scenarios × created, updated, removed
 	for i, kind := range []struct {
 		what   string
 		chs    []engine.TemplateChange
@@ -312,7 +252,7 @@ func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl
 					in.Description, in.Tags = engine.TemplateRowFields(t)
 				}
 				if _, _, err := kind.upsert(ctx, in); err != nil {
-					return fmt.Errorf("mirroring %s %q into CONFIG: %w", kind.what, ch.Name, err)
+					return counts, fmt.Errorf("mirroring %s %q into CONFIG: %w", kind.what, ch.Name, err)
 				}
 				if ch.Action == engine.ActionCreate {
 					counts[i][0]++
@@ -321,13 +261,11 @@ func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl
 				}
 			case engine.ActionDelete:
 				if err := kind.remove(ctx, ch.Name); err != nil {
-					return fmt.Errorf("removing %s %q from CONFIG: %w", kind.what, ch.Name, err)
+					return counts, fmt.Errorf("removing %s %q from CONFIG: %w", kind.what, ch.Name, err)
 				}
 				counts[i][2]++
 			}
 		}
 	}
-	fmt.Fprintf(g.stdout, "\nApply complete! Templates: %d created, %d updated, %d removed. Scenarios: %d created, %d updated, %d removed.\n",
-		counts[0][0], counts[0][1], counts[0][2], counts[1][0], counts[1][1], counts[1][2])
-	return nil
+	return counts, nil
 }
