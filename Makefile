@@ -40,9 +40,10 @@ run: build
 	$(BIN) apply -auto-approve scenarios/quickstart.fb.hcl
 	$(BIN) runs -limit 5
 
-## test: vet, then run every test (starts its own Postgres and Snowflake-protocol servers)
+## test: download the modules, vet, then run every test (starts its own Postgres and Snowflake-protocol servers)
 .PHONY: test
 test:
+	$(GO) mod download
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 

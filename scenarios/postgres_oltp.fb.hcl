@@ -1,8 +1,13 @@
 # An OLTP mix on PostgreSQL: point lookups, range scans, inserts and
 # updates, first with a fixed number of connections, then at a fixed rate.
 #
-#   PGPASSWORD=... fbctl apply -auto-approve scenarios/postgres_oltp.fb.hcl \
-#     -var pg_host=db.example -var pg_rows=1000000
+#   PGPASSWORD=... fbctl apply -auto-approve -var pg_host=db.example \
+#     -var pg_rows=1000000 scenarios/postgres_oltp.fb.hcl
+#
+# A first try on a local server, in about a minute:
+#
+#   fbctl apply -auto-approve -var pg_database=bench -var pg_rows=10000 \
+#     -var pg_warmup=5s -var pg_duration=20s -var pg_rate=200 scenarios/postgres_oltp.fb.hcl
 #
 # Every connection setting is a variable with a default, so FB_VAR_pg_host
 # and friends work too. Behind PgBouncer in transaction mode, set
@@ -48,6 +53,18 @@ variable "pg_rows" {
     condition     = var.pg_rows >= 1000
     error_message = "The table needs at least 1000 rows."
   }
+}
+
+variable "pg_warmup" {
+  type        = string
+  default     = "15s"
+  description = "Warmup, excluded from the results."
+}
+
+variable "pg_duration" {
+  type        = string
+  default     = "2m"
+  description = "Length of each phase."
 }
 
 variable "pg_connections" {
@@ -136,16 +153,16 @@ scenario "postgres_oltp" {
   }
 
   warmup {
-    duration = "15s"
+    duration = var.pg_warmup
   }
 
   phase "closed" {
-    duration    = "2m"
+    duration    = var.pg_duration
     connections = var.pg_connections
   }
 
   phase "open" {
-    duration        = "2m"
+    duration        = var.pg_duration
     rate            = var.pg_rate
     max_connections = var.pg_connections * 4
   }

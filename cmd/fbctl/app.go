@@ -37,7 +37,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		HideVersion:          true,
-		EnableBashCompletion: false,
+		EnableBashCompletion: true,                         // completion.go
 		ExitErrHandler:       func(*cli.Context, error) {}, // exit codes are decided in run()
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "chdir", Usage: "switch to `DIR` before doing anything else"},
@@ -70,8 +70,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, hardStop context.Context)
 			imageCommand(g),
 			deployCommand(g),
 			recoverCommand(g),
+			completionCommand(g),
 		},
 	}
+	guardArguments(app)
 	return app
 }
 

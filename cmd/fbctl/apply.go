@@ -2,15 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"os/user"
-	"slices"
 	"strings"
 	"time"
 
@@ -47,20 +43,20 @@ func applyCommand(g *globals) *cli.Command {
 			tagFlag(),
 			resultsFlag(),
 		}, append(append(append(runFlags(), leaseFlags()...), streamFlags()...), varFlags()...)...),
-		Action: func(c *cli.Context) error { return g.runApply(c) },
+		Action: func(c *cli.Context) error {
+			a, err := parseApplyArgs(c)
+			if err != nil {
+				return err
+			}
+			return g.runApply(c.Context, a)
+		},
 	}
 }
 
-func (g *globals) runApply(c *cli.Context) error {
-	ctx := c.Context
-	paths := pathsOrCwd(c)
-	if _, err := parseTags(c); err != nil {
-		return err
-	}
+func (g *globals) runApply(ctx context.Context, a applyArgs) error {
 	var saved *planfile.File
-	var savedPath string
-	if c.NArg() == 1 && isPlanFile(c.Args().First()) {
-		savedPath = c.Args().First()
+	savedPath := a.PlanFile
+	if savedPath != "" {
 		f, err := planfile.Read(savedPath)
 		if err != nil {
 			return err
@@ -71,17 +67,17 @@ func (g *globals) runApply(c *cli.Context) error {
 		saved = f
 	}
 
-	cfg, err := g.loadPlanOrPaths(c, saved, savedPath, paths)
+	cfg, err := g.loadPlanOrPaths(a, saved, savedPath)
 	if err != nil {
 		return err
 	}
-	st, err := g.openStore(ctx, c, cfg, true)
+	st, err := g.openStoreFor(ctx, a.Store, a.Vars, cfg, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	lease, err := g.acquireApplyLock(ctx, st, c.Duration("lock-timeout"))
+	lease, err := g.acquireApplyLock(ctx, st, a.LockTimeout)
 	if err != nil {
 		return err
 	}
@@ -90,14 +86,16 @@ func (g *globals) runApply(c *cli.Context) error {
 			g.logger.Warn("releasing the apply lock failed; `fbctl force-unlock` frees it", "error", err)
 		}
 	}()
-	stopRenew := renewLease(ctx, lease, g)
+	stopRenew := lease.KeepAlive(ctx, applyLeaseTTL, func(err error) {
+		g.logger.Error("renewing the apply lock failed", "error", err)
+	})
 	defer stopRenew()
 
 	state, err := configState(ctx, st)
 	if err != nil {
 		return err
 	}
-	opts := engine.PlanOptions{Scenarios: c.StringSlice("scenario"), Prune: c.Bool("prune")}
+	opts := engine.PlanOptions{Scenarios: a.Scenarios, Prune: a.Prune}
 	if saved != nil {
 		if err := planfile.Check(saved, cfg.Sources, state); err != nil {
 			return fmt.Errorf("the saved plan %s is stale and was not applied: %w\nMake a new plan with `fbctl plan -out %s`.", savedPath, err, savedPath)
@@ -108,20 +106,20 @@ func (g *globals) runApply(c *cli.Context) error {
 			opts.Scenarios = append(opts.Scenarios, r.Scenario)
 		}
 	}
-	plan, err := g.buildPlan(c, cfg, state, opts)
+	plan, err := g.buildPlan(a.Store, cfg, state, opts)
 	if err != nil {
 		return err
 	}
 
 	if saved != nil {
-		if what := planDifference(saved.Plan, plan); what != "" {
+		if what := planfile.Difference(saved.Plan, plan); what != "" {
 			return fmt.Errorf("the saved plan %s is stale and was not applied: the files are unchanged but now evaluate differently (%s); variables or the environment differ from when the plan was made.\nMake a new plan with `fbctl plan -out %s`.", savedPath, what, savedPath)
 		}
 	} else {
 		if err := view.Plan(g.stdout, plan, g.color); err != nil {
 			return err
 		}
-		if !c.Bool("auto-approve") {
+		if !a.AutoApprove {
 			if err := g.confirm(); err != nil {
 				return err
 			}
@@ -132,33 +130,37 @@ func (g *globals) runApply(c *cli.Context) error {
 		fmt.Fprintln(g.stdout, "\nNothing to apply: the files declare no template and no scenario.")
 		return nil
 	}
-	if !c.Bool("templates-only") {
-		if err := g.checkCapacity(ctx, c, cfg, plan); err != nil {
+	if !a.TemplatesOnly {
+		if err := g.checkCapacity(ctx, a.Store, cfg, plan); err != nil {
 			return err
 		}
 	}
-	if err := g.mirrorTemplates(ctx, st, cfg, plan); err != nil {
+	counts, err := mirrorTemplates(ctx, st, cfg, plan)
+	if err != nil {
 		return err
 	}
-	if c.Bool("templates-only") || len(plan.Runs) == 0 {
+	if err := view.ApplyComplete(g.stdout, counts); err != nil {
+		return err
+	}
+	if a.TemplatesOnly || len(plan.Runs) == 0 {
 		return nil
 	}
-	return g.runScenarios(ctx, c, st, cfg, plan, lease.LockID)
+	return g.runScenarios(ctx, a, st, cfg, plan, lease.LockID)
 }
 
 // loadPlanOrPaths loads the files at paths, or, for a saved plan, exactly
 // the plan's sources once each matched its recorded hash: nothing of a
 // file is parsed or shown before that (a plan file may come from anywhere,
 // and its sources are only names inside its own directory).
-func (g *globals) loadPlanOrPaths(c *cli.Context, saved *planfile.File, savedPath string, paths []string) (*dsl.Config, error) {
+func (g *globals) loadPlanOrPaths(a applyArgs, saved *planfile.File, savedPath string) (*dsl.Config, error) {
 	if saved == nil {
-		return g.loadConfig(c, paths)
+		return g.load(a.Vars, true, a.Paths)
 	}
 	contents, err := saved.ReadSources()
 	if err != nil {
 		return nil, fmt.Errorf("the saved plan %s is stale and was not applied: %w\nMake a new plan with `fbctl plan -out %s`.", savedPath, err, savedPath)
 	}
-	return g.renderLoad(dsl.LoadContents(contents, g.loadOptions(c)))
+	return g.renderLoad(dsl.LoadContents(contents, g.varOptions(a.Vars, true)))
 }
 
 // nothingToApply reports a plan of files that declare no template and no
@@ -183,46 +185,6 @@ func isPlanFile(path string) bool {
 	}
 	info, err := os.Stat(path)
 	return err == nil && info.Mode().IsRegular()
-}
-
-// planDifference compares a saved plan with the plan rebuilt now from the
-// same files and CONFIG, and says what differs ("" when nothing does).
-func planDifference(saved, now *engine.Plan) string {
-	hashes := func(p *engine.Plan) map[string]string {
-		m := map[string]string{}
-		for _, t := range p.Templates {
-			m[t.Name] = string(t.Action) + " " + t.Hash
-		}
-		for _, sc := range p.Scenarios {
-			m["scenario "+sc.Name] = string(sc.Action) + " " + sc.Hash
-		}
-		return m
-	}
-	sh, nh := hashes(saved), hashes(now)
-	for _, name := range slices.Sorted(maps.Keys(nh)) {
-		if sh[name] != nh[name] {
-			return configName(name)
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(sh)) {
-		if _, ok := nh[name]; !ok {
-			return configName(name)
-		}
-	}
-	a, _ := json.Marshal(saved.Runs)
-	b, _ := json.Marshal(now.Runs)
-	if !bytes.Equal(a, b) {
-		return "the run plans"
-	}
-	return ""
-}
-
-// configName names a key of planDifference's hash maps for a message.
-func configName(key string) string {
-	if name, ok := strings.CutPrefix(key, "scenario "); ok {
-		return fmt.Sprintf("scenario %q", name)
-	}
-	return fmt.Sprintf("template %q", key)
 }
 
 // confirm asks the person at the terminal to approve; without a terminal
@@ -263,29 +225,6 @@ func (g *globals) acquireApplyLock(ctx context.Context, st *store.Store, timeout
 	}
 }
 
-// renewLease keeps the lease alive while apply works; the returned func
-// stops the renewal.
-func renewLease(ctx context.Context, lease *store.Lease, g *globals) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(applyLeaseTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := lease.Renew(ctx, applyLeaseTTL); err != nil && ctx.Err() == nil {
-					g.logger.Error("renewing the apply lock failed", "error", err)
-				}
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
-}
-
 func lockHolder() string {
 	name := "unknown"
 	if u, err := user.Current(); err == nil {
@@ -295,10 +234,11 @@ func lockHolder() string {
 	return fmt.Sprintf("%s@%s pid %d", name, host, os.Getpid())
 }
 
-// mirrorTemplates writes the plan's template changes into CONFIG.
-func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan) error {
+// mirrorTemplates writes the plan's template and scenario changes into
+// CONFIG and counts them; the caller renders the counts.
+func mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan) (view.MirrorCounts, error) {
 	actor := lockHolder()
-	var counts [2][3]int // templates, scenarios × created, updated, removed
+	var counts view.MirrorCounts // templates, scenarios × created, updated, removed
 	for i, kind := range []struct {
 		what   string
 		chs    []engine.TemplateChange
@@ -313,7 +253,7 @@ func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl
 					in.Description, in.Tags = engine.TemplateRowFields(t)
 				}
 				if _, _, err := kind.upsert(ctx, in); err != nil {
-					return fmt.Errorf("mirroring %s %q into CONFIG: %w", kind.what, ch.Name, err)
+					return counts, fmt.Errorf("mirroring %s %q into CONFIG: %w", kind.what, ch.Name, err)
 				}
 				if ch.Action == engine.ActionCreate {
 					counts[i][0]++
@@ -322,13 +262,11 @@ func (g *globals) mirrorTemplates(ctx context.Context, st *store.Store, cfg *dsl
 				}
 			case engine.ActionDelete:
 				if err := kind.remove(ctx, ch.Name); err != nil {
-					return fmt.Errorf("removing %s %q from CONFIG: %w", kind.what, ch.Name, err)
+					return counts, fmt.Errorf("removing %s %q from CONFIG: %w", kind.what, ch.Name, err)
 				}
 				counts[i][2]++
 			}
 		}
 	}
-	fmt.Fprintf(g.stdout, "\nApply complete! Templates: %d created, %d updated, %d removed. Scenarios: %d created, %d updated, %d removed.\n",
-		counts[0][0], counts[0][1], counts[0][2], counts[1][0], counts[1][1], counts[1][2])
-	return nil
+	return counts, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,11 +45,12 @@ func deployRenderCommand(g *globals, target, usage string, own []cli.Flag) *cli.
 		ArgsUsage: "[PATH...]",
 		Flags:     flags,
 		Action: func(c *cli.Context) error {
-			cfg, err := g.loadConfig(c, pathsOrCwd(c))
+			a := parseDeployRenderArgs(c)
+			cfg, err := g.load(a.Vars, false, a.Paths)
 			if err != nil {
 				return err
 			}
-			plan, err := g.buildPlan(c, cfg, engine.State{}, engine.PlanOptions{Scenarios: c.StringSlice("scenario")})
+			plan, err := g.buildPlan(storeArgs{}, cfg, engine.State{}, engine.PlanOptions{Scenarios: a.Scenarios})
 			if err != nil {
 				return err
 			}
@@ -62,8 +62,8 @@ func deployRenderCommand(g *globals, target, usage string, own []cli.Flag) *cli.
 				return fmt.Errorf("the files declare %d scenarios (%s); a deployment runs one: choose it with -scenario NAME", len(plan.Runs), strings.Join(names, ", "))
 			}
 			rp := plan.Runs[0]
-			o := deployOptions(c, target, rp)
-			dir := c.String("o")
+			o := deployOptions(a, target, rp)
+			dir := a.Out
 			if dir != "" && target == deploy.SPCS {
 				abs, err := filepath.Abs(dir)
 				if err != nil {
@@ -75,7 +75,7 @@ func deployRenderCommand(g *globals, target, usage string, own []cli.Flag) *cli.
 			if err != nil {
 				return err
 			}
-			if !c.IsSet("run-id") {
+			if a.RunID == "" {
 				fmt.Fprintf(g.stderr, "Run id %s (generated; choose one with -run-id).\n", r.RunID)
 			}
 			if dir == "" {
@@ -117,23 +117,23 @@ func spcsFlags() []cli.Flag {
 
 // deployOptions reads the flags; a flag a target does not have reads as
 // its zero value.
-func deployOptions(c *cli.Context, target string, rp engine.RunPlan) deploy.Options {
+func deployOptions(a deployRenderArgs, target string, rp engine.RunPlan) deploy.Options {
 	o := deploy.Options{
-		RunID:          c.String("run-id"),
-		Image:          c.String("image"),
+		RunID:          a.RunID,
+		Image:          a.Image,
 		ToolVersion:    version,
-		Secret:         c.String("secret"),
-		JoinTimeout:    c.Duration("join-timeout"),
-		WorkerCPU:      c.String("worker-cpu"),
-		WorkerMemory:   c.String("worker-memory"),
-		Namespace:      c.String("namespace"),
-		TTL:            c.Duration("ttl"),
-		ComputePool:    c.String("compute-pool"),
-		Stage:          c.String("stage"),
-		Schema:         c.String("schema"),
-		QueryWarehouse: c.String("query-warehouse"),
-		ExternalAccess: c.StringSlice("eai"),
-		InstanceFamily: c.String("instance-family"),
+		Secret:         a.Secret,
+		JoinTimeout:    a.JoinTimeout,
+		WorkerCPU:      a.WorkerCPU,
+		WorkerMemory:   a.WorkerMemory,
+		Namespace:      a.Namespace,
+		TTL:            a.TTL,
+		ComputePool:    a.ComputePool,
+		Stage:          a.Stage,
+		Schema:         a.Schema,
+		QueryWarehouse: a.QueryWarehouse,
+		ExternalAccess: a.ExternalAccess,
+		InstanceFamily: a.InstanceFamily,
 	}
 	if o.RunID == "" {
 		o.RunID = deploy.NewRunID(rp.Scenario, timeNow())
@@ -191,19 +191,13 @@ func planDeployFlags() []cli.Flag {
 
 // printPlanDeployments renders every run of the plan for -deploy, with
 // default options and a new run id each.
-func (g *globals) printPlanDeployments(c *cli.Context, cfg *dsl.Config, plan *engine.Plan) error {
-	target := c.String("deploy")
+func (g *globals) printPlanDeployments(a planArgs, cfg *dsl.Config, plan *engine.Plan) error {
+	target := a.Deploy
 	if target == "" {
 		return nil
 	}
-	if c.Bool("json") {
-		return errors.New("-deploy shows YAML or SQL after the plan; it does not combine with -json")
-	}
 	for _, rp := range plan.Runs {
-		o := deployOptions(c, target, rp)
-		if img := c.String("deploy-image"); img != "" {
-			o.Image = img
-		}
+		o := deployOptions(deployRenderArgs{Image: a.DeployImage}, target, rp)
 		r, err := g.renderDeployment(target, rp, cfg, o)
 		if err != nil {
 			return err

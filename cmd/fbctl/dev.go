@@ -23,7 +23,8 @@ func devCommand(g *globals) *cli.Command {
 					&cli.StringFlag{Name: "db", Usage: "keep the data in SQLite `FILE` (default: a temporary database deleted on exit)"},
 				},
 				Action: func(c *cli.Context) error {
-					return sfserver.Run(c.Context, c.String("addr"), c.String("db"), g.logger.Named("sfserver"), g.stdout)
+					a := devServerArgs{Addr: c.String("addr"), DB: c.String("db")}
+					return sfserver.Run(c.Context, a.Addr, a.DB, g.logger.Named("sfserver"), g.stdout)
 				},
 			},
 		},

@@ -36,24 +36,17 @@ func enrichCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		}, varFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.NArg() < 1 {
-				return &exitErr{code: exitError, msg: "enrich needs the RUN_ID (see `fbctl runs`)"}
-			}
-			runID := c.Args().First()
-			paths := c.Args().Slice()[1:]
-			if len(paths) == 0 {
-				paths = []string{"."}
-			}
-			cfg, err := g.loadConfig(c, paths)
+			a := parseEnrichArgs(c)
+			cfg, err := g.load(a.Vars, false, a.Paths)
 			if err != nil {
 				return err
 			}
-			st, err := g.openStore(c.Context, c, cfg, true)
+			st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			return g.enrichRun(c.Context, st, cfg, runID, c.Bool("aggregate"), c.Bool("aggregate-now"))
+			return g.enrichRun(c.Context, st, cfg, a.RunID, a.Aggregate, a.AggregateNow)
 		},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/stream"
@@ -50,12 +51,11 @@ const sqliteWriteGap = 25 * time.Millisecond
 
 // streamOptions turns the stream flags into the run engine's options (nil:
 // no query executions).
-func streamOptions(c *cli.Context, st *store.Store) *stream.Options {
-	if !c.Bool("query-executions") {
+func streamOptions(a streamArgs, st *store.Store) *stream.Options {
+	if !a.Enabled {
 		return nil
 	}
-	o := &stream.Options{FlushEvery: c.Duration("flush-every"), FlushRows: c.Int("flush-rows"), JournalDir: c.String("journal-dir"),
-		JournalMaxBytes: c.Int64("journal-max-bytes")}
+	o := &stream.Options{FlushEvery: a.FlushEvery, FlushRows: a.FlushRows, JournalDir: a.JournalDir, JournalMaxBytes: a.JournalMaxBytes}
 	if st.Dialect().Name() == "sqlite" {
 		o.WriteGap = sqliteWriteGap
 	}
@@ -65,8 +65,8 @@ func streamOptions(c *cli.Context, st *store.Store) *stream.Options {
 // checkCapacity refuses, before anything is written, a plan whose
 // pre-opened sessions cannot fit on a target that says its connection
 // limit, and prints a warning where max_connections could exceed it.
-func (g *globals) checkCapacity(ctx context.Context, c *cli.Context, cfg *dsl.Config, plan *engine.Plan) error {
-	storeDSN, _, err := resultsDSN(c, cfg)
+func (g *globals) checkCapacity(ctx context.Context, s storeArgs, cfg *dsl.Config, plan *engine.Plan) error {
+	storeDSN, _, err := resultsDSNFrom(s, cfg, "")
 	if err != nil {
 		return err
 	}
@@ -83,21 +83,22 @@ func (g *globals) checkCapacity(ctx context.Context, c *cli.Context, cfg *dsl.Co
 }
 
 // orchestratorOptions are the run engine's options from the run flags.
-func (g *globals) orchestratorOptions(c *cli.Context, st *store.Store, hook run.Hook) run.Options {
+// stream is nil for a standby, which writes no query executions itself.
+func (g *globals) orchestratorOptions(a runArgs, stream *stream.Options, st *store.Store, hook run.Hook) run.Options {
 	return run.Options{
 		Store:        st,
 		Logger:       g.logger,
 		Hook:         hook,
-		JoinTimeout:  c.Duration("join-timeout"),
-		StaleAfter:   c.Duration("stale-after"),
-		DeadAfter:    c.Duration("dead-after"),
-		DrainTimeout: c.Duration("drain-timeout"),
-		LeaseTTL:     c.Duration("lease-ttl"),
+		JoinTimeout:  a.JoinTimeout,
+		StaleAfter:   a.StaleAfter,
+		DeadAfter:    a.DeadAfter,
+		DrainTimeout: a.DrainTimeout,
+		LeaseTTL:     a.LeaseTTL,
 		// 0 on the command line means off; in run.Options it means the default.
-		ServerSampleEvery: cmp.Or(c.Duration("server-sample-every"), -1),
+		ServerSampleEvery: cmp.Or(a.ServerSampleEvery, -1),
 		HardStop:          g.hardStop,
 		ToolVersion:       version,
-		Stream:            streamOptions(c, st),
+		Stream:            stream,
 		Targets:           nativeTargets(),
 		Classifiers:       classifiers(),
 	}
@@ -106,11 +107,9 @@ func (g *globals) orchestratorOptions(c *cli.Context, st *store.Store, hook run.
 // runScenarios runs every run of the plan, one after the other, and
 // returns the exit-code error: FAILED → 1, CANCELLED → 130, thresholds
 // failed → 3.
-func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.Store, cfg *dsl.Config, plan *engine.Plan, applyLockID string) error {
-	launch, local, err := parseLaunch(c.String("workers"))
-	if err != nil {
-		return err
-	}
+func (g *globals) runScenarios(ctx context.Context, a applyArgs, st *store.Store, cfg *dsl.Config, plan *engine.Plan, applyLockID string) error {
+	launch, local := a.Run.Launch, a.Run.Local
+	var err error
 	worst := exitOK
 	for _, rp := range plan.Runs {
 		if ctx.Err() != nil {
@@ -118,18 +117,18 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 			worst = exitInterrupted
 			continue
 		}
-		progress := &view.Progress{W: g.stderr, Terminal: isTerminal(g.stderr), Color: g.color}
+		progress := g.newProgress()
 		fmt.Fprintf(g.stdout, "\nRunning scenario %q (%s, %s).\n", rp.Scenario,
-			view.Plural(int(rp.Workers), "worker", "workers"), c.String("workers"))
-		opts := g.orchestratorOptions(c, st, progress)
-		opts.Launch, opts.RunID, opts.ApplyLockID = launch, runID(c, rp, len(plan.Runs)), applyLockID
+			view.Plural(int(rp.Workers), "worker", "workers"), a.Run.Workers)
+		opts := g.orchestratorOptions(a.Run, streamOptions(a.Stream, st), st, progress)
+		opts.Launch, opts.RunID, opts.ApplyLockID = launch, runID(a.Run.RunID, rp, len(plan.Runs)), applyLockID
 		var stopLocal func(time.Duration)
 		switch {
 		case local > 0:
 			if opts.RunID == "" {
 				opts.RunID = store.NewID()
 			}
-			if stopLocal, err = g.localWorkers(c, cfg, opts.RunID, local); err != nil {
+			if stopLocal, err = g.localWorkers(a, cfg, opts.RunID, local); err != nil {
 				return err
 			}
 		case launch == run.LaunchExternal:
@@ -144,16 +143,14 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 		if err != nil && out != nil {
 			// What the run measured is in memory: show it, then say what
 			// could not be recorded.
-			g.report(ctx, c, st, cfg, out)
+			g.report(ctx, a.Run.Enrich && a.Stream.Enabled, st, cfg, out)
 			return fmt.Errorf("run %s of scenario %q ended %s but could not be recorded completely: %w", out.RunID, rp.Scenario, out.Status, err)
 		}
 		if err != nil {
 			return fmt.Errorf("run of scenario %q could not be recorded: %w", rp.Scenario, err)
 		}
-		if tags, terr := parseTags(c); terr == nil {
-			g.tagRun(context.WithoutCancel(ctx), st, out.RunID, tags, rp, cfg)
-		}
-		worst = worse(worst, g.report(ctx, c, st, cfg, out))
+		g.tagRun(context.WithoutCancel(ctx), st, out.RunID, a.Tags, rp, cfg)
+		worst = worse(worst, g.report(ctx, a.Run.Enrich && a.Stream.Enabled, st, cfg, out))
 	}
 	return g.exitFor(worst)
 }
@@ -161,7 +158,7 @@ func (g *globals) runScenarios(ctx context.Context, c *cli.Context, st *store.St
 // worse keeps the more serious of two exit codes: error, then
 // interrupted, then thresholds failed.
 func worse(a, b int) int {
-	rank := func(code int) int {
+	rank := func(code int) float64 {
 		switch code {
 		case exitError:
 			return 3
@@ -169,6 +166,8 @@ func worse(a, b int) int {
 			return 2
 		case exitThresholdsFailed:
 			return 1
+		case exitErrorGate:
+			return 0.5
 		}
 		return 0
 	}
@@ -178,9 +177,9 @@ func worse(a, b int) int {
 	return a
 }
 
-// report prints a run's outcome (and enriches a Snowflake run) and
-// returns its exit code.
-func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, cfg *dsl.Config, out *run.Outcome) int {
+// report prints a run's outcome (and enriches a Snowflake run when
+// enrich) and returns its exit code.
+func (g *globals) report(ctx context.Context, enrich bool, st *store.Store, cfg *dsl.Config, out *run.Outcome) int {
 	report := view.RunReport{Parent: out.Parent, Children: out.Children, Phases: out.Phases,
 		Thresholds: out.Thresholds, FindMax: out.FindMax}
 	if r, err := st.GetRun(context.WithoutCancel(ctx), out.RunID); err == nil {
@@ -196,11 +195,18 @@ func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, c
 	}
 	var rp engine.RunPlan
 	_ = json.Unmarshal(report.Run.Plan, &rp)
-	if c.Bool("enrich") && c.Bool("query-executions") && usesSnowflake(rp, cfg) && out.Parent.RowsStored > 0 {
+	if enrich && usesSnowflake(rp, cfg) && out.Parent.RowsStored > 0 {
 		fmt.Fprintln(g.stdout)
 		if err := g.enrichRun(context.WithoutCancel(ctx), st, cfg, out.RunID, false, false); err != nil {
 			fmt.Fprintf(g.stdout, "Enrichment from QUERY_HISTORY did not run: %v\nRun `fbctl enrich %s` later.\n", err, out.RunID)
 		}
+	}
+	// The default error-rate gate judges a completed run whose declared
+	// thresholds passed (or that declares none).
+	gate := results.CheckErrorGate(out.Thresholds, out.Parent)
+	gated := out.Status == store.RunCompleted && !out.ThresholdsFailed() && gate.Crossed
+	if gated {
+		_ = view.ErrorGateWarning(g.stdout, gate)
 	}
 	fmt.Fprintf(g.stdout, "\nDetails: fbctl show %s\n", out.RunID)
 	switch {
@@ -210,6 +216,9 @@ func (g *globals) report(ctx context.Context, c *cli.Context, st *store.Store, c
 		return exitInterrupted
 	case out.ThresholdsFailed():
 		return exitThresholdsFailed
+	}
+	if gated {
+		return exitErrorGate
 	}
 	return exitOK
 }
@@ -231,22 +240,30 @@ func workerCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		}, append(streamFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error {
-			cfg, err := g.loadConfig(c, pathsOrCwd(c))
+			a, err := parseWorkerArgs(c)
 			if err != nil {
 				return err
 			}
-			st, err := g.openStore(c.Context, c, cfg, true)
+			cfg, err := g.load(a.Vars, true, a.Paths)
+			if err != nil {
+				return err
+			}
+			st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if err := waitForRun(c.Context, st, c.String("run"), c.Duration("wait")); err != nil {
+			wlog := &view.WorkerLog{W: g.stderr}
+			if _, err := st.GetRun(c.Context, a.RunID); errors.Is(err, store.ErrNotFound) {
+				wlog.Waiting(a.RunID, st.String(), a.Wait)
+			}
+			if err := waitForRun(c.Context, st, a.RunID, a.Wait); err != nil {
 				return err
 			}
-			err = run.JoinWorker(c.Context, c.String("run"), run.WorkerOptions{
-				Store: st, Config: cfg, Logger: g.logger, WorkerID: c.String("id"), Stream: streamOptions(c, st),
+			err = run.JoinWorker(c.Context, a.RunID, run.WorkerOptions{
+				Store: st, Config: cfg, Logger: g.logger, WorkerID: a.ID, Stream: streamOptions(a.Stream, st), Hook: wlog,
 				Targets: nativeTargets(), Classifiers: classifiers(), GroupHint: g.groupHint(),
-				OrchestratorGrace: c.Duration("orchestrator-grace"), LeaseTTL: c.Duration("lease-ttl"),
+				OrchestratorGrace: a.OrchestratorGrace, LeaseTTL: a.LeaseTTL,
 			})
 			switch {
 			case errors.Is(err, context.Canceled):
@@ -254,7 +271,7 @@ func workerCommand(g *globals) *cli.Command {
 					"its QUERY_EXECUTIONS rows went to the store or to the spill journal (replayed by the next fbctl command here, or `fbctl recover`). " +
 					"The orchestrator fails the run when this worker's heartbeat is older than -dead-after; to stop a run, use `fbctl cancel " + c.String("run") + "`"}
 			case errors.Is(err, run.ErrOrchestratorLost):
-				return &exitErr{code: exitError, msg: fmt.Sprintf("%v.\nThis worker stopped, wrote its results and ended the run. See `fbctl show %s`; to survive losing an orchestrator, run `fbctl standby -run RUN_ID` next to `fbctl apply`.", err, c.String("run"))}
+				return &exitErr{code: exitError, msg: fmt.Sprintf("%v.\nThis worker stopped, wrote its results and ended the run. See `fbctl show %s`; to survive losing an orchestrator, run `fbctl standby -run RUN_ID` next to `fbctl apply`.", err, a.RunID)}
 			}
 			return err
 		},
@@ -263,8 +280,7 @@ func workerCommand(g *globals) *cli.Command {
 
 // runID is the -run-id flag for a single run; with several runs each gets
 // the flag's value suffixed with its scenario name.
-func runID(c *cli.Context, rp engine.RunPlan, runs int) string {
-	id := c.String("run-id")
+func runID(id string, rp engine.RunPlan, runs int) string {
 	if id == "" || runs == 1 {
 		return id
 	}

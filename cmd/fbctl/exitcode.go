@@ -15,6 +15,7 @@ const (
 	exitRegression       = 4   // compare: a regression rule was violated (or, with -fail-on-worse, any verdict is worse)
 	exitNotComparable    = 5   // compare: a comparability gate refused the runs (see -force)
 	exitInconclusive     = 6   // compare: no rule violated, but one could not be decided (too few intervals)
+	exitErrorGate        = 7   // apply: the run completed, declared no error_rate threshold, and its error rate passed results.DefaultErrorRateGate
 	exitInterrupted      = 130 // apply: stopped by Ctrl-C, run recorded as CANCELLED
 )
 

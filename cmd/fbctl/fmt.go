@@ -36,13 +36,10 @@ func fmtCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "recursive", Usage: "also format files in subdirectories"},
 		},
 		Action: func(c *cli.Context) error {
-			a := fmtArgs{
-				check:     c.Bool("check"),
-				diff:      c.Bool("diff"),
-				recursive: c.Bool("recursive"),
-				paths:     pathsOrCwd(c),
+			a, err := parseFmtArgs(c)
+			if err != nil {
+				return err
 			}
-			a.write = !a.check
 			return g.runFmt(a)
 		},
 	}

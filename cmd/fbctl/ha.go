@@ -14,8 +14,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/run"
 )
 
@@ -45,19 +45,23 @@ func standbyCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		}, append(runFlags(), leaseFlags()...)...), varFlags()...),
 		Action: func(c *cli.Context) error {
-			cfg, err := g.loadConfig(c, pathsOrCwd(c))
+			a, err := parseStandbyArgs(c)
 			if err != nil {
 				return err
 			}
-			st, err := g.openStore(c.Context, c, cfg, true)
+			cfg, err := g.load(a.Vars, false, a.Paths)
+			if err != nil {
+				return err
+			}
+			st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			runID := c.String("run")
+			runID := a.RunID
 			fmt.Fprintf(g.stdout, "Standing by for run %s: taking it over when its orchestrator stops renewing its lease.\n", runID)
-			progress := &view.Progress{W: g.stderr, Terminal: isTerminal(g.stderr), Color: g.color}
-			opts := g.orchestratorOptions(c, st, progress)
+			progress := g.newProgress()
+			opts := g.orchestratorOptions(a.Run, nil, st, progress)
 			opts.Launch = run.LaunchExternal
 			out, err := run.Standby(c.Context, runID, cfg, opts)
 			progress.Done()
@@ -68,7 +72,7 @@ func standbyCommand(g *globals) *cli.Command {
 			case err != nil:
 				return err
 			}
-			return g.exitFor(g.report(c.Context, c, st, cfg, out))
+			return g.exitFor(g.report(c.Context, false, st, cfg, out))
 		},
 	}
 }
@@ -88,17 +92,15 @@ func cancelCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		}, leaseFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return &exitErr{code: exitError, msg: "cancel needs exactly one argument: a run ID from `fbctl runs`"}
-			}
-			st, err := g.openStore(c.Context, c, nil, true)
+			a := parseCancelArgs(c)
+			st, err := g.openStoreFor(c.Context, a.Store, varArgs{}, nil, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			runID := c.Args().First()
-			r, err := run.Cancel(c.Context, runID, run.CancelOptions{Wait: c.Duration("wait"),
-				Options: run.Options{Store: st, Logger: g.logger, LeaseTTL: c.Duration("lease-ttl")}})
+			runID := a.RunID
+			r, err := run.Cancel(c.Context, runID, run.CancelOptions{Wait: a.Wait,
+				Options: run.Options{Store: st, Logger: g.logger, LeaseTTL: a.LeaseTTL}})
 			switch {
 			case errors.Is(err, run.ErrRunOver):
 				fmt.Fprintf(g.stdout, "%v: nothing to cancel.\n", err)
@@ -152,12 +154,12 @@ func parseLaunch(v string) (launch string, local int, err error) {
 // line) and stream flags. stop waits for them to exit after the run (they
 // exit on their own when it ends) and kills any still running after
 // grace.
-func (g *globals) localWorkers(c *cli.Context, cfg *dsl.Config, runID string, n int) (stop func(grace time.Duration), err error) {
+func (g *globals) localWorkers(a applyArgs, cfg *dsl.Config, runID string, n int) (stop func(grace time.Duration), err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("-workers local: find this executable: %w", err)
 	}
-	storeDSN, _, err := resultsDSN(c, cfg)
+	storeDSN, _, err := resultsDSNFrom(a.Store, cfg, "")
 	if err != nil {
 		return nil, err
 	}
@@ -168,18 +170,14 @@ func (g *globals) localWorkers(c *cli.Context, cfg *dsl.Config, runID string, n 
 		}
 	}
 	args := []string{"worker", "-run", runID}
-	for _, v := range c.StringSlice("var") {
+	for _, v := range a.Vars.Vars {
 		args = append(args, "-var", v)
 	}
-	for _, f := range c.StringSlice("var-file") {
+	for _, f := range a.Vars.VarFiles {
 		abs, _ := filepath.Abs(f)
 		args = append(args, "-var-file", abs)
 	}
-	for _, name := range []string{"query-executions", "flush-every", "flush-rows", "journal-dir", "journal-max-bytes"} {
-		if c.IsSet(name) {
-			args = append(args, "-"+name+"="+c.String(name))
-		}
-	}
+	args = append(args, a.Stream.Forward...)
 	env := append(os.Environ(), "FLAKEBENCH_RESULTS="+storeDSN)
 	host, _ := os.Hostname()
 	var cmds []*exec.Cmd
@@ -223,6 +221,8 @@ func (g *globals) exitFor(code int) error {
 		return &exitErr{code: exitError, msg: "a run failed; its reason and what it measured are recorded above"}
 	case exitInterrupted:
 		return &exitErr{code: exitInterrupted, msg: "interrupted: the run was recorded as CANCELLED with what it measured"}
+	case exitErrorGate:
+		return &exitErr{code: exitErrorGate, msg: fmt.Sprintf("the run's error rate is above the default gate of %.0f%% and no error_rate threshold is declared (see the warning above)", 100*results.DefaultErrorRateGate)}
 	}
 	return &exitErr{code: code, msg: "thresholds failed"}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,7 +51,8 @@ func imageBuildCommand(g *globals) *cli.Command {
 			&cli.StringFlag{Name: "source", Value: ociimage.DefaultSource, Usage: "source repository `URL` for the label"},
 		},
 		Action: func(c *cli.Context) error {
-			binPath := c.String("binary")
+			a := parseImageBuildArgs(c)
+			binPath := a.Binary
 			if binPath == "" {
 				exe, err := os.Executable()
 				if err != nil {
@@ -70,7 +70,7 @@ func imageBuildCommand(g *globals) *cli.Command {
 					"  CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags \"-X main.version=VERSION\" -o bin/fbctl-linux-amd64 ./cmd/fbctl\n"+
 					"and pass -binary bin/fbctl-linux-amd64.", binPath, err)}
 			}
-			ca, caPath, err := readCABundle(c.String("ca-bundle"))
+			ca, caPath, err := readCABundle(a.CABundle)
 			if err != nil {
 				return err
 			}
@@ -78,15 +78,15 @@ func imageBuildCommand(g *globals) *cli.Command {
 			if err != nil {
 				return err
 			}
-			ver := c.String("version")
+			ver := a.Version
 			if ver == "" {
 				ver = version
 			}
-			img, err := ociimage.Build(ociimage.Options{Binary: bin, CABundle: ca, Version: ver, Source: c.String("source"), Created: created})
+			img, err := ociimage.Build(ociimage.Options{Binary: bin, CABundle: ca, Version: ver, Source: a.Source, Created: created})
 			if err != nil {
 				return err
 			}
-			dir := c.String("o")
+			dir := a.Out
 			digest, err := ociimage.WriteLayout(dir, img, imageTag(ver))
 			if err != nil {
 				return err
@@ -116,24 +116,23 @@ func imagePushCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "password-stdin", Usage: "read the password or token for -username from standard input"},
 		},
 		Action: func(c *cli.Context) error {
-			img, err := ociimage.ReadLayout(c.String("layout"))
+			a, err := parseImagePushArgs(c)
+			if err != nil {
+				return err
+			}
+			img, err := ociimage.ReadLayout(a.Layout)
 			if err != nil {
 				return err
 			}
 			var o ociimage.PushOptions
-			if u := c.String("username"); u != "" {
-				if !c.Bool("password-stdin") {
-					return errors.New("-username needs -password-stdin: pipe the password or token in, it is never a flag")
-				}
+			if a.Username != "" {
 				pw, err := io.ReadAll(g.stdin)
 				if err != nil {
 					return err
 				}
-				o.Username, o.Password = u, strings.TrimRight(string(pw), "\r\n")
-			} else if c.Bool("password-stdin") {
-				return errors.New("-password-stdin needs -username")
+				o.Username, o.Password = a.Username, strings.TrimRight(string(pw), "\r\n")
 			}
-			ref := c.String("to")
+			ref := a.To
 			if !hasTagOrDigest(ref) {
 				cf, err := img.ConfigFile()
 				if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/engine/store"
 )
 
@@ -247,8 +248,8 @@ func TestManyHosts(t *testing.T) {
 		}
 	}
 	report := showJSON(t, fb, "hosts-1")
-	if report.Run.Status != store.RunCompleted || len(report.Children) != 3 || report.Run.LeaderEpoch != 2 {
-		t.Fatalf("run %s (epoch %d), %d children", report.Run.Status, report.Run.LeaderEpoch, len(report.Children))
+	if report.Run.Status != string(store.RunCompleted) || len(report.Workers) != 3 || report.Run.LeaderEpoch != 2 {
+		t.Fatalf("run %s (epoch %d), %d children", report.Run.Status, report.Run.LeaderEpoch, len(report.Workers))
 	}
 	checkExactMerge(t, report, 2)
 
@@ -276,10 +277,10 @@ func TestManyHosts(t *testing.T) {
 	h.cut("w3", false)
 	workers[2].wait(t, 2*time.Minute) // it sees the run ended and stops
 	report = showJSON(t, fb, "hosts-2")
-	if report.Run.Status != store.RunFailed || len(report.Children) != 3 {
-		t.Fatalf("run %s, %d children", report.Run.Status, len(report.Children))
+	if report.Run.Status != string(store.RunFailed) || len(report.Workers) != 3 {
+		t.Fatalf("run %s, %d children", report.Run.Status, len(report.Workers))
 	}
-	for _, c := range report.Children {
+	for _, c := range report.Workers {
 		if (c.WorkerID == "w3") != (c.Status == string(store.WorkerDead)) {
 			t.Fatalf("child %s: %s %s", c.WorkerID, c.Status, c.FailureReason)
 		}
@@ -313,19 +314,13 @@ func waitRunning(t *testing.T, h *hosts, fb func(string, ...string) *proc, runID
 	t.Fatalf("run %s did not start", runID)
 }
 
-type shownRun struct {
-	Run      store.Run
-	Parent   store.TestResult
-	Children []store.TestResult
-}
-
-func showJSON(t *testing.T, fb func(string, ...string) *proc, runID string) shownRun {
+func showJSON(t *testing.T, fb func(string, ...string) *proc, runID string) view.JSONRun {
 	t.Helper()
 	p := fb("orch", "show", "-json", runID)
 	if code := p.wait(t, 30*time.Second); code != 0 {
 		t.Fatalf("show exited %d: %s", code, p.stderr.String())
 	}
-	var r shownRun
+	var r view.JSONRun
 	if err := json.Unmarshal(p.stdout.Bytes(), &r); err != nil {
 		t.Fatalf("show -json: %v\n%s", err, p.stdout.String())
 	}
@@ -334,24 +329,23 @@ func showJSON(t *testing.T, fb func(string, ...string) *proc, runID string) show
 
 // checkExactMerge: the parent's counts are the sum of the workers' and it
 // has the phases it should.
-func checkExactMerge(t *testing.T, r shownRun, phases int) {
+func checkExactMerge(t *testing.T, r view.JSONRun, phases int) {
 	t.Helper()
 	var total, errs int64
-	for _, c := range r.Children {
+	for _, c := range r.Workers {
 		if c.Status == string(store.WorkerDead) {
 			continue // arrived after the run ended: not in its merge
 		}
-		total += c.Total
-		errs += c.Errors
+		total += c.Results.Counts.Total
+		errs += c.Results.Counts.Errors
 	}
-	if r.Parent.Total == 0 || r.Parent.Total != total || r.Parent.Errors != errs {
-		for _, c := range r.Children {
-			t.Logf("child %s %s total %d: %s", c.TestID, c.Status, c.Total, c.PhaseResults)
+	if r.Results == nil || r.Results.Counts.Total == 0 || r.Results.Counts.Total != total || r.Results.Counts.Errors != errs {
+		for _, c := range r.Workers {
+			t.Logf("worker %s %s total %d", c.WorkerID, c.Status, c.Results.Counts.Total)
 		}
-		t.Fatalf("parent %d operations (%d errors), children %d (%d); parent phases %s", r.Parent.Total, r.Parent.Errors, total, errs, r.Parent.PhaseResults)
+		t.Fatalf("parent %+v, workers %d operations (%d errors)", r.Results, total, errs)
 	}
-	var ps []struct{ Name string }
-	if err := json.Unmarshal(r.Parent.PhaseResults, &ps); err != nil || len(ps) != phases {
-		t.Fatalf("parent phases %s, %v", r.Parent.PhaseResults, err)
+	if len(r.Phases) != phases {
+		t.Fatalf("parent phases %d, want %d", len(r.Phases), phases)
 	}
 }

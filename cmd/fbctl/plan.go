@@ -30,12 +30,16 @@ func planCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		}, append(planDeployFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error {
-			pr, err := g.makePlan(c.Context, c, pathsOrCwd(c))
+			a, err := parsePlanArgs(c)
+			if err != nil {
+				return err
+			}
+			pr, err := g.makePlan(c.Context, a)
 			if err != nil {
 				return err
 			}
 			defer pr.store.Close()
-			if out := c.String("out"); out != "" {
+			if out := a.Out; out != "" {
 				sources, err := planfile.SourcesRelativeTo(out, pr.cfg.Sources)
 				if err != nil {
 					return err
@@ -45,7 +49,7 @@ func planCommand(g *globals) *cli.Command {
 					return err
 				}
 			}
-			if c.Bool("json") {
+			if a.JSON {
 				if err := view.JSON(g.stdout, pr.plan); err != nil {
 					return err
 				}
@@ -53,14 +57,14 @@ func planCommand(g *globals) *cli.Command {
 				if err := view.Plan(g.stdout, pr.plan, g.color); err != nil {
 					return err
 				}
-				if out := c.String("out"); out != "" {
+				if out := a.Out; out != "" {
 					fmt.Fprintf(g.stdout, "\nSaved the plan to %s. Apply exactly this plan with:\n  fbctl apply %s\n", out, out)
 				}
 			}
-			if err := g.printPlanDeployments(c, pr.cfg, pr.plan); err != nil {
+			if err := g.printPlanDeployments(a, pr.cfg, pr.plan); err != nil {
 				return err
 			}
-			if c.Bool("detailed-exitcode") && pr.plan.HasChanges() {
+			if a.DetailedExitcode && pr.plan.HasChanges() {
 				return silentExit(exitChanges)
 			}
 			return nil
@@ -79,16 +83,16 @@ type planResult struct {
 // makePlan loads the files, opens the results store, reads CONFIG and builds
 // the plan. Problems in the files are rendered as diagnostics. On success
 // the caller owns pr.store.
-func (g *globals) makePlan(ctx context.Context, c *cli.Context, paths []string) (*planResult, error) {
-	cfg, err := g.loadConfig(c, paths)
+func (g *globals) makePlan(ctx context.Context, a planArgs) (*planResult, error) {
+	cfg, err := g.load(a.Vars, false, a.Paths)
 	if err != nil {
 		return nil, err
 	}
-	st, err := g.openStore(ctx, c, cfg, true)
+	st, err := g.openStoreFor(ctx, a.Store, a.Vars, cfg, true)
 	if err != nil {
 		return nil, err
 	}
-	pr, err := g.planAgainst(ctx, c, cfg, st)
+	pr, err := g.planAgainst(ctx, a, cfg, st)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -98,14 +102,14 @@ func (g *globals) makePlan(ctx context.Context, c *cli.Context, paths []string) 
 
 // planAgainst builds the plan for an already loaded configuration against
 // the store's current CONFIG.
-func (g *globals) planAgainst(ctx context.Context, c *cli.Context, cfg *dsl.Config, st *store.Store) (*planResult, error) {
+func (g *globals) planAgainst(ctx context.Context, a planArgs, cfg *dsl.Config, st *store.Store) (*planResult, error) {
 	state, err := configState(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := g.buildPlan(c, cfg, state, engine.PlanOptions{
-		Scenarios: c.StringSlice("scenario"),
-		Prune:     c.Bool("prune"),
+	plan, err := g.buildPlan(a.Store, cfg, state, engine.PlanOptions{
+		Scenarios: a.Scenarios,
+		Prune:     a.Prune,
 	})
 	if err != nil {
 		return nil, err
@@ -115,7 +119,7 @@ func (g *globals) planAgainst(ctx context.Context, c *cli.Context, cfg *dsl.Conf
 
 // buildPlan builds the plan with the preflight warnings, rendering any
 // diagnostics; errors among them are exit code 1.
-func (g *globals) buildPlan(c *cli.Context, cfg *dsl.Config, state engine.State, opts engine.PlanOptions) (*engine.Plan, error) {
+func (g *globals) buildPlan(s storeArgs, cfg *dsl.Config, state engine.State, opts engine.PlanOptions) (*engine.Plan, error) {
 	opts.ToolVersion = version
 	opts.StoredScenarios = state.Scenarios
 	plan, diags := engine.BuildPlan(cfg, state.Templates, opts)
@@ -125,7 +129,7 @@ func (g *globals) buildPlan(c *cli.Context, cfg *dsl.Config, state engine.State,
 	if diags.HasErrors() {
 		return nil, silentExit(exitError)
 	}
-	addPreflight(c, cfg, plan)
+	addPreflight(s, cfg, plan)
 	return plan, nil
 }
 
@@ -149,10 +153,10 @@ func configState(ctx context.Context, st *store.Store) (engine.State, error) {
 }
 
 // addPreflight adds the preflight warnings (engine/preflight) to the plan.
-func addPreflight(c *cli.Context, cfg *dsl.Config, plan *engine.Plan) {
+func addPreflight(s storeArgs, cfg *dsl.Config, plan *engine.Plan) {
 	resultsDSN := ""
-	if c.IsSet("results") {
-		resultsDSN = c.String("results")
+	if s.Set {
+		resultsDSN = s.DSN
 	}
 	for _, w := range preflight.Check(cfg, plan, preflight.Options{ResultsDSN: resultsDSN}) {
 		plan.Warnings = append(plan.Warnings, engine.Warning{Code: w.Code, Scenario: w.Scenario, Node: w.Node,

@@ -31,12 +31,12 @@ func recoverCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			st, err := g.openStoreNoReplay(c.Context, c, nil, true)
+			st, err := g.openStoreNoReplay(c.Context, parseStoreArgs(c), parseVarArgs(c), nil, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			rec, err := run.RecoverJournals(c.Context, st, g.journalDir(c), run.RecoverOptions{AnyState: true})
+			rec, err := run.RecoverJournals(c.Context, st, g.journalDir(c.String("journal-dir")), run.RecoverOptions{AnyState: true})
 			if c.Bool("json") {
 				if jerr := view.JSON(g.stdout, view.RecoveredJSON(rec)); jerr != nil {
 					return jerr
@@ -52,10 +52,9 @@ func recoverCommand(g *globals) *cli.Command {
 	}
 }
 
-// journalDir is the -journal-dir flag of the command, or the default,
-// relative to the working directory.
-func (g *globals) journalDir(c *cli.Context) string {
-	dir := c.String("journal-dir")
+// journalDir is a -journal-dir value ("" for the default), relative to
+// the working directory.
+func (g *globals) journalDir(dir string) string {
 	if dir == "" {
 		dir = defaultJournalDir
 	}
@@ -68,8 +67,8 @@ func (g *globals) journalDir(c *cli.Context) string {
 // replayJournals writes the journals that ended runs left in the journal
 // directory to st, and says so on stderr. A failure is a warning: the
 // journals stay for the next command or `fbctl recover`.
-func (g *globals) replayJournals(ctx context.Context, c *cli.Context, st *store.Store) {
-	rec, err := run.RecoverJournals(ctx, st, g.journalDir(c), run.RecoverOptions{})
+func (g *globals) replayJournals(ctx context.Context, dir string, st *store.Store) {
+	rec, err := run.RecoverJournals(ctx, st, dir, run.RecoverOptions{})
 	view.Recovered(g.stderr, rec, false)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "Warning: spill journals not all recovered (they are kept; `fbctl recover` tries again): %v\n", err)

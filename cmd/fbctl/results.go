@@ -28,14 +28,14 @@ func resultsFlag() cli.Flag {
 // FLAKEBENCH_RESULTS, the files' results block, the embedded default. It
 // also says where the choice came from, for messages.
 func resultsDSN(c *cli.Context, cfg *dsl.Config) (dsn, from string, err error) {
-	return resultsDSNFrom(c, cfg, "")
+	return resultsDSNFrom(parseStoreArgs(c), cfg, "")
 }
 
 // resultsDSNFrom is resultsDSN naming where the files came from in its
 // message ("" for the command's own paths).
-func resultsDSNFrom(c *cli.Context, cfg *dsl.Config, where string) (dsn, from string, err error) {
-	if c.IsSet("results") {
-		return c.String("results"), "-results / FLAKEBENCH_RESULTS", nil
+func resultsDSNFrom(s storeArgs, cfg *dsl.Config, where string) (dsn, from string, err error) {
+	if s.Set {
+		return s.DSN, "-results / FLAKEBENCH_RESULTS", nil
 	}
 	if cfg != nil && cfg.Results != nil {
 		conn := cfg.Connections[cfg.Results.Connection]
@@ -62,24 +62,32 @@ func resultsDSNFrom(c *cli.Context, cfg *dsl.Config, where string) (dsn, from st
 // With the schema checked, the spill journals that ended runs left behind
 // are replayed into the store first (replayJournals).
 func (g *globals) openStore(ctx context.Context, c *cli.Context, cfg *dsl.Config, checkSchema bool) (*store.Store, error) {
-	st, err := g.openStoreNoReplay(ctx, c, cfg, checkSchema)
+	return g.openStoreFor(ctx, parseStoreArgs(c), parseVarArgs(c), cfg, checkSchema)
+}
+
+// openStoreFor is openStore with a command's typed arguments: vars are
+// those the current directory's files are read with when cfg is nil. With
+// the schema checked, the spill journals that ended runs left in the
+// default journal directory are replayed into the store first.
+func (g *globals) openStoreFor(ctx context.Context, s storeArgs, vars varArgs, cfg *dsl.Config, checkSchema bool) (*store.Store, error) {
+	st, err := g.openStoreNoReplay(ctx, s, vars, cfg, checkSchema)
 	if err == nil && checkSchema {
-		g.replayJournals(ctx, c, st)
+		g.replayJournals(ctx, g.journalDir(""), st)
 	}
 	return st, err
 }
 
-// openStoreNoReplay is openStore without replaying journals.
-func (g *globals) openStoreNoReplay(ctx context.Context, c *cli.Context, cfg *dsl.Config, checkSchema bool) (*store.Store, error) {
+// openStoreNoReplay is openStoreFor without replaying journals.
+func (g *globals) openStoreNoReplay(ctx context.Context, s storeArgs, vars varArgs, cfg *dsl.Config, checkSchema bool) (*store.Store, error) {
 	where := ""
-	if cfg == nil && !c.IsSet("results") {
+	if cfg == nil && !s.Set {
 		var err error
-		if cfg, err = g.cwdConfig(c); err != nil {
+		if cfg, err = g.cwdConfig(vars); err != nil {
 			return nil, err
 		}
 		where = " of the files in the current directory"
 	}
-	dsn, from, err := resultsDSNFrom(c, cfg, where)
+	dsn, from, err := resultsDSNFrom(s, cfg, where)
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +110,11 @@ func (g *globals) openStoreNoReplay(ctx context.Context, c *cli.Context, cfg *ds
 // apply from this directory writes to the embedded default too. Problems in
 // files that do declare one are rendered and are exit code 1: a results
 // block that cannot be read must not silently mean the embedded store.
-func (g *globals) cwdConfig(c *cli.Context) (*dsl.Config, error) {
+func (g *globals) cwdConfig(vars varArgs) (*dsl.Config, error) {
 	found, _ := filepath.Glob("*" + dsl.FileSuffix)
 	for _, path := range found {
 		if declaresResults(path) {
-			return g.loadConfig(c, []string{"."})
+			return g.load(vars, false, []string{"."})
 		}
 	}
 	return nil, nil

@@ -29,21 +29,24 @@ func runsCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			st, err := g.openStore(c.Context, c, nil, true)
+			a, err := parseRunsArgs(c)
+			if err != nil {
+				return err
+			}
+			st, err := g.openStoreFor(c.Context, a.Store, varArgs{}, nil, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			runs, err := st.ListRuns(c.Context, store.ListRunsOptions{Scenario: c.String("scenario"), Limit: c.Int("limit")})
+			runs, err := st.ListRuns(c.Context, store.ListRunsOptions{Scenario: a.Scenario, Limit: a.Limit})
 			if err != nil {
 				return err
 			}
-			rows := make([]runRow, 0, len(runs))
+			rows := make([]view.JSONRunItem, 0, len(runs))
 			for _, r := range runs {
-				row := runRow{RunID: r.ID, Scenario: r.ScenarioName, Status: string(r.Status), FailureReason: r.FailureReason,
-					CreatedAt: r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Workers: r.WorkersExpected, SampleRate: r.SampleRate}
+				row := view.NewJSONRunItem(r)
 				if parent, err := st.GetTestResult(c.Context, r.ID); err == nil {
-					row.Operations, row.QPS, row.P99US, row.ErrorRate = parent.Total, parent.QPS, parent.P99US, parent.ErrorRate
+					row = row.WithResults(parent)
 				}
 				if !r.Status.Terminal() {
 					if l, err := st.RunLeaseState(c.Context, r.ID); err == nil && l.Exists && l.Expired() {
@@ -52,8 +55,8 @@ func runsCommand(g *globals) *cli.Command {
 				}
 				rows = append(rows, row)
 			}
-			if c.Bool("json") {
-				return view.JSON(g.stdout, map[string]any{"format_version": "1", "runs": rows})
+			if a.JSON {
+				return view.JSON(g.stdout, view.NewJSONRuns(rows))
 			}
 			if len(rows) == 0 {
 				fmt.Fprintf(g.stdout, "No runs in %s yet. `fbctl apply` runs the scenarios of your files.\n", st)
@@ -68,7 +71,11 @@ func runsCommand(g *globals) *cli.Command {
 					status += " (STALE: " + r.Stale + ")"
 					stale++
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.1f\t%s\t%.2f%%\n", r.RunID, r.Scenario, status, r.CreatedAt,
+				created := r.CreatedAt
+				if t, err := time.Parse(time.RFC3339Nano, created); err == nil {
+					created = t.Format("2006-01-02 15:04:05")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.1f\t%s\t%.2f%%\n", r.RunID, r.Scenario, status, created,
 					r.Operations, r.QPS, view.Micros(r.P99US), r.ErrorRate*100)
 			}
 			if err := tw.Flush(); err != nil {
@@ -82,36 +89,19 @@ func runsCommand(g *globals) *cli.Command {
 	}
 }
 
-// runRow is one line of `fbctl runs`, and its JSON shape.
-type runRow struct {
-	RunID         string  `json:"run_id"`
-	Scenario      string  `json:"scenario"`
-	Status        string  `json:"status"`
-	FailureReason string  `json:"failure_reason,omitempty"`
-	CreatedAt     string  `json:"created_at"`
-	Workers       int     `json:"workers"`
-	SampleRate    float64 `json:"sample_rate"`
-	Operations    int64   `json:"operations"`
-	QPS           float64 `json:"qps"`
-	P99US         int64   `json:"p99_us"`
-	ErrorRate     float64 `json:"error_rate"`
-	// Stale says why a run that is not over has no live orchestrator.
-	Stale string `json:"stale,omitempty"`
-}
-
 // showRun prints one run's results: `fbctl show RUN_ID`.
-func (g *globals) showRun(c *cli.Context, runID string) error {
-	st, err := g.openStore(c.Context, c, nil, true)
+func (g *globals) showRun(ctx context.Context, a showArgs) error {
+	st, err := g.openStoreFor(ctx, a.Store, varArgs{}, nil, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	report, err := loadRunReport(c.Context, st, runID)
+	report, err := loadRunReport(ctx, st, a.Target)
 	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		return view.JSON(g.stdout, report)
+	if a.JSON {
+		return view.JSON(g.stdout, view.NewJSONRun(report))
 	}
 	return view.Results(g.stdout, report)
 }

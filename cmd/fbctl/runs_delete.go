@@ -49,7 +49,7 @@ func runsPruneCommand(g *globals) *cli.Command {
 scenario, keeping the newest -keep of each scenario), like fbctl runs delete.
 -dry-run lists what would go and deletes nothing.
 
-Examples:
+Example:
   fbctl runs prune -older-than 30d -dry-run
   fbctl runs prune -older-than 12h -scenario quickstart -keep 3`,
 		Flags: []cli.Flag{

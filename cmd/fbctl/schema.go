@@ -16,11 +16,11 @@ func schemaFlags() []cli.Flag {
 
 // schemaConfig loads the scenario files given to schema apply or schema
 // status; with none, openStore reads the current directory's.
-func (g *globals) schemaConfig(c *cli.Context) (*dsl.Config, error) {
-	if c.NArg() == 0 {
+func (g *globals) schemaConfig(a schemaArgs) (*dsl.Config, error) {
+	if len(a.Paths) == 0 {
 		return nil, nil
 	}
-	return g.loadConfig(c, c.Args().Slice())
+	return g.load(a.Vars, false, a.Paths)
 }
 
 func schemaCommand(g *globals) *cli.Command {
@@ -37,11 +37,12 @@ func schemaCommand(g *globals) *cli.Command {
 					"Example:\n  fbctl schema apply scenarios/postgres_oltp.fb.hcl",
 				Flags: schemaFlags(),
 				Action: func(c *cli.Context) error {
-					cfg, err := g.schemaConfig(c)
+					a := parseSchemaArgs(c)
+					cfg, err := g.schemaConfig(a)
 					if err != nil {
 						return err
 					}
-					st, err := g.openStore(c.Context, c, cfg, false)
+					st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, false)
 					if err != nil {
 						return err
 					}
@@ -66,11 +67,12 @@ func schemaCommand(g *globals) *cli.Command {
 					"Example:\n  fbctl schema status -results postgres://bench@localhost:5432/bench",
 				Flags: schemaFlags(),
 				Action: func(c *cli.Context) error {
-					cfg, err := g.schemaConfig(c)
+					a := parseSchemaArgs(c)
+					cfg, err := g.schemaConfig(a)
 					if err != nil {
 						return err
 					}
-					st, err := g.openStore(c.Context, c, cfg, false)
+					st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, false)
 					if err != nil {
 						return err
 					}
@@ -88,8 +90,8 @@ func schemaCommand(g *globals) *cli.Command {
 					for _, m := range pending {
 						fmt.Fprintf(g.stdout, "  %03d %s\n", m.Version, m.Name)
 					}
-					if !c.IsSet("results") {
-						fmt.Fprintf(g.stdout, "Run `%s` to apply.\n", strings.Join(append([]string{"fbctl schema apply"}, c.Args().Slice()...), " "))
+					if !a.Store.Set {
+						fmt.Fprintf(g.stdout, "Run `%s` to apply.\n", strings.Join(append([]string{"fbctl schema apply"}, a.Paths...), " "))
 					} else {
 						fmt.Fprintf(g.stdout, "Run `fbctl schema apply -results %s` to apply.\n", st)
 					}
@@ -109,18 +111,16 @@ func forceUnlockCommand(g *globals) *cli.Command {
 			"error message of the apply that was refused.",
 		Flags: []cli.Flag{resultsFlag()},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return &exitErr{code: exitError, msg: "force-unlock needs exactly one argument: the lock ID"}
-			}
-			st, err := g.openStore(c.Context, c, nil, true)
+			a := forceUnlockArgs{LockID: c.Args().First(), Store: parseStoreArgs(c)}
+			st, err := g.openStoreFor(c.Context, a.Store, varArgs{}, nil, true)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if err := st.ForceUnlock(c.Context, c.Args().First()); err != nil {
+			if err := st.ForceUnlock(c.Context, a.LockID); err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "Lock %s released.\n", c.Args().First())
+			fmt.Fprintf(g.stdout, "Lock %s released.\n", a.LockID)
 			return nil
 		},
 	}

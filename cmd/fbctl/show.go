@@ -18,17 +18,18 @@ func showCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return &exitErr{code: exitError, msg: "show needs exactly one argument: a plan file from `fbctl plan -out FILE` or a run ID from `fbctl runs`"}
-			}
-			if isRunID(c.Args().First()) {
-				return g.showRun(c, c.Args().First())
-			}
-			f, err := planfile.Read(c.Args().First())
+			a, err := parseShowArgs(c)
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
+			if isRunID(a.Target) {
+				return g.showRun(c.Context, a)
+			}
+			f, err := planfile.Read(a.Target)
+			if err != nil {
+				return err
+			}
+			if a.JSON {
 				return view.JSON(g.stdout, f)
 			}
 			fmt.Fprintf(g.stdout, "Saved plan made by fbctl %s at %s from %s.\n\n",

@@ -286,9 +286,12 @@ func TestSnowflakeApplyCommand(t *testing.T) {
 	srv.InjectError("INSERT INTO SF_ORDERS (ID", "000606", "57P03",
 		"No active warehouse selected in the current session.", 0)
 
+	// The injected errors are 40 % of the operations and the scenario
+	// declares no error_rate threshold: the run completes, and the default
+	// error-rate gate makes apply warn and exit 7.
 	code, out, errOut := fbctlRun(t, "apply", "-auto-approve", "-results", dsn, "-run-id", "sf-run-1", file)
-	if code != 0 {
-		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	if code != exitErrorGate || !strings.Contains(out, "above the default gate of 5%") {
+		t.Fatalf("apply: exit %d, want %d with the gate's warning\n%s\n%s", code, exitErrorGate, out, errOut)
 	}
 	if strings.Contains(out+errOut, "local-pw") {
 		t.Error("the target password is printed")

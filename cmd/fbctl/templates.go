@@ -17,7 +17,8 @@ func templatesCommand(g *globals) *cli.Command {
 			resultsFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			st, err := g.openStore(c.Context, c, nil, true)
+			a := parseTemplatesArgs(c)
+			st, err := g.openStoreFor(c.Context, a.Store, varArgs{}, nil, true)
 			if err != nil {
 				return err
 			}
@@ -26,25 +27,8 @@ func templatesCommand(g *globals) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				type jsonTemplate struct {
-					Name        string            `json:"name"`
-					Description string            `json:"description,omitempty"`
-					Version     int64             `json:"version"`
-					Hash        string            `json:"hash"`
-					UpdatedAt   string            `json:"updated_at"`
-					UpdatedBy   string            `json:"updated_by"`
-					Tags        map[string]string `json:"tags,omitempty"`
-					UsageCount  int64             `json:"usage_count"`
-					Config      any               `json:"config"`
-				}
-				out := []jsonTemplate{}
-				for _, r := range rows {
-					out = append(out, jsonTemplate{Name: r.Name, Description: r.Description, Version: r.Version,
-						Hash: r.ConfigHash, UpdatedAt: r.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"),
-						UpdatedBy: r.UpdatedBy, Tags: r.Tags, UsageCount: r.UsageCount, Config: r.Config})
-				}
-				return view.JSON(g.stdout, map[string]any{"format_version": "1", "templates": out})
+			if a.JSON {
+				return view.JSON(g.stdout, view.NewJSONTemplates(rows))
 			}
 			if len(rows) == 0 {
 				fmt.Fprintf(g.stdout, "CONFIG in %s holds no templates. `fbctl apply -templates-only` mirrors them from your files.\n", st)

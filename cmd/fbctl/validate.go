@@ -20,8 +20,9 @@ func validateCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print diagnostics as JSON (terraform validate -json shape)"},
 		}, varFlags()...),
 		Action: func(c *cli.Context) error {
-			cfg, diags := dsl.Load(pathsOrCwd(c), g.loadOptions(c))
-			if c.Bool("json") {
+			a := parseValidateArgs(c)
+			cfg, diags := dsl.Load(a.Paths, g.varOptions(a.Vars, false))
+			if a.JSON {
 				doc := view.NewJSONValidation(cfg.Files, diags)
 				if err := view.JSON(g.stdout, doc); err != nil {
 					return err

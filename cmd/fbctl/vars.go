@@ -15,16 +15,17 @@ func varFlags() []cli.Flag {
 	}
 }
 
-// loadOptions builds dsl.LoadOptions from the variable flags.
+// loadOptions builds dsl.LoadOptions from the variable flags of c.
 func (g *globals) loadOptions(c *cli.Context) dsl.LoadOptions {
-	return dsl.LoadOptions{
-		Vars:      c.StringSlice("var"),
-		VarFiles:  c.StringSlice("var-file"),
-		LookupEnv: g.getenv,
-		// Only the commands that log in to targets need their secrets:
-		// validate and plan run where secrets often are not (CI, a PR bot).
-		RequireSecrets: c.Command != nil && (c.Command.Name == "apply" || c.Command.Name == "worker"),
-	}
+	// Only the commands that log in to targets need their secrets:
+	// validate and plan run where secrets often are not (CI, a PR bot).
+	return g.varOptions(parseVarArgs(c), c.Command != nil && (c.Command.Name == "apply" || c.Command.Name == "worker"))
+}
+
+// varOptions builds dsl.LoadOptions from a command's variable arguments;
+// requireSecrets for the commands that log in to targets.
+func (g *globals) varOptions(v varArgs, requireSecrets bool) dsl.LoadOptions {
+	return dsl.LoadOptions{Vars: v.Vars, VarFiles: v.VarFiles, LookupEnv: g.getenv, RequireSecrets: requireSecrets}
 }
 
 // pathsOrCwd returns the command's path arguments, or "." when there are none.
@@ -40,6 +41,11 @@ func pathsOrCwd(c *cli.Context) []string {
 // code 1.
 func (g *globals) loadConfig(c *cli.Context, paths []string) (*dsl.Config, error) {
 	return g.renderLoad(dsl.Load(paths, g.loadOptions(c)))
+}
+
+// load is loadConfig with the command's typed variable arguments.
+func (g *globals) load(v varArgs, requireSecrets bool, paths []string) (*dsl.Config, error) {
+	return g.renderLoad(dsl.Load(paths, g.varOptions(v, requireSecrets)))
 }
 
 // renderLoad renders what a load reported; an error is exit code 1.

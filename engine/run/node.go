@@ -33,16 +33,17 @@ type nodeOutcome struct {
 // fatal: the log is durable and RUN_STATUS says when the run stops.
 func (w *worker) follow(ctx context.Context) error {
 	var (
-		after    int64
-		active   int
-		stopping bool
-		stopRead bool
-		final    = "COMPLETED" // the child row's status once stopped
-		reason   string        // the child row's failure reason
-		lost     error         // set when the orchestrator was lost
-		epoch    int64         // the newest orchestrator epoch seen
-		reconAt  = time.Now()
-		done     = make(chan nodeOutcome, len(w.plan.Nodes)+1)
+		after     int64
+		active    int
+		stopping  bool
+		stopRead  bool
+		final     = "COMPLETED" // the child row's status once stopped
+		reason    string        // the child row's failure reason
+		lost      error         // set when the orchestrator was lost
+		epoch     int64         // the newest orchestrator epoch seen
+		reconAt   = time.Now()
+		announced bool // the hook was told the run stops
+		done      = make(chan nodeOutcome, len(w.plan.Nodes)+1)
 	)
 	hardCtx, hard := context.WithCancel(context.WithoutCancel(ctx))
 	defer hard()
@@ -58,6 +59,7 @@ func (w *worker) follow(ctx context.Context) error {
 			return ctx.Err()
 		case d := <-done:
 			active--
+			w.emit(WorkerEvent{Kind: WorkerNodeFinished, Node: d.node, Err: d.err})
 			if d.err != nil {
 				return fmt.Errorf("%s: %w", d.node, d.err)
 			}
@@ -112,6 +114,7 @@ func (w *worker) follow(ctx context.Context) error {
 					}
 					n := w.newNode(p)
 					active++
+					w.emit(WorkerEvent{Kind: WorkerNodePrepared, Node: p.Node})
 					go func() { done <- nodeOutcome{node: p.Node, err: n.run(nodesCtx, hardCtx)} }()
 				case store.EventStartPhase:
 					var p startPhasePayload
@@ -122,6 +125,7 @@ func (w *worker) follow(ctx context.Context) error {
 					n := w.nodes[p.Node]
 					w.mu.Unlock()
 					if n != nil {
+						w.emit(WorkerEvent{Kind: WorkerNodeStarting, Node: p.Node, At: time.UnixMicro(p.StartUS).UTC()})
 						n.startAt(time.UnixMicro(p.StartUS).UTC())
 					}
 				case store.EventSetWorkerTarget:
@@ -158,6 +162,10 @@ func (w *worker) follow(ctx context.Context) error {
 			}
 		}
 		if stopping {
+			if !announced {
+				announced = true
+				w.emit(WorkerEvent{Kind: WorkerStopping, Detail: final})
+			}
 			w.setState(store.WorkerDraining, "")
 			if active > 0 {
 				cancelNodes() // the nodes drain and report
@@ -177,6 +185,7 @@ func (w *worker) follow(ctx context.Context) error {
 			}); err != nil {
 				return err
 			}
+			w.emit(WorkerEvent{Kind: WorkerDone, Detail: final})
 			w.setState(store.WorkerCompleted, "")
 			if err := w.heartbeat(ctx); err != nil || lost == nil {
 				return err

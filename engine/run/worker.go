@@ -66,6 +66,8 @@ type WorkerOptions struct {
 	Stream         *stream.Options                // see Options.Stream
 	Targets        map[string]TargetFactory       // see Options.Targets
 	Classifiers    map[string]executor.Classifier // see Options.Classifiers
+	// Hook follows the worker's steps (nil: none), for a person watching.
+	Hook WorkerHook
 
 	openTarget func(*dsl.Connection) (*target.DB, error) // tests: replaces target.Open
 }
@@ -155,6 +157,7 @@ func runClaimed(ctx context.Context, runID string, group int, opts WorkerOptions
 		status:  store.WorkerStarting,
 	}
 	defer w.closeTargets()
+	w.emit(WorkerEvent{Kind: WorkerClaimed})
 	hbCtx, stopHB := context.WithCancel(ctx)
 	hbDone := make(chan struct{})
 	go func() { defer close(hbDone); w.heartbeatLoop(hbCtx) }()
@@ -266,6 +269,7 @@ func (w *worker) prepare(ctx context.Context) error {
 	}
 	w.startStream(run)
 	w.setState(store.WorkerReady, "")
+	w.emit(WorkerEvent{Kind: WorkerReady})
 	return w.heartbeat(ctx)
 }
 

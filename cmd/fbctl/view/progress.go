@@ -22,6 +22,10 @@ type Progress struct {
 	Color    bool
 	Every    time.Duration // plain-line interval without a terminal (default 5s)
 	Now      func() time.Time
+	// Width is the terminal's width in columns, asked at every redraw (the
+	// terminal may be resized); the status line is cut to fit, never
+	// wrapped. nil or a result below 1: not cut.
+	Width func() int
 
 	mu        sync.Mutex
 	lastPlain time.Time
@@ -94,6 +98,9 @@ func (p *Progress) Progress(pr run.Progress) {
 	defer p.mu.Unlock()
 	status := StatusLine(pr, p.Terminal)
 	if p.Terminal {
+		if p.Width != nil {
+			status = FitWidth(status, p.Width())
+		}
 		fmt.Fprint(p.W, "\r\x1b[2K"+status)
 		p.drawn = true
 		return

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/run"
@@ -48,5 +49,49 @@ func TestProgressPlainLines(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "\r") {
 		t.Fatal("plain output must not redraw")
+	}
+}
+
+// On a terminal the status line is cut to the terminal's width at every
+// redraw, so it never wraps (a wrapped line leaves fragments behind when
+// it is redrawn), and it follows a resize.
+func TestProgressFitsTheTerminal(t *testing.T) {
+	steady := run.PhaseProgress{Phase: "steady", PhaseKind: "MEASUREMENT", Elapsed: 30 * time.Second, Planned: 2 * time.Minute,
+		Operations: 12345, Errors: 3, Dropped: 7, OpsPerSec: 411.6, Interval: histogram.Summary{P50: 850, P99: 12_500},
+		Cumulative: histogram.Summary{P99: 20_000}}
+	pr := run.Progress{Phases: []run.PhaseProgress{steady, steady}, WorkersAlive: 3, WorkersExpected: 4,
+		Stream: run.StreamStats{Buffered: 120, Written: 9000, FlushP99US: 2500}}
+	if n := utf8.RuneCountInString(StatusLine(pr, true)); n <= 80 {
+		t.Fatalf("the fixture's line has %d columns; it must be longer than 80 to test anything", n)
+	}
+	var buf bytes.Buffer
+	width := 80
+	p := &Progress{W: &buf, Terminal: true, Width: func() int { return width }}
+	for _, w := range []int{80, 40, 200} {
+		width = w
+		buf.Reset()
+		p.Progress(pr)
+		drawn := strings.TrimPrefix(buf.String(), "\r\x1b[2K")
+		if strings.Contains(drawn, "\n") {
+			t.Fatalf("width %d: the status line has a newline: %q", w, drawn)
+		}
+		full := StatusLine(pr, true)
+		switch n := utf8.RuneCountInString(drawn); {
+		case n > w-1:
+			t.Errorf("width %d: drew %d columns: %q", w, n, drawn)
+		case utf8.RuneCountInString(full) > w-1 && !strings.HasSuffix(drawn, "…"):
+			t.Errorf("width %d: a cut line must say so with …: %q", w, drawn)
+		case utf8.RuneCountInString(full) <= w-1 && drawn != full:
+			t.Errorf("width %d: a line that fits must not be cut: %q", w, drawn)
+		}
+	}
+	for _, tc := range []struct {
+		in    string
+		width int
+		want  string
+	}{{"abcdef", 0, "abcdef"}, {"abcdef", 7, "abcdef"}, {"abcdef", 6, "abcd…"}, {"p99 µµµµ", 6, "p99 …"}, {"abc", 1, ""}} {
+		if got := FitWidth(tc.in, tc.width); got != tc.want {
+			t.Errorf("FitWidth(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
 	}
 }
