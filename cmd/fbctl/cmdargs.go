@@ -321,7 +321,7 @@ type enrichArgs struct {
 	// AggregateNow reads AGGREGATE_QUERY_HISTORY without waiting for it to fill.
 	AggregateNow bool
 	Store        storeArgs
-	Vars      varArgs
+	Vars         varArgs
 }
 
 func parseEnrichArgs(c *cli.Context) enrichArgs {
