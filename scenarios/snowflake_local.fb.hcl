@@ -18,7 +18,7 @@ variable "local_port" {
 connection "snowflake" "local" {
   account   = "local"
   user      = "fbctl"
-  password  = "local" # the local server's, not a secret: any value works
+  password  = "dev-password" # the local server accepts any; a real account takes env("SNOWFLAKE_PASSWORD")
   host      = "127.0.0.1"
   port      = var.local_port
   protocol  = "http"

@@ -102,8 +102,10 @@ func guardCommand(cmd *cli.Command) {
 		}
 		if cmd.Action == nil {
 			cmd.Action = groupAction
+			return
 		}
-		return
+		// A command with its own action besides subcommands (runs, with
+		// runs delete and runs prune) takes what its ArgsUsage says.
 	}
 	if cmd.Action == nil || cmd.Name == "help" {
 		return

@@ -17,7 +17,7 @@ func compareCommand(g *globals) *cli.Command {
 	return &cli.Command{
 		Name:      "compare",
 		Usage:     "compare a run against a baseline run: verdicts per phase, query and metric, and the scenario's regression rules",
-		ArgsUsage: "[CANDIDATE_RUN_ID] (default: the newest run)",
+		ArgsUsage: "[CANDIDATE_RUN_ID]",
 		Description: "The baseline is -baseline RUN_ID, latest (the newest other COMPLETED run of the same\n" +
 			"scenario, the default), or tag=KEY=VALUE (the newest other run of the same scenario\n" +
 			"tagged so by `fbctl apply -tag KEY=VALUE`). Exit codes: 0 no rule violated, 4 a\n" +

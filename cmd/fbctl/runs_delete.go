@@ -22,7 +22,7 @@ func runsDeleteCommand(g *globals) *cli.Command {
 	return &cli.Command{
 		Name:      "delete",
 		Usage:     "delete ended runs and every row they own, then reclaim the space",
-		ArgsUsage: "RUN_ID...",
+		ArgsUsage: "RUN_ID [RUN_ID...]",
 		Description: `Deletes the runs named (their status, events, heartbeats, results, query
 executions and snapshots) and, on the embedded SQLite store, compacts the file.
 A run that has not ended is refused (cancel it first); nothing is deleted when
@@ -32,11 +32,7 @@ Example:
   fbctl runs delete 9846e18b-3b45-4bbd-b6f6-f18737ac5bcc`,
 		Flags: []cli.Flag{resultsFlag()},
 		Action: func(c *cli.Context) error {
-			ids := c.Args().Slice()
-			if len(ids) == 0 {
-				return &exitErr{code: exitError, msg: "runs delete: name the runs to delete (fbctl runs lists them)"}
-			}
-			return g.deleteRuns(c, ids, "")
+			return g.deleteRuns(c, c.Args().Slice(), "")
 		},
 	}
 }
@@ -60,9 +56,6 @@ Example:
 			resultsFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			if c.Args().Len() > 0 {
-				return &exitErr{code: exitError, msg: fmt.Sprintf("runs prune takes no arguments, got %q: select runs with -older-than, -scenario and -keep", c.Args().Slice())}
-			}
 			age, err := parseAge(c.String("older-than"))
 			if err != nil {
 				return &exitErr{code: exitError, msg: "runs prune: -older-than: " + err.Error()}
