@@ -2,7 +2,6 @@ package dsl
 
 import (
 	"path/filepath"
-	"sort"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -70,17 +69,6 @@ var baseFunctions = map[string]function.Function{
 	"upper":         stdlib.UpperFunc,
 	"values":        stdlib.ValuesFunc,
 	"zipmap":        stdlib.ZipmapFunc,
-}
-
-// FunctionNames lists every function callable in scenario expressions
-// (the generator functions are only callable inside a query's args).
-func FunctionNames() []string {
-	names := []string{"env", "file"}
-	for n := range baseFunctions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // functions returns the function table for expressions in a file in dir.

@@ -336,17 +336,48 @@ func ctyToGo(v cty.Value) any {
 	return nil
 }
 
-// goToCty converts a value produced by ctyToGo back to cty.
-func goToCty(x any) cty.Value {
-	switch v := x.(type) {
+// GoToCty converts a value produced by evaluation (a Variable's Value) back
+// to cty: the inverse of the conversion Load makes.
+func GoToCty(v any) (cty.Value, error) {
+	switch x := v.(type) {
 	case string:
-		return cty.StringVal(v)
-	case int64:
-		return cty.NumberIntVal(v)
-	case float64:
-		return cty.NumberFloatVal(v)
+		return cty.StringVal(x), nil
 	case bool:
-		return cty.BoolVal(v)
+		return cty.BoolVal(x), nil
+	case int64:
+		return cty.NumberIntVal(x), nil
+	case int:
+		return cty.NumberIntVal(int64(x)), nil
+	case float64:
+		return cty.NumberFloatVal(x), nil
+	case nil:
+		return cty.NullVal(cty.DynamicPseudoType), nil
+	case []any:
+		if len(x) == 0 {
+			return cty.EmptyTupleVal, nil
+		}
+		vals := make([]cty.Value, len(x))
+		for i, e := range x {
+			c, err := GoToCty(e)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			vals[i] = c
+		}
+		return cty.TupleVal(vals), nil
+	case map[string]any:
+		if len(x) == 0 {
+			return cty.EmptyObjectVal, nil
+		}
+		vals := make(map[string]cty.Value, len(x))
+		for k, e := range x {
+			c, err := GoToCty(e)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			vals[k] = c
+		}
+		return cty.ObjectVal(vals), nil
 	}
-	return cty.DynamicVal
+	return cty.NilVal, fmt.Errorf("a value of type %T cannot be written", v)
 }

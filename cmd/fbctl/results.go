@@ -24,15 +24,10 @@ func resultsFlag() cli.Flag {
 	}
 }
 
-// resultsDSN chooses the results store, first to last: the -results flag,
-// FLAKEBENCH_RESULTS, the files' results block, the embedded default. It
-// also says where the choice came from, for messages.
-func resultsDSN(c *cli.Context, cfg *dsl.Config) (dsn, from string, err error) {
-	return resultsDSNFrom(parseStoreArgs(c), cfg, "")
-}
-
-// resultsDSNFrom is resultsDSN naming where the files came from in its
-// message ("" for the command's own paths).
+// resultsDSNFrom chooses the results store, first to last: the -results
+// flag, FLAKEBENCH_RESULTS, the files' results block, the embedded default.
+// It also says where the choice came from, for messages, naming where the
+// files came from ("" for the command's own paths).
 func resultsDSNFrom(s storeArgs, cfg *dsl.Config, where string) (dsn, from string, err error) {
 	if s.Set {
 		return s.DSN, "-results / FLAKEBENCH_RESULTS", nil

@@ -15,13 +15,6 @@ func varFlags() []cli.Flag {
 	}
 }
 
-// loadOptions builds dsl.LoadOptions from the variable flags of c.
-func (g *globals) loadOptions(c *cli.Context) dsl.LoadOptions {
-	// Only the commands that log in to targets need their secrets:
-	// validate and plan run where secrets often are not (CI, a PR bot).
-	return g.varOptions(parseVarArgs(c), c.Command != nil && (c.Command.Name == "apply" || c.Command.Name == "worker"))
-}
-
 // varOptions builds dsl.LoadOptions from a command's variable arguments;
 // requireSecrets for the commands that log in to targets.
 func (g *globals) varOptions(v varArgs, requireSecrets bool) dsl.LoadOptions {
@@ -36,14 +29,9 @@ func pathsOrCwd(c *cli.Context) []string {
 	return c.Args().Slice()
 }
 
-// loadConfig reads the scenario files at paths with the variable flags and
-// renders any diagnostics, warnings too; an error in the files is exit
-// code 1.
-func (g *globals) loadConfig(c *cli.Context, paths []string) (*dsl.Config, error) {
-	return g.renderLoad(dsl.Load(paths, g.loadOptions(c)))
-}
-
-// load is loadConfig with the command's typed variable arguments.
+// load reads the scenario files at paths with the command's typed variable
+// arguments and renders any diagnostics, warnings too; an error in the
+// files is exit code 1.
 func (g *globals) load(v varArgs, requireSecrets bool, paths []string) (*dsl.Config, error) {
 	return g.renderLoad(dsl.Load(paths, g.varOptions(v, requireSecrets)))
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/flakebench/fbctl/engine"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // inputs is what a run needs inside a container, gathered once for both
@@ -236,7 +235,7 @@ func varsFile(cfg *dsl.Config) ([]byte, error) {
 	}
 	f := hclwrite.NewEmptyFile()
 	for _, n := range names {
-		val, err := goToCty(cfg.Variables[n].Value)
+		val, err := dsl.GoToCty(cfg.Variables[n].Value)
 		if err != nil {
 			return nil, fmt.Errorf("variable %s: %w", n, err)
 		}
@@ -245,51 +244,6 @@ func varsFile(cfg *dsl.Config) ([]byte, error) {
 	head := "# Variable values given when this deployment was rendered (-var, -var-file, FB_VAR_*).\n" +
 		"# Sensitive variables are not here: the containers get them as FB_VAR_<name> from a secret.\n"
 	return append([]byte(head), hclwrite.Format(f.Bytes())...), nil
-}
-
-// goToCty converts a dsl.Variable value back to cty.
-func goToCty(v any) (cty.Value, error) {
-	switch x := v.(type) {
-	case string:
-		return cty.StringVal(x), nil
-	case bool:
-		return cty.BoolVal(x), nil
-	case int64:
-		return cty.NumberIntVal(x), nil
-	case int:
-		return cty.NumberIntVal(int64(x)), nil
-	case float64:
-		return cty.NumberFloatVal(x), nil
-	case nil:
-		return cty.NullVal(cty.DynamicPseudoType), nil
-	case []any:
-		if len(x) == 0 {
-			return cty.EmptyTupleVal, nil
-		}
-		vals := make([]cty.Value, len(x))
-		for i, e := range x {
-			c, err := goToCty(e)
-			if err != nil {
-				return cty.NilVal, err
-			}
-			vals[i] = c
-		}
-		return cty.TupleVal(vals), nil
-	case map[string]any:
-		if len(x) == 0 {
-			return cty.EmptyObjectVal, nil
-		}
-		vals := make(map[string]cty.Value, len(x))
-		for k, e := range x {
-			c, err := goToCty(e)
-			if err != nil {
-				return cty.NilVal, err
-			}
-			vals[k] = c
-		}
-		return cty.ObjectVal(vals), nil
-	}
-	return cty.NilVal, fmt.Errorf("a value of type %T cannot be written", v)
 }
 
 // workerArgs and orchestratorArgs are the fbctl command lines.

@@ -40,16 +40,6 @@ var allowedFrom = map[RunStatus][]RunStatus{
 	RunCancelled: {RunPrepared, RunStarting, RunRunning, RunStopping},
 }
 
-// CanTransition reports whether a run may move from one status to another.
-func CanTransition(from, to RunStatus) bool {
-	for _, f := range allowedFrom[to] {
-		if f == from {
-			return true
-		}
-	}
-	return false
-}
-
 // PhaseKind says whether the current phase is measured.
 type PhaseKind string
 

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/flakebench/fbctl/engine/dialect"
@@ -129,12 +128,6 @@ func (s *Store) applyMigration(ctx context.Context, m schema.Migration) (bool, e
 		return record(tx)
 	})
 	return recorded, err
-}
-
-// IsSchemaError reports whether err is (or wraps) a *SchemaError.
-func IsSchemaError(err error) bool {
-	var se *SchemaError
-	return errors.As(err, &se)
 }
 
 var colsSchemaVersion = dialect.Cols("VERSION", "APPLIED_AT", "DESCRIPTION")

@@ -110,15 +110,6 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// NewFromDB wraps an open database handle (for tests and tools that manage
-// their own pools). The caller keeps ownership of db.
-func NewFromDB(db *sql.DB, d dialect.Dialect, redactedDSN string, log hclog.Logger) *Store {
-	if log == nil {
-		log = hclog.NewNullLogger()
-	}
-	return &Store{db: db, d: d, dsn: redactedDSN, log: log.Named("store"), now: time.Now, stmts: &stmtCache{}, clock: &clockState{}}
-}
-
 // WithClock returns a Store sharing the same connections that reads the
 // current time from now (for tests of lease expiry and timestamps).
 func (s *Store) WithClock(now func() time.Time) *Store {

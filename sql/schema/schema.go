@@ -31,9 +31,6 @@ func (m Migration) Description() string {
 // Statements splits the migration into single statements (see Split).
 func (m Migration) Statements() []string { return Split(m.SQL) }
 
-// FS returns the embedded migration files, for tools that want to list them.
-func FS() fs.FS { return files }
-
 // Migrations returns the dialect's migrations in version order.
 func Migrations(dialect string) ([]Migration, error) {
 	entries, err := fs.ReadDir(files, dialect)

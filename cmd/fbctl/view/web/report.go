@@ -14,9 +14,6 @@ import (
 //go:embed assets
 var assets embed.FS
 
-// Assets are the embedded files (for `fbctl serve`).
-func Assets() embed.FS { return assets }
-
 func mustRead(name string) string {
 	b, err := assets.ReadFile("assets/" + name)
 	if err != nil {
