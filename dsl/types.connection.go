@@ -43,6 +43,7 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 		Fields:    map[string]string{},
 		Params:    map[string]string{},
 		Secrets:   map[string]string{},
+		Ranges:    map[string]hcl.Range{},
 		DeclRange: b.DefRange,
 	}
 	l.cfg.Connections[key] = c
@@ -52,6 +53,7 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 	l.diags = append(l.diags, diags...)
 	secret := map[string]bool{"password": true, "token": true, "private_key_passphrase": true}
 	for _, attr := range sortedAttrs(content.Attributes) {
+		c.Ranges[attr.Name] = attr.Expr.Range()
 		switch attr.Name {
 		case "params":
 			// A parameter from a sensitive value is a secret like any
@@ -100,6 +102,9 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 		}
 		if secret[attr.Name] && s == "" {
 			l.emptySecret(c, attr)
+		}
+		if !l.checkConnectionValue(c, attr, s) {
+			continue
 		}
 		if secret[attr.Name] || sensitive || (attr.Name == "dsn" && dsnHasPassword(s)) {
 			c.Secrets[attr.Name] = s
