@@ -46,6 +46,7 @@ func applyCommand(g *globals) *cli.Command {
 			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for another apply's lock (default: fail at once)"},
 			tagFlag(),
 			resultsFlag(),
+			preflightFlag(),
 		}, append(append(append(runFlags(), leaseFlags()...), streamFlags()...), varFlags()...)...),
 		Action: func(c *cli.Context) error { return g.runApply(c) },
 	}

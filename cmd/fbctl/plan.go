@@ -28,6 +28,7 @@ func planCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 1 on error, 2 with changes"},
 			&cli.BoolFlag{Name: "prune", Usage: "remove stored templates the files do not declare"},
 			resultsFlag(),
+			preflightFlag(),
 		}, append(planDeployFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error {
 			pr, err := g.makePlan(c.Context, c, pathsOrCwd(c))
@@ -126,6 +127,9 @@ func (g *globals) buildPlan(c *cli.Context, cfg *dsl.Config, state engine.State,
 		return nil, silentExit(exitError)
 	}
 	addPreflight(c, cfg, plan)
+	if err := g.checkTargets(c, cfg, plan); err != nil {
+		return nil, err
+	}
 	return plan, nil
 }
 
