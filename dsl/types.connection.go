@@ -103,15 +103,13 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 		if secret[attr.Name] && s == "" {
 			l.emptySecret(c, attr)
 		}
-		if !l.checkConnectionValue(c, attr, s) {
-			continue
-		}
 		if secret[attr.Name] || sensitive || (attr.Name == "dsn" && dsnHasPassword(s)) {
 			c.Secrets[attr.Name] = s
 			l.noteSecret(s)
 		} else {
 			c.Fields[attr.Name] = s
 		}
+		l.checkConnectionValue(c, attr, s)
 	}
 
 	missing := func(detail string) {

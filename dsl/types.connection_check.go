@@ -14,8 +14,9 @@ import (
 // checkConnectionValue reports connection values that can never work,
 // whatever the database says: an empty SQLite path (often env("NAME") with
 // NAME unset) and a Postgres dsn whose port is not a number. It returns
-// false when the value was refused. The messages never echo a dsn, which
-// may hold a password.
+// false when the value was refused. It runs after the value was noted as
+// a secret (so the source snippet is redacted), and the messages never
+// echo a dsn.
 func (l *loader) checkConnectionValue(c *Connection, attr *hcl.Attribute, s string) bool {
 	switch {
 	case c.Type == ConnSQLite && attr.Name == "path" && strings.TrimSpace(s) == "":

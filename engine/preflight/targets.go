@@ -217,6 +217,9 @@ func openSQLite(c *dsl.Connection) (*checker, hcl.Diagnostics) {
 	case errors.Is(err, os.ErrNotExist):
 		dir := filepath.Dir(path)
 		di, err := os.Stat(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, unwritable(fmt.Sprintf("its directory %s does not exist", dir), errors.New("SQLite does not create directories"))
+		}
 		if err != nil {
 			return nil, unwritable(fmt.Sprintf("its directory %s cannot be used", dir), err)
 		}
