@@ -113,6 +113,9 @@ func (g *globals) runApply(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := g.checkTargets(ctx, c.Bool("preflight") && !c.Bool("templates-only"), "nothing was applied", cfg, plan); err != nil {
+		return err
+	}
 
 	if saved != nil {
 		if what := planDifference(saved.Plan, plan); what != "" {

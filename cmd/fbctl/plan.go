@@ -36,6 +36,9 @@ func planCommand(g *globals) *cli.Command {
 				return err
 			}
 			defer pr.store.Close()
+			if err := g.checkTargets(c.Context, c.Bool("preflight"), "the plan", pr.cfg, pr.plan); err != nil {
+				return err
+			}
 			if out := c.String("out"); out != "" {
 				sources, err := planfile.SourcesRelativeTo(out, pr.cfg.Sources)
 				if err != nil {
@@ -127,9 +130,6 @@ func (g *globals) buildPlan(c *cli.Context, cfg *dsl.Config, state engine.State,
 		return nil, silentExit(exitError)
 	}
 	addPreflight(c, cfg, plan)
-	if err := g.checkTargets(c, cfg, plan); err != nil {
-		return nil, err
-	}
 	return plan, nil
 }
 
