@@ -103,6 +103,11 @@ func Targets(ctx context.Context, cfg *dsl.Config, plan *engine.Plan, opts Targe
 		checked[name] = true
 		diags = append(diags, ch.template(ctx, t, setup[name], opts.Timeout)...)
 	}
+	// Sensitive values (a table name from a sensitive variable, say) never
+	// appear in a message, nor in the database's own error text.
+	for _, d := range diags {
+		d.Detail = cfg.Redact(d.Detail)
+	}
 	return diags
 }
 

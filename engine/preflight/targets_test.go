@@ -153,3 +153,27 @@ func TestTargetsUnwritablePath(t *testing.T) {
 		}
 	}
 }
+
+func TestTargetsRedactSensitiveValues(t *testing.T) {
+	path := makeDB(t)
+	src := `variable "table" {
+  default   = "SECRET_ORDERS_TABLE"
+  sensitive = true
+}
+` + strings.Replace(sqliteFiles(path, `
+  pool "keys" {
+    column = "id"
+    size   = 10
+  }
+  query "q" {
+    sql  = "SELECT 1 WHERE 1 = ?"
+    args = [pool.keys]
+  }`), `table      = "ORDERS"`, `table      = var.table`, 1)
+	diags := targets(t, src)
+	if len(diags) != 1 || diags[0].Summary != "Table not found" {
+		t.Fatalf("got %v", summaries(diags))
+	}
+	if strings.Contains(diags[0].Detail, "SECRET_ORDERS_TABLE") {
+		t.Errorf("the sensitive table name is in the message: %s", diags[0].Detail)
+	}
+}
