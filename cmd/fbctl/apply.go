@@ -113,7 +113,7 @@ func (g *globals) runApply(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := g.checkTargets(ctx, c.Bool("preflight") && !c.Bool("templates-only"), "nothing was applied", cfg, plan); err != nil {
+	if err := g.checkTargets(ctx, c.Bool("preflight") && !c.Bool("templates-only"), outcomeApply, cfg, plan); err != nil {
 		return err
 	}
 

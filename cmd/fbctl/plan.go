@@ -36,7 +36,7 @@ func planCommand(g *globals) *cli.Command {
 				return err
 			}
 			defer pr.store.Close()
-			if err := g.checkTargets(c.Context, c.Bool("preflight"), "the plan", pr.cfg, pr.plan); err != nil {
+			if err := g.checkTargets(c.Context, c.Bool("preflight"), outcomePlan, pr.cfg, pr.plan); err != nil {
 				return err
 			}
 			if out := c.String("out"); out != "" {

@@ -18,16 +18,26 @@ func preflightFlag() cli.Flag {
 }
 
 // checkTargets runs the target preflight when on (plan, and apply unless
-// -templates-only), rendering what it finds; any finding is exit code 1,
-// with outcome ("the plan", "nothing was applied") saying what that means.
+// -templates-only), rendering what it finds; an error among them is exit
+// code 1, with outcome (outcomePlan, outcomeApply) saying what that means.
 func (g *globals) checkTargets(ctx context.Context, on bool, outcome string, cfg *dsl.Config, plan *engine.Plan) error {
 	if !on {
 		return nil
 	}
-	diags := preflight.Targets(ctx, cfg, plan, preflight.TargetOptions{})
-	if len(diags) == 0 {
+	// At plan time an unreachable target or a missing SQLite directory is
+	// a warning: plan often runs where the targets are not.
+	diags := preflight.Targets(ctx, cfg, plan, preflight.TargetOptions{AtPlan: outcome == outcomePlan})
+	if len(diags) > 0 {
+		_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
+	}
+	if !diags.HasErrors() {
 		return nil
 	}
-	_ = view.Diagnostics(g.stderr, cfg.Files, diags, g.color)
 	return &exitErr{code: exitError, msg: outcome + ": the preflight found the problems above (fix them, or skip the check with -preflight=false)"}
 }
+
+// Outcomes of checkTargets: what a finding means for the command.
+const (
+	outcomePlan  = "the plan"
+	outcomeApply = "nothing was applied"
+)

@@ -30,7 +30,18 @@ type TargetOptions struct {
 	// Timeout bounds the checks of one connection (default
 	// DefaultTargetTimeout).
 	Timeout time.Duration
+	// AtPlan makes the findings about the machine Targets runs on rather
+	// than about the files (a target that cannot be reached, an SQLite
+	// directory that does not exist) warnings: plan often runs where the
+	// targets are not (a laptop, a PR bot), and apply checks again.
+	AtPlan bool
 }
+
+// Summaries of the findings AtPlan turns into warnings.
+const (
+	SummaryUnreachable = "Target not reachable"
+	SummaryUnwritable  = "SQLite path not writable"
+)
 
 // Targets checks, without changing anything, what the plan's runs need
 // from the databases they benchmark, and returns every problem as a
@@ -57,6 +68,9 @@ func Targets(ctx context.Context, cfg *dsl.Config, plan *engine.Plan, opts Targe
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTargetTimeout
+		if opts.AtPlan {
+			opts.Timeout = DefaultTargetTimeout / 2
+		}
 	}
 	// The templates the runs use, in plan order, with what their
 	// scenarios' setup changes.
@@ -107,6 +121,10 @@ func Targets(ctx context.Context, cfg *dsl.Config, plan *engine.Plan, opts Targe
 	// appear in a message, nor in the database's own error text.
 	for _, d := range diags {
 		d.Detail = cfg.Redact(d.Detail)
+		if opts.AtPlan && (d.Summary == SummaryUnreachable || d.Summary == SummaryUnwritable) {
+			d.Severity = hcl.DiagWarning
+			d.Detail += " The other checks of this target were skipped; `fbctl apply` checks again and refuses to start while this is so."
+		}
 	}
 	return diags
 }
@@ -191,14 +209,14 @@ func openChecker(ctx context.Context, c *dsl.Connection, opts TargetOptions) (*c
 	case dsl.ConnPostgres:
 		db, err := opts.Open(c)
 		if err != nil {
-			return nil, hcl.Diagnostics{errDiag("Target not reachable",
+			return nil, hcl.Diagnostics{errDiag(SummaryUnreachable,
 				fmt.Sprintf("The connection %s cannot be opened: %v. Check its settings.", c.Key(), err), connRange(c, "dsn"))}
 		}
 		pctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 		if err := db.PingContext(pctx); err != nil {
 			db.Close()
-			return nil, hcl.Diagnostics{errDiag("Target not reachable",
+			return nil, hcl.Diagnostics{errDiag(SummaryUnreachable,
 				fmt.Sprintf("The Postgres server of connection %s did not accept a connection: %s. Check that it runs and that the host, port, user, password and database are right; `fbctl apply -preflight=false` skips this check.", c.Key(), oneLine(err)),
 				&c.DeclRange)}
 		}
@@ -213,7 +231,7 @@ func openSQLite(c *dsl.Connection) (*checker, hcl.Diagnostics) {
 	path := c.Get("path")
 	d, _ := dialect.For("sqlite")
 	unwritable := func(what string, err error) hcl.Diagnostics {
-		return hcl.Diagnostics{errDiag("SQLite path not writable",
+		return hcl.Diagnostics{errDiag(SummaryUnwritable,
 			fmt.Sprintf("The run writes the SQLite database %s of connection %s, but %s: %s. Use a path in a directory you can write, such as \"bench.db\".", path, c.Key(), what, oneLine(err)),
 			connRange(c, "path"))}
 	}
@@ -261,7 +279,7 @@ func (ch *checker) template(ctx context.Context, t *dsl.Template, setup *setupEf
 	if ch.db != nil {
 		var err error
 		if conn, err = ch.db.Conn(ctx); err != nil {
-			return hcl.Diagnostics{errDiag("Target not reachable",
+			return hcl.Diagnostics{errDiag(SummaryUnreachable,
 				fmt.Sprintf("The connection %s did not accept a session: %s.", ch.conn.Key(), oneLine(err)), &ch.conn.DeclRange)}
 		}
 		defer conn.Close()

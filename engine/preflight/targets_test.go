@@ -51,6 +51,11 @@ scenario "s" {
 
 func targets(t *testing.T, src string) hcl.Diagnostics {
 	t.Helper()
+	return targetsWith(t, src, preflight.TargetOptions{})
+}
+
+func targetsWith(t *testing.T, src string, opts preflight.TargetOptions) hcl.Diagnostics {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "s.fb.hcl")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -63,7 +68,7 @@ func targets(t *testing.T, src string) hcl.Diagnostics {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	return preflight.Targets(context.Background(), cfg, plan, preflight.TargetOptions{})
+	return preflight.Targets(context.Background(), cfg, plan, opts)
 }
 
 func summaries(diags hcl.Diagnostics) []string {
@@ -148,8 +153,13 @@ func TestTargetsUnwritablePath(t *testing.T) {
 	}
 	for _, path := range []string{filepath.Join(dir, "nodir", "t.db"), filepath.Join(file, "t.db"), dir} {
 		diags := targets(t, sqliteFiles(path, "  query \"q\" {\n    sql = \"SELECT 1\"\n  }"))
-		if len(diags) != 1 || diags[0].Summary != "SQLite path not writable" || diags[0].Subject.Start.Line != 2 {
+		if len(diags) != 1 || diags[0].Summary != "SQLite path not writable" || diags[0].Subject.Start.Line != 2 || !diags.HasErrors() {
 			t.Errorf("%s: got %v", path, summaries(diags))
+		}
+		// At plan time it is a warning about this machine.
+		diags = targetsWith(t, sqliteFiles(path, "  query \"q\" {\n    sql = \"SELECT 1\"\n  }"), preflight.TargetOptions{AtPlan: true})
+		if len(diags) != 1 || diags.HasErrors() {
+			t.Errorf("%s at plan: got %v", path, summaries(diags))
 		}
 	}
 }
