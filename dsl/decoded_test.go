@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-var ignoreRanges = cmpopts.IgnoreTypes(hcl.Range{})
+var ignoreRanges = cmp.Options{cmpopts.IgnoreTypes(hcl.Range{}), cmpopts.IgnoreFields(Connection{}, "Ranges")}
 
 func ptr[T any](v T) *T { return &v }
 

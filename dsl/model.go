@@ -71,6 +71,10 @@ type Connection struct {
 	Params    map[string]string // snowflake params = {...}
 	Secrets   map[string]string `json:"-"`
 	DeclRange hcl.Range
+
+	// Ranges are the source ranges of the attributes' values, by name, for
+	// diagnostics about them found later (engine/preflight).
+	Ranges map[string]hcl.Range `json:"-"`
 }
 
 // Key returns "TYPE.NAME", the key of the connection in Config.Connections.

@@ -43,6 +43,7 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 		Fields:    map[string]string{},
 		Params:    map[string]string{},
 		Secrets:   map[string]string{},
+		Ranges:    map[string]hcl.Range{},
 		DeclRange: b.DefRange,
 	}
 	l.cfg.Connections[key] = c
@@ -52,6 +53,7 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 	l.diags = append(l.diags, diags...)
 	secret := map[string]bool{"password": true, "token": true, "private_key_passphrase": true}
 	for _, attr := range sortedAttrs(content.Attributes) {
+		c.Ranges[attr.Name] = attr.Expr.Range()
 		switch attr.Name {
 		case "params":
 			// A parameter from a sensitive value is a secret like any
@@ -107,6 +109,7 @@ func (l *loader) decodeConnection(pf *parsedFile, b *hcl.Block) {
 		} else {
 			c.Fields[attr.Name] = s
 		}
+		l.checkConnectionValue(c, attr, s)
 	}
 
 	missing := func(detail string) {

@@ -42,6 +42,7 @@ func applyCommand(g *globals) *cli.Command {
 			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for another apply's lock (default: fail at once)"},
 			tagFlag(),
 			resultsFlag(),
+			preflightFlag(),
 		}, append(append(append(runFlags(), leaseFlags()...), streamFlags()...), varFlags()...)...),
 		Action: func(c *cli.Context) error {
 			a, err := parseApplyArgs(c)
@@ -108,6 +109,9 @@ func (g *globals) runApply(ctx context.Context, a applyArgs) error {
 	}
 	plan, err := g.buildPlan(a.Store, cfg, state, opts)
 	if err != nil {
+		return err
+	}
+	if err := g.checkTargets(ctx, a.Preflight && !a.TemplatesOnly, outcomeApply, cfg, plan); err != nil {
 		return err
 	}
 

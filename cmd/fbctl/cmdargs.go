@@ -130,6 +130,7 @@ type planArgs struct {
 	Prune            bool
 	Deploy           string
 	DeployImage      string
+	Preflight        bool // the read-only target checks
 	Store            storeArgs
 	Vars             varArgs
 }
@@ -137,7 +138,7 @@ type planArgs struct {
 func parsePlanArgs(c *cli.Context) (planArgs, error) {
 	a := planArgs{Paths: pathsOrCwd(c), Scenarios: c.StringSlice("scenario"), Out: c.String("out"),
 		JSON: c.Bool("json"), DetailedExitcode: c.Bool("detailed-exitcode"), Prune: c.Bool("prune"),
-		Deploy: c.String("deploy"), DeployImage: c.String("deploy-image"),
+		Deploy: c.String("deploy"), DeployImage: c.String("deploy-image"), Preflight: c.Bool("preflight"),
 		Store: parseStoreArgs(c), Vars: parseVarArgs(c)}
 	switch {
 	case a.Deploy != "" && a.JSON:
@@ -163,12 +164,14 @@ type applyArgs struct {
 	Vars          varArgs
 	// Tags are the -tag KEY=VALUE pairs stored with every run.
 	Tags map[string]string
+	// Preflight runs the read-only target checks before anything is written.
+	Preflight bool
 }
 
 func parseApplyArgs(c *cli.Context) (applyArgs, error) {
 	a := applyArgs{Paths: pathsOrCwd(c), AutoApprove: c.Bool("auto-approve"), TemplatesOnly: c.Bool("templates-only"),
 		Scenarios: c.StringSlice("scenario"), Prune: c.Bool("prune"), LockTimeout: c.Duration("lock-timeout"),
-		Store: parseStoreArgs(c), Vars: parseVarArgs(c)}
+		Store: parseStoreArgs(c), Vars: parseVarArgs(c), Preflight: c.Bool("preflight")}
 	var err error
 	if a.Tags, err = parseTags(c); err != nil {
 		return a, err

@@ -28,6 +28,7 @@ func planCommand(g *globals) *cli.Command {
 			&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 with no changes, 1 on error, 2 with changes"},
 			&cli.BoolFlag{Name: "prune", Usage: "remove stored templates the files do not declare"},
 			resultsFlag(),
+			preflightFlag(),
 		}, append(planDeployFlags(), varFlags()...)...),
 		Action: func(c *cli.Context) error {
 			a, err := parsePlanArgs(c)
@@ -39,6 +40,9 @@ func planCommand(g *globals) *cli.Command {
 				return err
 			}
 			defer pr.store.Close()
+			if err := g.checkTargets(c.Context, a.Preflight, outcomePlan, pr.cfg, pr.plan); err != nil {
+				return err
+			}
 			if out := a.Out; out != "" {
 				sources, err := planfile.SourcesRelativeTo(out, pr.cfg.Sources)
 				if err != nil {

@@ -15,7 +15,15 @@ type VertexError struct {
 	Err    error
 }
 
-func (e *VertexError) Error() string { return fmt.Sprintf("%s: %v", e.Vertex, e.Err) }
+// Error names the vertex once: an error that already starts with the
+// vertex's name (the function named it itself) is not prefixed again.
+func (e *VertexError) Error() string {
+	msg := e.Err.Error()
+	if strings.HasPrefix(msg, e.Vertex+": ") {
+		return msg
+	}
+	return fmt.Sprintf("%s: %s", e.Vertex, msg)
+}
 func (e *VertexError) Unwrap() error { return e.Err }
 
 // WalkError is what Walk returns when not every vertex succeeded. Failed

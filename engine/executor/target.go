@@ -24,11 +24,23 @@ type Session interface {
 
 // QuerySpec is one query as SQLTarget runs it.
 type QuerySpec struct {
+	// Name is the query's name in the scenario files, for messages ("":
+	// messages use its index).
+	Name  string
 	SQL   string
 	Write bool // Exec and RowsAffected; otherwise Query and count the rows
 	// Tx, when set, makes the query a transaction of Tx.Statements (SQL
 	// is then unused); see tx.go.
 	Tx *TxSpec
+}
+
+// Label names the query for a message: `query "NAME"`, or `query I`
+// (its index) when it has no name.
+func (q QuerySpec) Label(i int) string {
+	if q.Name != "" {
+		return fmt.Sprintf("query %q", q.Name)
+	}
+	return fmt.Sprintf("query %d", i)
 }
 
 // SQLTarget is a Target over a *sql.DB: each session holds its own
@@ -69,14 +81,14 @@ func (t *SQLTarget) Open(ctx context.Context, conn int) (Session, error) {
 		if q.Tx != nil {
 			if err := s.prepareTx(ctx, i, q.Tx); err != nil {
 				s.Close()
-				return nil, fmt.Errorf("connection %d: prepare query %d: %w", conn, i, err)
+				return nil, fmt.Errorf("connection %d: prepare %s: %w", conn, q.Label(i), err)
 			}
 			continue
 		}
 		st, err := c.PrepareContext(ctx, q.SQL)
 		if err != nil {
 			s.Close()
-			return nil, fmt.Errorf("connection %d: prepare query %d: %w", conn, i, err)
+			return nil, fmt.Errorf("connection %d: prepare %s: %w", conn, q.Label(i), err)
 		}
 		s.stmts[i] = st
 	}

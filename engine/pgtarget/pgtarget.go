@@ -197,14 +197,14 @@ func (t *Target) Open(ctx context.Context, conn int) (executor.Session, error) {
 				for j, st := range q.Tx.Statements {
 					if _, err := s.conn.Prepare(ctx, t.txNames[i][j], st.SQL); err != nil {
 						s.discard()
-						return nil, fmt.Errorf("connection %s, session %d: prepare query %d statement %d: %w", t.key, conn, i, j+1, err)
+						return nil, fmt.Errorf("connection %s, session %d: prepare %s statement %d: %w", t.key, conn, q.Label(i), j+1, err)
 					}
 				}
 				continue
 			}
 			if _, err := s.conn.Prepare(ctx, t.names[i], q.SQL); err != nil {
 				s.discard()
-				return nil, fmt.Errorf("connection %s, session %d: prepare query %d: %w", t.key, conn, i, err)
+				return nil, fmt.Errorf("connection %s, session %d: prepare %s: %w", t.key, conn, q.Label(i), err)
 			}
 		}
 	}

@@ -1,9 +1,17 @@
-// Package preflight checks a plan for Snowflake setups that are known to
-// distort a benchmark before anything runs, and returns them as warnings
-// for the plan view. It is a pure function of the scenario files and the
-// plan: no database is contacted.
+// Package preflight checks a plan before anything runs or is written, in
+// two parts.
 //
-// Checks:
+// Check returns warnings about Snowflake setups known to distort a
+// benchmark, for the plan view; it is a pure function of the scenario
+// files and the plan (no database is contacted).
+//
+// Targets (targets.go) connects, read-only, to the SQLite and Postgres
+// targets the runs use and returns located error diagnostics for what
+// would fail at run start: an unwritable SQLite path, an unreachable
+// server, a missing table or column of a pool or sequence(), a statement
+// that does not prepare. plan and apply (cmd/fbctl) render them and stop.
+//
+// Check's warnings:
 //
 //   - lock-waiters: a phase (or the warmup) may run more concurrent
 //     sessions issuing writes to a standard Snowflake table than the
@@ -19,5 +27,5 @@
 //     timeout (interactive.go).
 //
 // It does not own rendering (cmd/fbctl/view) nor deciding whether a
-// warning blocks anything (it never does).
+// warning blocks anything (it never does; Targets' errors always do).
 package preflight

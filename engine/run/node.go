@@ -61,7 +61,7 @@ func (w *worker) follow(ctx context.Context) error {
 			active--
 			w.emit(WorkerEvent{Kind: WorkerNodeFinished, Node: d.node, Err: d.err})
 			if d.err != nil {
-				return fmt.Errorf("%s: %w", d.node, d.err)
+				return nodeErr(d.node, d.err)
 			}
 		case err := <-w.streamErr:
 			// Report the failure first (the run must not end COMPLETED on
@@ -591,7 +591,7 @@ func querySpecs(db *target.DB, t *dsl.Template) []executor.QuerySpec {
 	out := make([]executor.QuerySpec, len(t.QueryOrder))
 	for i, name := range t.QueryOrder {
 		q := t.Queries[name]
-		out[i] = executor.QuerySpec{SQL: db.Rebind(q.SQL), Write: q.IsWrite()}
+		out[i] = executor.QuerySpec{Name: name, SQL: db.Rebind(q.SQL), Write: q.IsWrite()}
 		if q.IsTransaction() {
 			out[i].Tx = txSpec(q, db.Rebind)
 		}

@@ -431,7 +431,7 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node, r nodeResume) err
 	if !r.prepared {
 		seq, err := o.sequenceMax(ctx, tmplName)
 		if err != nil {
-			return fmt.Errorf("%s: %w", n.Name, err)
+			return nodeErr(n.Name, err)
 		}
 		p.SequenceMax = map[string]map[string]int64{tmplName: seq}
 		if _, err := o.appendEvent(store.EventSetPhase, mustJSON(p)); err != nil {
@@ -441,11 +441,11 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node, r nodeResume) err
 	start := r.start
 	if start.IsZero() {
 		if err := o.watch.waitFor(ctx, func(hbs []store.Heartbeat) bool { return o.nodeReached(hbs, n.Name, nodePrepared) }); err != nil {
-			return fmt.Errorf("%s: %w", n.Name, err)
+			return nodeErr(n.Name, err)
 		}
 		var err error
 		if start, err = o.starts.arrive(ctx, n); err != nil {
-			return fmt.Errorf("%s: %w", n.Name, err)
+			return nodeErr(n.Name, err)
 		}
 	}
 	stats := o.beginServerStats(ctx, n, tmplName)
@@ -504,7 +504,7 @@ func (o *orch) runLoadNode(ctx context.Context, n engine.Node, r nodeResume) err
 	}
 	o.hook.NodeFinished(o.runID, n.Name, err)
 	if err != nil {
-		return fmt.Errorf("%s: %w", n.Name, err)
+		return nodeErr(n.Name, err)
 	}
 	return nil
 }
