@@ -276,9 +276,19 @@ func (ch *checker) template(ctx context.Context, t *dsl.Template, setup *setupEf
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var conn *sql.Conn
-	if ch.db != nil {
+	db := ch.db
+	if db == nil && ch.dialect.Name() == "sqlite" {
+		// The file does not exist yet: what the statements need must come
+		// from the setup, so they are prepared against an empty database
+		// (SELECT 1 prepares; a statement on a missing table does not).
+		if mem, err := sql.Open(ch.dialect.DriverName(), ":memory:"); err == nil {
+			defer mem.Close()
+			db = mem
+		}
+	}
+	if db != nil {
 		var err error
-		if conn, err = ch.db.Conn(ctx); err != nil {
+		if conn, err = db.Conn(ctx); err != nil {
 			return hcl.Diagnostics{errDiag(SummaryUnreachable,
 				fmt.Sprintf("The connection %s did not accept a session: %s.", ch.conn.Key(), oneLine(err)), &ch.conn.DeclRange)}
 		}
@@ -407,6 +417,14 @@ func (ch *checker) template(ctx context.Context, t *dsl.Template, setup *setupEf
 				}
 				break
 			}
+			if missing := noSuchTable(err); missing != "" && ch.db == nil {
+				// An SQLite file that does not exist yet: the statement
+				// prepared against an empty database names the table.
+				if !seen[normTable(missing)] {
+					missingTable(missing, r, "The "+what)
+				}
+				continue
+			}
 			sql := s.sql
 			if q.Sensitive.Has("sql") {
 				sql = "(sensitive)"
@@ -435,6 +453,18 @@ func (ch *checker) where() string {
 }
 
 // oneLine is err's message on one line, without a trailing period.
+// noSuchTable is the table an SQLite "no such table: T" error names, or "".
+func noSuchTable(err error) string {
+	_, rest, ok := strings.Cut(err.Error(), "no such table: ")
+	if !ok {
+		return ""
+	}
+	if f := strings.Fields(rest); len(f) > 0 {
+		return strings.TrimRight(f[0], ".,;)")
+	}
+	return ""
+}
+
 func oneLine(err error) string {
 	s := strings.Join(strings.Fields(err.Error()), " ")
 	return strings.TrimRight(s, ".")
