@@ -30,6 +30,9 @@ func (o *orch) launchInProcess(ctx context.Context) (stop func()) {
 			continue
 		}
 		c := wctx
+		if o.opts.workerStore != nil {
+			wo.Store = o.opts.workerStore(group, wo.Store)
+		}
 		if o.opts.workerCtx != nil {
 			c = o.opts.workerCtx(group, wctx)
 		}

@@ -83,6 +83,10 @@ type Options struct {
 
 	// workerCtx lets tests derive a worker's context (to kill it).
 	workerCtx func(group int, ctx context.Context) context.Context
+	// workerStore lets tests wrap the control plane an in-process worker
+	// talks to (to make a killed worker's writes fail, as a dead process's
+	// would).
+	workerStore func(group int, cp ControlPlane) ControlPlane
 	// openTarget and workerOpenTarget replace target.Open for the
 	// orchestrator and the in-process workers in tests (no-op databases).
 	openTarget, workerOpenTarget func(*dsl.Connection) (*target.DB, error)

@@ -165,6 +165,7 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 			out.Children = append(out.Children, r)
 		}
 	}
+	out.Children = o.recoverDeadWorkers(out.Children)
 	end := o.st.Now()
 	p := store.TestResult{TestID: o.runID, RunID: o.runID, ScenarioName: o.plan.Scenario, TemplateName: o.plan.Template,
 		Status: string(status), FailureReason: reason, StartTime: run.StartTime, EndTime: &end, SampleRate: run.SampleRate,

@@ -7,6 +7,7 @@ import (
 	"github.com/flakebench/fbctl/engine/results"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -202,13 +203,33 @@ func TestDeadWorkerFailsTheRun(t *testing.T) {
 	f := newFixture(t, longPhase, "")
 	opts := f.fastOptions(t)
 	opts.StaleAfter, opts.DeadAfter = time.Second, 2*time.Second
+	// Worker 1 dies like a killed process once it has stored a metrics
+	// snapshot with operations in it: its context ends and from then on
+	// none of its writes reach the store.
 	killed := make(chan struct{})
+	victim := &deadAfterKill{}
+	opts.workerStore = func(group int, cp ControlPlane) ControlPlane {
+		if group != 1 {
+			return cp
+		}
+		victim.ControlPlane = cp
+		return victim
+	}
 	opts.workerCtx = func(group int, ctx context.Context) context.Context {
 		if group != 1 {
 			return ctx
 		}
 		c, kill := context.WithCancel(ctx)
-		time.AfterFunc(600*time.Millisecond, func() { kill(); close(killed) })
+		go func() {
+			defer close(killed)
+			for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if victim.measured() {
+					break
+				}
+			}
+			victim.dead.Store(true)
+			kill()
+		}()
 		return c
 	}
 	start := time.Now()
@@ -230,6 +251,45 @@ func TestDeadWorkerFailsTheRun(t *testing.T) {
 	run, _ := f.st.GetRun(context.Background(), out.RunID)
 	if run.Status != store.RunFailed || !strings.Contains(run.FailureReason, "worker-1") {
 		t.Fatalf("RUN_STATUS %s %q", run.Status, run.FailureReason)
+	}
+	// The dead worker never wrote a row for the phase it died in: its
+	// measurements are rebuilt from the metrics snapshots it stored, and
+	// the parent counts them.
+	var dead *store.TestResult
+	var sum int64
+	for i, c := range out.Children {
+		sum += c.Total
+		if c.WorkerID == "worker-1" {
+			dead = &out.Children[i]
+		}
+	}
+	if dead == nil || dead.Status != string(store.WorkerDead) || dead.Total == 0 || !strings.Contains(dead.FailureReason, "metrics snapshots") {
+		t.Fatalf("dead worker's row %+v", dead)
+	}
+	if out.Parent.Total != sum {
+		t.Fatalf("parent counts %d operations, the workers %d", out.Parent.Total, sum)
+	}
+	snaps, err := f.st.MetricsSnapshotsAfter(context.Background(), out.RunID, "steady", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromSnaps int64
+	for _, iv := range snaps {
+		if iv.WorkerID == "worker-1" {
+			fromSnaps = max(fromSnaps, iv.Operations)
+		}
+	}
+	if dead.Total != fromSnaps {
+		t.Fatalf("dead worker's row counts %d operations, its last snapshot %d", dead.Total, fromSnaps)
+	}
+	rows, err := f.st.ListResults(context.Background(), out.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.WorkerID == "worker-1" && r.Total != dead.Total {
+			t.Fatalf("stored dead worker's row counts %d, the outcome %d", r.Total, dead.Total)
+		}
 	}
 }
 
@@ -345,3 +405,57 @@ func TestCheckHealth(t *testing.T) {
 }
 
 var _ = errors.New
+
+// deadAfterKill is the control plane of a worker that can be killed: once
+// dead, every write it makes fails, as a killed process's would never
+// arrive.
+type deadAfterKill struct {
+	ControlPlane
+	dead      atomic.Bool
+	snapshots atomic.Int64 // snapshots written with operations in them
+}
+
+var errKilled = errors.New("the worker process is dead")
+
+func (d *deadAfterKill) measured() bool { return d.snapshots.Load() >= 2 }
+
+func (d *deadAfterKill) WriteMetricsSnapshots(ctx context.Context, b []store.MetricsSnapshot) error {
+	if d.dead.Load() {
+		return errKilled
+	}
+	err := d.ControlPlane.WriteMetricsSnapshots(ctx, b)
+	for _, m := range b {
+		if err == nil && m.Operations > 0 && m.PhaseKind == store.PhaseMeasurement {
+			d.snapshots.Add(1)
+		}
+	}
+	return err
+}
+
+func (d *deadAfterKill) WriteTestResult(ctx context.Context, r store.TestResult) error {
+	if d.dead.Load() {
+		return errKilled
+	}
+	return d.ControlPlane.WriteTestResult(ctx, r)
+}
+
+func (d *deadAfterKill) UpsertHeartbeat(ctx context.Context, hb store.Heartbeat) error {
+	if d.dead.Load() {
+		return errKilled
+	}
+	return d.ControlPlane.UpsertHeartbeat(ctx, hb)
+}
+
+func (d *deadAfterKill) SetWorkerStatus(ctx context.Context, runID, workerID string, st store.WorkerStatus, lastError string) error {
+	if d.dead.Load() {
+		return errKilled
+	}
+	return d.ControlPlane.SetWorkerStatus(ctx, runID, workerID, st, lastError)
+}
+
+func (d *deadAfterKill) InsertQueryExecutions(ctx context.Context, b []store.QueryExecution) error {
+	if d.dead.Load() {
+		return errKilled
+	}
+	return d.ControlPlane.InsertQueryExecutions(ctx, b)
+}

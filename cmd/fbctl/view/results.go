@@ -108,6 +108,11 @@ func Results(w io.Writer, r RunReport) error {
 			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%.1f\t%s\t\n", c.WorkerID, c.Status, c.Total, c.Errors, c.QPS, Micros(c.P99US))
 		}
 		tw.Flush()
+		for _, c := range r.Children {
+			if c.Status == string(store.WorkerDead) && c.FailureReason != "" {
+				fmt.Fprintf(&b, "  %s: %s\n", c.WorkerID, c.FailureReason)
+			}
+		}
 	}
 	writeServer(&b, r.Server)
 	if len(r.Thresholds) > 0 {
