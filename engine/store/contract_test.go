@@ -642,6 +642,18 @@ func contractExecutions(t *testing.T, s *store.Store) {
 			t.Fatalf("new rows of a repeated batch = %d, want 5", n)
 		}
 	}
+	// Rows written again through InsertQueryExecutionsOnce (a replayed
+	// spill journal) are stored once on every store, Snowflake included.
+	again := append(append([]store.QueryExecution(nil), rows[8800:]...), makeExecutions(run.ID+"-once", 7, t0)...)
+	if err := s.InsertQueryExecutionsOnce(ctx, again); err != nil {
+		t.Fatalf("writing stored rows once: %v", err)
+	}
+	if n := count(store.QueryExecutionFilter{RunID: run.ID}); n != 10000 {
+		t.Fatalf("count after writing stored rows once = %d, want 10000", n)
+	}
+	if n := count(store.QueryExecutionFilter{RunID: run.ID + "-once"}); n != 7 {
+		t.Fatalf("new rows written once = %d, want 7", n)
+	}
 	if n := count(store.QueryExecutionFilter{RunID: run.ID, Warmup: &yes}); n != 1000 {
 		t.Fatalf("warmup count = %d, want 1000", n)
 	}

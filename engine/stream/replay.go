@@ -43,8 +43,9 @@ type ReplayOptions struct {
 // Close could not write everything, a killed worker, a full disk) to the
 // store and removes each file once all its rows are written. A journal a
 // live streamer still holds (its lock is taken) is skipped. Writing a row
-// twice is harmless on SQLite and Postgres (the store skips an EXECUTION_ID
-// already stored), so Replay may be run again after any failure. A missing
+// twice is harmless (the store skips an EXECUTION_ID already stored: by
+// its key on SQLite and Postgres, by a lookup on Snowflake), so Replay
+// may be run again after any failure. A missing
 // dir is no journal. Files are replayed in name order; the error is the
 // first failure to list dir.
 func Replay(ctx context.Context, dir string, w Writer, opts ReplayOptions) ([]Replayed, error) {
@@ -137,7 +138,7 @@ func replayFile(ctx context.Context, path string, w Writer, opts ReplayOptions) 
 		}
 		err = checkDisk(w) // never fill the store's disk with a replay
 		if err == nil {
-			err = w.InsertQueryExecutions(ctx, rows)
+			err = insertOnce(ctx, w, rows)
 		}
 		if err != nil {
 			r.Err = fmt.Errorf("replay %s: %w", path, err)
@@ -153,6 +154,25 @@ func replayFile(ctx context.Context, path string, w Writer, opts ReplayOptions) 
 		r.Err = err
 	}
 	return r
+}
+
+// onceWriter is a Writer that can skip rows already stored where the
+// store does not enforce EXECUTION_ID as a key (*store.Store on
+// Snowflake).
+type onceWriter interface {
+	InsertQueryExecutionsOnce(ctx context.Context, batch []store.QueryExecution) error
+}
+
+var _ onceWriter = (*store.Store)(nil)
+
+// insertOnce writes replayed rows so that a row stored before (by the
+// streamer that left the journal, or an earlier replay) is not stored
+// again.
+func insertOnce(ctx context.Context, w Writer, rows []store.QueryExecution) error {
+	if ow, ok := w.(onceWriter); ok {
+		return ow.InsertQueryExecutionsOnce(ctx, rows)
+	}
+	return w.InsertQueryExecutions(ctx, rows)
 }
 
 func isTornTail(err error) bool {
