@@ -34,7 +34,7 @@ PGBENCH_ROUNDS=${PGBENCH_ROUNDS:-3}
 PGBENCH_DURATION=${PGBENCH_DURATION:-10}
 MEMORY_OPS=${MEMORY_OPS:-10000000}
 SCALE_SECONDS=${SCALE_SECONDS:-30}
-STEPS=${STEPS:-harness hotpath pacer co pgbench ingest store memory scale scalepg lease}
+STEPS=${STEPS:-harness hotpath pacer co pgbench ingest store memory scale scalepg lease storesize}
 GO=${GO:-go}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -110,6 +110,7 @@ step memory FBCTL_BENCH_MEMORY_OPS="$MEMORY_OPS" -- -bench '^BenchmarkMemoryRSS$
 step scale FBCTL_BENCH_SCALE_SECONDS="$SCALE_SECONDS" -- -bench '^BenchmarkScale$' -benchtime 1x -v ./engine/run
 step scalepg FBCTL_BENCH_SCALE_SECONDS="$SCALE_SECONDS" -- -bench '^BenchmarkScalePostgres$' -benchtime 1x -v ./engine/run
 step lease -- -bench '^BenchmarkLeaseFailover$' -benchtime 1x -v ./engine/run
+step storesize -- -bench '^BenchmarkStoreSize$' -benchtime 1x -count "$ROUNDS" ./engine/run
 
 echo
 docarg=()

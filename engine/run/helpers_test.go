@@ -79,13 +79,14 @@ const closedPhase = `
 `
 
 type fixture struct {
-	cfg    *dsl.Config
-	plan   engine.RunPlan
-	st     *store.Store
-	target string
+	cfg       *dsl.Config
+	plan      engine.RunPlan
+	st        *store.Store
+	target    string
+	storePath string // the SQLite store's file
 }
 
-func newFixture(t *testing.T, phase, extra string) *fixture {
+func newFixture(t testing.TB, phase, extra string) *fixture {
 	t.Helper()
 	return fixtureFrom(t, scenarioHCL, phase, extra)
 }
@@ -125,7 +126,7 @@ scenario "small" {
 
 // fixtureFrom loads src (a format with %[1]s the target path, %[2]s the
 // phases, %[3]s extra scenario blocks), plans it and opens a store.
-func fixtureFrom(t *testing.T, format, phase, extra string) *fixture {
+func fixtureFrom(t testing.TB, format, phase, extra string) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	tgt := filepath.Join(dir, "target.db")
@@ -138,16 +139,17 @@ func fixtureFrom(t *testing.T, format, phase, extra string) *fixture {
 	if diags.HasErrors() {
 		t.Fatalf("plan: %v", diags)
 	}
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(dir, "store.db"), store.Options{})
+	storePath := filepath.Join(dir, "store.db")
+	st, err := store.Open(context.Background(), "sqlite:"+storePath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &fixture{cfg: cfg, plan: plan.Runs[0], st: st, target: tgt}
+	return &fixture{cfg: cfg, plan: plan.Runs[0], st: st, target: tgt, storePath: storePath}
 }
 
 // fastOptions are Options with short control-plane intervals for tests.
-func (f *fixture) fastOptions(t *testing.T) Options {
+func (f *fixture) fastOptions(t testing.TB) Options {
 	// Under the race detector on a loaded machine a heartbeat goroutine can
 	// be starved for seconds; tests of worker death set their own bounds.
 	stale, dead := 2*time.Second, 5*time.Second

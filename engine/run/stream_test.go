@@ -12,7 +12,7 @@ import (
 )
 
 // streamOptions streams into the fixture's store with short flushes.
-func streamOptions(t *testing.T) *stream.Options {
+func streamOptions(t testing.TB) *stream.Options {
 	return &stream.Options{FlushEvery: 100 * time.Millisecond, FlushRows: 500, JournalDir: filepath.Join(t.TempDir(), "journal")}
 }
 

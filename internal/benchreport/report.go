@@ -143,6 +143,7 @@ func figures() []figure {
 		scale   = "BenchmarkScale"
 		scalePG = "BenchmarkScalePostgres"
 		lease   = "BenchmarkLeaseFailover"
+		size    = "BenchmarkStoreSize"
 		ingSQL  = "BenchmarkIngestHotPath/SQLite"
 		ingPG   = "BenchmarkIngestHotPath/Postgres"
 	)
@@ -188,6 +189,10 @@ func figures() []figure {
 		{"8. Run lease renewal on Postgres: p99 (µs)", "< 1/3 of the TTL", "lease", metric(lease+"/postgres", "renew_p99_us"), f("%.0f"), func(v float64) bool { return v < 2e6/3 }, false},
 		{"8. Take-over after the last renewal, TTL 2 s, SQLite (s)", "≤ TTL + TTL/10 + renewal", "lease", metric(lease+"/sqlite", "takeover_s"), f("%.2f"), func(v float64) bool { return v <= 2.3 }, false},
 		{"8. Take-over after the last renewal, TTL 2 s, Postgres (s)", "≤ TTL + TTL/10 + renewal", "lease", metric(lease+"/postgres", "takeover_s"), f("%.2f"), func(v float64) bool { return v <= 2.3 }, false},
+		{"9. Embedded store after three runs: bytes per stored row", "—", "storesize", metric(size, "B/row"), f("%.0f"), nil, false},
+		{"9. Embedded store: the rows' raw size (bytes per row)", "—", "storesize", metric(size, "raw-B/row"), f("%.0f"), nil, false},
+		{"9. Embedded store ÷ raw row size", "≤ 2", "storesize", metric(size, "store/raw"), f("%.2f"), func(v float64) bool { return v <= 2 }, false},
+		{"9. Embedded store: bytes given back per row of a deleted run", "—", "storesize", metric(size, "reclaimed-B/row"), f("%.0f"), nil, false},
 	}
 }
 
