@@ -273,14 +273,19 @@ func TestDeadWorkerFailsTheRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Its count is what its stored intervals hold, exactly.
 	var fromSnaps int64
-	for _, iv := range snaps {
-		if iv.WorkerID == "worker-1" {
-			fromSnaps = max(fromSnaps, iv.Operations)
+	for _, m := range snaps {
+		if m.WorkerID == "worker-1" {
+			iv, err := results.IntervalOf(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromSnaps += iv.Ops()
 		}
 	}
-	if dead.Total != fromSnaps {
-		t.Fatalf("dead worker's row counts %d operations, its last snapshot %d", dead.Total, fromSnaps)
+	if dead.Total != fromSnaps || fromSnaps == 0 {
+		t.Fatalf("dead worker's row counts %d operations, its stored intervals %d", dead.Total, fromSnaps)
 	}
 	rows, err := f.st.ListResults(context.Background(), out.RunID)
 	if err != nil {
