@@ -269,6 +269,17 @@ func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration
 			rec.Drop()
 		}
 	}
+	// handOver gives the arrival intended at off to a free session, if
+	// there is one.
+	handOver := func(off time.Duration) bool {
+		select {
+		case <-free:
+			arrivals <- off
+			return true
+		default:
+			return false
+		}
+	}
 	var prev time.Duration // due offset of the arrival before
 	for i := int64(0); ; i++ {
 		off, ok := sched.At(i)
@@ -289,21 +300,15 @@ func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration
 		if !wait(due.Add(-lead)) || isDone() {
 			return stopped(i)
 		}
-		select {
-		case <-free:
-			arrivals <- t0off + off
+		if handOver(t0off + off) {
 			continue
-		default:
 		}
 		if lead > 0 {
 			if !wait(due) || isDone() {
 				return stopped(i)
 			}
-			select {
-			case <-free:
-				arrivals <- t0off + off
+			if handOver(t0off + off) {
 				continue
-			default:
 			}
 		}
 		if !grow(t0off + off) {
