@@ -11,17 +11,19 @@
 # OUT/NAME.prof` explains any figure short of its target):
 #   harness  closed harness vs bare loop on the no-op driver, ROUNDS × 9 rounds
 #   hotpath  ns/op and allocs/op of both, ROUNDS × 1 s
-#   pacer    open model at 10,000 ops/s for PACER_SECONDS (10), ROUNDS times
+#   pacer    open model at 10,000 ops/s for PACER_SECONDS (10), ROUNDS times;
+#            then at 100 and 1,000 ops/s for the pacer's CPU use
 #   co       coordinated omission: 1 s stall, open vs closed model, ROUNDS times
 #   pgbench  scripts/bench-pgbench.sh (PGBENCH_ROUNDS 3 × PGBENCH_DURATION 10 s, 8 clients)
 #   ingest   streamer into SQLite and Postgres with the hot path running, ROUNDS times
+#   ingestrate  the same at INGEST_RATE (20,000) ops/s, open model, INGEST_SECONDS (5) per side, ROUNDS times
 #   store    the same stores fed by a plain loop (no executor), ROUNDS × 200,000 rows
 #   memory   RSS over MEMORY_OPS (10,000,000) operations, once
 #   scale    50 in-process workers × 100 connections for SCALE_SECONDS (30), once
 #   scalepg  the same against a real Postgres (think time 100 ms, results on it too), once
 #   lease    run-lease renewal latency and take-over time on SQLite and Postgres, once
 #
-# Environment: ROUNDS (3), PACER_SECONDS, PGBENCH_ROUNDS, PGBENCH_DURATION,
+# Environment: ROUNDS (3), PACER_SECONDS, INGEST_RATE, INGEST_SECONDS, PGBENCH_ROUNDS, PGBENCH_DURATION,
 # MEMORY_OPS, SCALE_SECONDS, OUT (.flakebench/bench), DOC
 # (docs/benchmarks.md; empty: leave it alone), STEPS (all; a space
 # separated subset to rerun some). Postgres is started by the tests
@@ -34,7 +36,9 @@ PGBENCH_ROUNDS=${PGBENCH_ROUNDS:-3}
 PGBENCH_DURATION=${PGBENCH_DURATION:-10}
 MEMORY_OPS=${MEMORY_OPS:-10000000}
 SCALE_SECONDS=${SCALE_SECONDS:-30}
-STEPS=${STEPS:-harness hotpath pacer co pgbench ingest store memory scale scalepg lease storesize}
+INGEST_RATE=${INGEST_RATE:-20000}
+INGEST_SECONDS=${INGEST_SECONDS:-5}
+STEPS=${STEPS:-harness hotpath pacer co pgbench ingest ingestrate store memory scale scalepg lease storesize}
 GO=${GO:-go}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,7 +86,7 @@ step() {
 
 step harness -- -bench '^BenchmarkHarnessRatio$' -benchtime 1x -count "$ROUNDS" ./engine/executor
 step hotpath -- -bench '^Benchmark(ClosedHarness|BareLoop)$' -benchtime 1s -benchmem -count "$ROUNDS" ./engine/executor
-step pacer FBCTL_BENCH_PACER_SECONDS="$PACER_SECONDS" -- -bench '^BenchmarkPacer$' -benchtime 1x -count "$ROUNDS" ./engine/executor
+step pacer FBCTL_BENCH_PACER_SECONDS="$PACER_SECONDS" -- -bench '^BenchmarkPacer(CPU)?$' -benchtime 1x -count "$ROUNDS" ./engine/executor
 step co -- -bench '^BenchmarkCoordinatedOmission$' -benchtime 1x -count "$ROUNDS" ./engine/executor
 
 if wanted pgbench; then
@@ -105,6 +109,7 @@ if wanted pgbench; then
 fi
 
 step ingest -- -bench '^BenchmarkIngestHotPath$' -benchtime 1x -count "$ROUNDS" ./engine/stream
+step ingestrate FBCTL_BENCH_INGEST_RATE="$INGEST_RATE" FBCTL_BENCH_INGEST_SECONDS="$INGEST_SECONDS" -- -bench '^BenchmarkIngestOpenRate$' -benchtime 1x -count "$ROUNDS" ./engine/stream
 step store -- -bench '^BenchmarkStreamer(SQLite|Postgres)$/^flush=1000$' -benchtime 200000x -count "$ROUNDS" ./engine/stream
 step memory FBCTL_BENCH_MEMORY_OPS="$MEMORY_OPS" -- -bench '^BenchmarkMemoryRSS$' -benchtime 1x ./engine/stream
 step scale FBCTL_BENCH_SCALE_SECONDS="$SCALE_SECONDS" -- -bench '^BenchmarkScale$' -benchtime 1x -v ./engine/run

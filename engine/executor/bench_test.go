@@ -148,14 +148,25 @@ func cpuTime() time.Duration {
 
 // BenchmarkPacer runs the open model at 10,000 ops/s against the no-op
 // target for FBCTL_BENCH_PACER_SECONDS (default 3) and reports the achieved
-// rate and the schedule lag. FBCTL_BENCH_PACER_SPIN sets the spin window
-// (default DefaultSpinWindow; 0 for timer-only pacing).
-func BenchmarkPacer(b *testing.B) {
+// rate, the schedule lag and the process's CPU use (cpu_%: CPU seconds per
+// second of the run, ×100, getrusage around it; the no-op target's own
+// database/sql round trip included). FBCTL_BENCH_PACER_SPIN sets the spin
+// window (default DefaultSpinWindow; 0 for timer-only pacing).
+func BenchmarkPacer(b *testing.B) { benchPacer(b, 10_000) }
+
+// BenchmarkPacerCPU is BenchmarkPacer at the low rates, where what counts
+// is that the pacer does not burn a core to be precise.
+func BenchmarkPacerCPU(b *testing.B) {
+	for _, rate := range []float64{100, 1000} {
+		b.Run("rate="+strconv.FormatFloat(rate, 'f', -1, 64), func(b *testing.B) { benchPacer(b, rate) })
+	}
+}
+
+func benchPacer(b *testing.B, rate float64) {
 	secs := 3.0
 	if s, err := strconv.ParseFloat(os.Getenv("FBCTL_BENCH_PACER_SECONDS"), 64); err == nil && s > 0 {
 		secs = s
 	}
-	const rate = 10_000
 	spinWindow := DefaultSpinWindow
 	if s, err := time.ParseDuration(os.Getenv("FBCTL_BENCH_PACER_SPIN")); err == nil {
 		spinWindow = s
@@ -164,10 +175,16 @@ func BenchmarkPacer(b *testing.B) {
 		env, _ := noopEnv(b, noopdb.Options{})
 		o := NewConstant(rate, 64, 64, time.Duration(secs*float64(time.Second)))
 		o.SpinWindow = spinWindow
+		var ru0, ru1 syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+		t0 := time.Now()
 		res, err := runNow(context.Background(), o, env)
+		wall := time.Since(t0)
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 		if err != nil {
 			b.Fatal(err)
 		}
+		cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 		achieved := float64(res.Counts.Ops) / secs
 		lag := merged(env, histogram.MetricLag)
 		b.ReportMetric(achieved, "achieved_ops/s")
@@ -176,6 +193,15 @@ func BenchmarkPacer(b *testing.B) {
 		b.ReportMetric(float64(lag.ValueAtPercentile(50)), "lag_p50_us")
 		b.ReportMetric(float64(lag.ValueAtPercentile(99)), "lag_p99_us")
 		b.ReportMetric(float64(res.Counts.Dropped), "dropped")
+		b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "cpu_%")
+		if res.Counts.Ops > 0 {
+			b.ReportMetric(float64(cpu.Microseconds())/float64(res.Counts.Ops), "cpu_us/op")
+		}
+		// Context switches per operation: the wake-ups a hand-off costs.
+		if res.Counts.Ops > 0 {
+			sw := (ru1.Nvcsw - ru0.Nvcsw) + (ru1.Nivcsw - ru0.Nivcsw)
+			b.ReportMetric(float64(sw)/float64(res.Counts.Ops), "ctxsw/op")
+		}
 	}
 }
 

@@ -72,6 +72,7 @@ func closedLoop(done <-chan struct{}, exec context.Context, s Session, src OpSou
 	if think > 0 {
 		timer = newStoppedTimer()
 	}
+	retr := retrier(s)
 	start := rec.p.Now()
 	for {
 		select {
@@ -83,7 +84,7 @@ func closedLoop(done <-chan struct{}, exec context.Context, s Session, src OpSou
 		rows, qid, err := s.Exec(exec, q, args)
 		end := rec.p.Now()
 		rec.Record(q, start, start, end, rows, qid, err)
-		noteRetries(s, rec)
+		noteRetriesOf(retr, rec)
 		start = end
 		if think > 0 {
 			if !sleepCtx(timer, think, done) {

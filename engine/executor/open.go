@@ -50,7 +50,12 @@ const DefaultGrowBackoff = time.Second
 //
 // The pacer computes every due time from the phase start, so it never
 // accumulates drift; when it falls behind it issues the overdue arrivals at
-// once.
+// once. With a SpinWindow it hands each arrival to a session that is free
+// a short, self-adjusting lead before the arrival is due, and the session
+// sends at the due time itself (see handoff): the wake-up of a parked
+// session is then not part of the schedule lag. An arrival that finds no
+// session free at that moment is decided at its due time, as without the
+// lead.
 type Open struct {
 	Schedule    Schedule
 	Sessions    int // opened before the start (>= 1)
@@ -120,16 +125,34 @@ func (o *Open) Run(ctx context.Context, start time.Time) (Result, error) {
 		sessErrs   atomic.Int64
 		blockUntil atomic.Int64 // recorder-clock offset before which growth pauses
 	)
+	// With a spin window the pacer hands arrivals over ahead of time
+	// (handoff); without one (tests under testing/synctest) at their due
+	// time, and ho is nil.
+	var ho *handoff
+	if o.SpinWindow > 0 {
+		ho = newHandoff()
+	}
+	done := run.issue.Done()
 	serve := func(s Session, src OpSource, rec *SessionRecorder) {
 		defer s.Close()
+		retr := retrier(s)
 		for intended := range arrivals {
 			q, args := src.Next()
-			start := rec.p.Now()
+			var start time.Duration
+			if ho != nil {
+				var issue bool
+				if start, issue = ho.await(rec.p, intended, done); !issue {
+					free <- struct{}{}
+					continue
+				}
+			} else {
+				start = rec.p.Now()
+			}
 			rows, qid, err := s.Exec(run.exec, q, args)
 			end := rec.p.Now()
 			free <- struct{}{}
 			rec.Record(q, intended, start, end, rows, qid, err)
-			noteRetries(s, rec)
+			noteRetriesOf(retr, rec)
 		}
 	}
 	for i := range sessions {
@@ -169,7 +192,7 @@ func (o *Open) Run(ctx context.Context, start time.Time) (Result, error) {
 			end := rec.p.Now()
 			free <- struct{}{}
 			rec.Record(q, off, actual, end, rows, qid, err)
-			noteRetries(s, rec)
+			noteRetriesOf(retrier(s), rec)
 			serve(s, src, rec)
 		})
 		return true
@@ -180,7 +203,7 @@ func (o *Open) Run(ctx context.Context, start time.Time) (Result, error) {
 	endIssue := run.endIssue
 	if !ok {
 		res.Stopped = true
-	} else if pace(run.issue.Done(), start, o.Schedule, o.SpinWindow, free, arrivals, grow, env.Recorder) {
+	} else if pace(done, start, o.Schedule, o.SpinWindow, ho, free, arrivals, grow, env.Recorder) {
 		endIssue = run.scheduleDone
 	}
 	close(arrivals)
@@ -199,49 +222,97 @@ func (o *Open) Run(ctx context.Context, start time.Time) (Result, error) {
 // behind, or the phase was stopped), those due before the moment it
 // closed are counted as dropped, so every arrival of the window is either
 // issued or dropped.
-func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration, free <-chan struct{}, arrivals chan<- time.Duration,
+//
+// With ho set, an arrival goes to a session that is free ho's lead before
+// it is due, and the session waits for the due time itself (handoff);
+// when none is free then, the pacer waits for the due time and decides
+// there, as without a lead: take a session that came free meanwhile, grow,
+// or drop.
+func pace(done <-chan struct{}, t0 time.Time, sched Schedule, spin time.Duration, ho *handoff, free <-chan struct{}, arrivals chan<- time.Duration,
 	grow func(off time.Duration) bool, rec *PhaseRecorder) bool {
 	t0off := t0.Sub(rec.base)
 	if spin > 0 {
 		defer preciseSleepSetup()()
 	}
 	timer := newStoppedTimer()
+	// wait sleeps until t: a runtime timer until spin before it, then the
+	// kernel; false when done closed first.
+	wait := func(t time.Time) bool {
+		if d := time.Until(t); d > spin {
+			if !sleepCtx(timer, d-spin, done) {
+				return false
+			}
+		}
+		if spin > 0 {
+			preciseSleepUntil(t)
+		}
+		return true
+	}
+	isDone := func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
 	stopped := func(i int64) bool {
-		stop := time.Now()
+		stop := time.Since(t0)
+		if ho != nil {
+			stop = ho.stopped(t0off+stop) - t0off
+		}
 		for ; ; i++ {
 			off, ok := sched.At(i)
-			if !ok || !t0.Add(off).Before(stop) {
+			if !ok || off >= stop {
 				return false
 			}
 			rec.Drop()
 		}
 	}
+	// handOver gives the arrival intended at off to a free session, if
+	// there is one.
+	handOver := func(off time.Duration) bool {
+		select {
+		case <-free:
+			arrivals <- off
+			return true
+		default:
+			return false
+		}
+	}
+	var prev time.Duration // due offset of the arrival before
 	for i := int64(0); ; i++ {
 		off, ok := sched.At(i)
 		if !ok {
+			// Sessions hold arrivals handed over ahead: the window ends
+			// once the last is due.
+			if ho != nil && i > 0 {
+				wait(t0.Add(prev))
+			}
 			return true
 		}
 		due := t0.Add(off)
-		if d := time.Until(due); d > spin {
-			if !sleepCtx(timer, d-spin, done) {
+		var lead time.Duration
+		if ho != nil {
+			lead = ho.leadFor(off - prev)
+		}
+		prev = off
+		if !wait(due.Add(-lead)) || isDone() {
+			return stopped(i)
+		}
+		if handOver(t0off + off) {
+			continue
+		}
+		if lead > 0 {
+			if !wait(due) || isDone() {
 				return stopped(i)
 			}
-		}
-		if spin > 0 {
-			preciseSleepUntil(due)
-		}
-		select {
-		case <-done:
-			return stopped(i)
-		default:
-		}
-		select {
-		case <-free:
-			arrivals <- t0off + off
-		default:
-			if !grow(t0off + off) {
-				rec.Drop()
+			if handOver(t0off + off) {
+				continue
 			}
+		}
+		if !grow(t0off + off) {
+			rec.Drop()
 		}
 	}
 }

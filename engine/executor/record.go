@@ -219,6 +219,11 @@ func (p *PhaseRecorder) Session(open bool) *SessionRecorder {
 // SessionRecorder records the operations of one connection goroutine; only
 // that goroutine may call Record.
 type SessionRecorder struct {
+	// The padding keeps each session's recorder on cache lines of its
+	// own: the counters are written on every operation, and recorders of
+	// sessions opened one after the other would otherwise share a line
+	// (false sharing between the sessions' CPUs).
+	_    [64]byte
 	p    *PhaseRecorder
 	open bool
 	lat  [][2]*histogram.Handle
@@ -227,6 +232,7 @@ type SessionRecorder struct {
 
 	// Written by the owner only; atomics so Counts can read them.
 	ops, errors, writes, retries atomic.Int64
+	_                            [64]byte
 }
 
 // AddRetries counts n retries of the operation just recorded (a
@@ -237,10 +243,16 @@ func (s *SessionRecorder) AddRetries(n int) {
 	}
 }
 
-// noteRetries counts the retries of the last operation of s, when it is
-// a session whose operations retry.
-func noteRetries(s Session, rec *SessionRecorder) {
-	if r, ok := s.(Retrier); ok {
+// retrier returns s as a Retrier, nil when its operations never retry:
+// a loop asserts once per session instead of once per operation.
+func retrier(s Session) Retrier {
+	r, _ := s.(Retrier)
+	return r
+}
+
+// noteRetriesOf counts the retries of r's last operation (r nil: none).
+func noteRetriesOf(r Retrier, rec *SessionRecorder) {
+	if r != nil {
 		rec.AddRetries(r.LastRetries())
 	}
 }
@@ -261,7 +273,7 @@ func (s *SessionRecorder) Record(q int, intended, actual, end time.Duration, row
 		s.lag.RecordDuration(actual - intended)
 	}
 	s.ops.Add(1)
-	info := s.p.r.queries[q]
+	info := &s.p.r.queries[q] // a pointer: the struct is 56 bytes
 	if info.Write {
 		s.writes.Add(1)
 	}

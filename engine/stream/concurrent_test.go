@@ -8,24 +8,32 @@ import (
 	"time"
 )
 
-// The hot path allocates nothing: sampling decision and hand-off.
+// The hot path allocates nothing: sampling decision and hand-off, every
+// record kept or one in ten, on the buffer and on the spill queue.
 func TestOfferAllocatesNothing(t *testing.T) {
-	o := testOptions(newMemWriter(), t)
-	o.BufferRows, o.SpillRows = 1<<14, 1<<14
-	o.Sampler.Rate = 0.5
-	s := New(o)
-	r, _ := gen(1, 0)
-	seq := int64(0)
-	allocs := testing.AllocsPerRun(5000, func() {
-		seq++
-		r.ExecutionSeq = seq
-		s.Offer(r)
-	})
-	if allocs != 0 && !raceEnabled {
-		t.Fatalf("Offer allocates %v times per call", allocs)
-	}
-	if _, err := s.Close(context.Background()); err != nil {
-		t.Fatal(err)
+	for _, rate := range []float64{1, 0.1} {
+		o := testOptions(newMemWriter(), t)
+		// No Run: nothing drains, so the buffer fills and then the
+		// spill queue takes the rest.
+		o.BufferRows, o.SpillRows = 1024, 1<<14
+		o.Sampler.Rate = rate
+		s := New(o)
+		r, _ := gen(1, 0)
+		seq := int64(0)
+		allocs := testing.AllocsPerRun(5000, func() {
+			seq++
+			r.ExecutionSeq = seq
+			s.Offer(r)
+		})
+		if allocs != 0 && !raceEnabled {
+			t.Fatalf("rate %v: Offer allocates %v times per call", rate, allocs)
+		}
+		if st := s.Stats(); rate == 1 && st.Spilled == 0 || rate < 1 && st.SampledOut == 0 {
+			t.Fatalf("rate %v: %+v; want records on the spill queue (rate 1) or sampled out", rate, st)
+		}
+		if _, err := s.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

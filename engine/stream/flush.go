@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/flakebench/fbctl/engine/store"
 )
@@ -246,10 +247,7 @@ func (s *Streamer) writeLive(ctx context.Context) error {
 // gives up at the deadline, or after one attempt once the store was found
 // unavailable.
 func (s *Streamer) writeBatch(ctx context.Context, final bool, deadline time.Time) error {
-	for i := len(s.rows); i < len(s.batch); i++ {
-		s.rows = append(s.rows, store.QueryExecution{})
-		s.toRow(&s.rows[i], &s.batch[i])
-	}
+	s.rows = s.toRows(s.rows, s.batch[len(s.rows):])
 	var failStart time.Time
 	attempts := 0
 	backoff := backoffMin
@@ -338,15 +336,34 @@ func (s *Streamer) noteErr(err error) {
 	s.statMu.Unlock()
 }
 
-func (s *Streamer) toRow(dst *store.QueryExecution, sl *slot) {
+// toRows appends the rows of b to dst. The rows' execution ids share one
+// buffer, allocated for the batch (one allocation per batch instead of
+// one per row) and never written again once an id is cut from it, so the
+// ids stay valid as long as anyone holds them.
+func (s *Streamer) toRows(dst []store.QueryExecution, b []slot) []store.QueryExecution {
+	if len(b) == 0 {
+		return dst
+	}
+	const maxDigits = 20 // of an int64
+	ids := make([]byte, 0, len(b)*(len(s.idPrefix)+maxDigits))
+	for i := range b {
+		start := len(ids)
+		ids = append(ids, s.idPrefix...)
+		ids = strconv.AppendInt(ids, b[i].rec.ExecutionSeq, 10)
+		dst = append(dst, store.QueryExecution{})
+		s.toRow(&dst[len(dst)-1], &b[i], unsafe.String(&ids[start], len(ids)-start))
+	}
+	return dst
+}
+
+func (s *Streamer) toRow(dst *store.QueryExecution, sl *slot, id string) {
 	r := &sl.rec
 	var intended time.Time
 	if r.IntendedStart != 0 {
 		intended = time.UnixMicro(r.IntendedStart).UTC()
 	}
-	var buf [20]byte
 	*dst = store.QueryExecution{
-		ExecutionID:   s.idPrefix + string(strconv.AppendInt(buf[:0], r.ExecutionSeq, 10)),
+		ExecutionID:   id,
 		RunID:         s.opts.RunID,
 		TestID:        s.opts.TestID,
 		WorkerID:      s.opts.WorkerID,

@@ -131,11 +131,7 @@ func replayFile(ctx context.Context, path string, w Writer, opts ReplayOptions) 
 			// where decoding stopped.
 			next = j.wOff
 		}
-		rows = rows[:0]
-		for i := range b {
-			rows = append(rows, store.QueryExecution{})
-			s.toRow(&rows[i], &b[i])
-		}
+		rows = s.toRows(rows[:0], b)
 		err = checkDisk(w) // never fill the store's disk with a replay
 		if err == nil {
 			err = insertOnce(ctx, w, rows)

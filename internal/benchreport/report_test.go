@@ -64,9 +64,12 @@ func TestBuildVerdicts(t *testing.T) {
 	write("hotpath.txt", benchOut)
 	write("hotpath.load", "2.50 3.00 4.00 1/2 3")
 	write("hotpath.rc", "0")
-	write("pacer.txt", "BenchmarkPacer-2  1  5 ns/op  10050 achieved_ops/s  40 lag_p50_us  2000 lag_p99_us\n"+
-		"BenchmarkPacer-2  1  5 ns/op  9000 achieved_ops/s  60 lag_p50_us  900 lag_p99_us\n"+
-		"BenchmarkPacer-2  1  5 ns/op  10010 achieved_ops/s  45 lag_p50_us  800 lag_p99_us\n")
+	write("pacer.txt", "BenchmarkPacer-2  1  5 ns/op  10050 achieved_ops/s  12 lag_p50_us  2000 lag_p99_us  30 cpu_%\n"+
+		"BenchmarkPacerCPU/rate=100-2  1  5 ns/op  100 achieved_ops/s  0.8 cpu_%\n"+
+		"BenchmarkPacer-2  1  5 ns/op  9000 achieved_ops/s  25 lag_p50_us  300 lag_p99_us  20 cpu_%\n"+
+		"BenchmarkPacer-2  1  5 ns/op  10010 achieved_ops/s  15 lag_p50_us  450 lag_p99_us  25 cpu_%\n")
+	write("ingestrate.txt", "BenchmarkIngestOpenRate/SQLite-2  1  5 ns/op  0.999 hot_ratio  0 lost_rows\n"+
+		"BenchmarkIngestOpenRate/Postgres-2  1  5 ns/op  1 hot_ratio  3 lost_rows\n")
 	write("ingest.txt", "BenchmarkIngestHotPath/SQLite-2  1  5 ns/op  0 lost_rows\n"+
 		"BenchmarkIngestHotPath/SQLite-2  1  5 ns/op  2707 lost_rows\n"+
 		"BenchmarkIngestHotPath/SQLite-2  1  5 ns/op  0 lost_rows\n")
@@ -95,17 +98,22 @@ func TestBuildVerdicts(t *testing.T) {
 	check("1. Allocs/op the harness adds", Short, "2 (1–3), n=2")
 	check("1. Harness overhead: ops/s", Missing, "did not run")
 	check("2. Pacer achieved rate", Met, "10010 (9000–10050), n=3")
-	check("2. Pacer schedule lag p50", Met, "45")
-	check("2. Pacer schedule lag p99", Met, "900")
+	check("2. Pacer schedule lag p50", Met, "15")
+	check("2. Pacer schedule lag p99", Met, "450")
+	check("2. Pacer process CPU at 10,000", Info, "25.0 (20.0–30.0), n=3")
+	check("2. Pacer process CPU at 100 ops/s", Met, "0.8, n=1")
+	check("2. Pacer process CPU at 1,000 ops/s", Missing, "no value")
+	check("5. At 20,000 ops/s (open model), streaming into SQLite", Met, "0.999")
+	check("5. Rows lost at 20,000 ops/s", Short, "(0–3), n=2") // rounds of both stores; the verdict takes the worst
 	check("7. Scale 50 × 100: oldest heartbeat", Missing, "exit 1")
 	check("5. Rows lost while streaming into SQLite", Short, "0 (0–2707), n=3") // one bad round is a shortfall
 	if rows["1. Closed harness ns/op (no-op target, 4 conns)"].Load != "2.50 3.00 4.00" {
 		t.Fatalf("load %+v", rows)
 	}
-	if short := r.ShortSteps(); len(short) != 2 || short[0].Name != "hotpath" || short[1].Name != "ingest" {
+	if short := r.ShortSteps(); len(short) != 3 || short[0].Name != "hotpath" || short[1].Name != "ingest" || short[2].Name != "ingestrate" {
 		t.Fatalf("short steps %v", short)
 	}
-	if tbl := r.Table(); !strings.Contains(tbl, "| 2. Pacer schedule lag p99 (µs) | < 1000 | 900 (800–2000), n=3 | met |") {
+	if tbl := r.Table(); !strings.Contains(tbl, "| 2. Pacer schedule lag p99 (µs) | < 500 | 450 (300–2000), n=3 | met |") {
 		t.Fatalf("table:\n%s", tbl)
 	}
 }

@@ -55,7 +55,7 @@ func run(dir, out, doc string) error {
 	b.WriteString(rep.Table())
 	b.WriteString("\nEach figure is the median over the rounds of its step (n), with the lowest and highest round in parentheses; the verdict is the median against the target (for counts of lost rows, the worst round).\n\n")
 	b.WriteString("Commands, in the order `make bench` ran them:\n\n")
-	for _, name := range []string{"harness", "hotpath", "pacer", "co", "pgbench", "ingest", "store", "memory", "scale"} {
+	for _, name := range []string{"harness", "hotpath", "pacer", "co", "pgbench", "ingest", "ingestrate", "store", "memory", "scale", "scalepg", "lease", "storesize"} {
 		st := rep.Steps[name]
 		if st == nil || st.Cmd == "" {
 			continue
