@@ -48,7 +48,7 @@ func (l *loader) resolveVariables() {
 		v, ok := l.vars[name]
 		if !ok {
 			l.diags = append(l.diags, errorDiag("Value for undeclared variable",
-				fmt.Sprintf("A value was given with -var for %q, but no variable of that name is declared.%s", name, didYouMean(name, l.varOrder)), nil, nil))
+				fmt.Sprintf("A value was given with -var for %q, but no variable of that name is declared.%s", name, DidYouMean(name, l.varOrder)), nil, nil))
 			continue
 		}
 		if val, ok := l.parseRawVar(v, value, "-var "+name); ok {
@@ -204,7 +204,7 @@ func (l *loader) readVarFile(path string, given map[string]rawValue) {
 		attr := attrs[n]
 		if _, ok := l.vars[n]; !ok {
 			l.diags = append(l.diags, warnDiag("Value for undeclared variable",
-				fmt.Sprintf("The file sets %q, but no variable of that name is declared.%s", n, didYouMean(n, l.varOrder)),
+				fmt.Sprintf("The file sets %q, but no variable of that name is declared.%s", n, DidYouMean(n, l.varOrder)),
 				rangePtr(attr.NameRange)))
 			continue
 		}
