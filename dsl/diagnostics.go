@@ -28,9 +28,11 @@ func warnDiag(summary, detail string, subject *hcl.Range) *hcl.Diagnostic {
 
 func rangePtr(r hcl.Range) *hcl.Range { return &r }
 
-// nameSuggestion returns the name in candidates closest to given, or "" when
-// none is close enough (edit distance below 3, the same rule HCL uses).
-func nameSuggestion(given string, candidates []string) string {
+// Suggest returns the name in candidates closest to given, or "" when none
+// is close enough (edit distance below 3, the same rule HCL uses). On a tie
+// the earlier candidate wins. It is the one "did you mean" rule of fbctl:
+// the planner and the command line use it too.
+func Suggest(given string, candidates []string) string {
 	best, bestDist := "", 3
 	for _, c := range candidates {
 		if d := levenshtein.Distance(given, c, nil); d < bestDist {
@@ -40,10 +42,10 @@ func nameSuggestion(given string, candidates []string) string {
 	return best
 }
 
-// didYouMean returns ` Did you mean "x"?` (with a leading space) when a
-// candidate is close to given, or "".
-func didYouMean(given string, candidates []string) string {
-	if s := nameSuggestion(given, candidates); s != "" {
+// DidYouMean returns ` Did you mean "x"?` (with a leading space) when a
+// candidate is close to given (see Suggest), or "".
+func DidYouMean(given string, candidates []string) string {
+	if s := Suggest(given, candidates); s != "" {
 		return fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return ""
@@ -58,7 +60,7 @@ func unknownName(summary, what, given string, candidates []string, subject hcl.R
 		where = " " + where
 	}
 	detail := fmt.Sprintf("There is no %s named %q%s.", kind, given, where)
-	if s := didYouMean(given, candidates); s != "" {
+	if s := DidYouMean(given, candidates); s != "" {
 		detail += s
 	} else if len(candidates) > 0 && len(candidates) <= 8 {
 		sorted := append([]string(nil), candidates...)
@@ -71,7 +73,7 @@ func unknownName(summary, what, given string, candidates []string, subject hcl.R
 // unknownValue reports a keyword value outside its allowed set.
 func unknownValue(summary, what, given string, allowed []string, subject hcl.Range) *hcl.Diagnostic {
 	detail := fmt.Sprintf("%q is not a valid %s; use one of %s.", given, what, quoteList(allowed))
-	if s := didYouMean(given, allowed); s != "" {
+	if s := DidYouMean(given, allowed); s != "" {
 		detail += s
 	}
 	return errorDiag(summary, detail, rangePtr(subject), nil)

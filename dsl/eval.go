@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flakebench/fbctl/internal/graph"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -48,7 +49,7 @@ func (l *loader) resolveVariables() {
 		v, ok := l.vars[name]
 		if !ok {
 			l.diags = append(l.diags, errorDiag("Value for undeclared variable",
-				fmt.Sprintf("A value was given with -var for %q, but no variable of that name is declared.%s", name, didYouMean(name, l.varOrder)), nil, nil))
+				fmt.Sprintf("A value was given with -var for %q, but no variable of that name is declared.%s", name, DidYouMean(name, l.varOrder)), nil, nil))
 			continue
 		}
 		if val, ok := l.parseRawVar(v, value, "-var "+name); ok {
@@ -204,7 +205,7 @@ func (l *loader) readVarFile(path string, given map[string]rawValue) {
 		attr := attrs[n]
 		if _, ok := l.vars[n]; !ok {
 			l.diags = append(l.diags, warnDiag("Value for undeclared variable",
-				fmt.Sprintf("The file sets %q, but no variable of that name is declared.%s", n, didYouMean(n, l.varOrder)),
+				fmt.Sprintf("The file sets %q, but no variable of that name is declared.%s", n, DidYouMean(n, l.varOrder)),
 				rangePtr(attr.NameRange)))
 			continue
 		}
@@ -298,7 +299,9 @@ func localDeps(expr hcl.Expression) []string {
 }
 
 // evalLocals evaluates the locals in dependency order, found with
-// expr.Variables(). A cycle is reported once, naming its members in order.
+// expr.Variables(). Each cycle is reported once (internal/graph), naming
+// its members in order from the smallest name, at that local; a cycle's
+// locals are evaluated with the reference that closes it unknown.
 func (l *loader) evalLocals() {
 	names := make([]string, 0, len(l.locals))
 	for n := range l.locals {
@@ -306,47 +309,52 @@ func (l *loader) evalLocals() {
 		l.localVals[n] = cty.DynamicVal
 	}
 	sort.Strings(names)
+	index := make(map[string]int, len(names))
+	for i, n := range names {
+		index[n] = i
+	}
+	deps := make([][]int, len(names))
+	for i, n := range names {
+		for _, dep := range localDeps(l.locals[n].attr.Expr) {
+			if j, ok := index[dep]; ok {
+				deps[i] = append(deps[i], j)
+			}
+		}
+	}
+	for _, c := range graph.Cycles(names, deps) {
+		members := graph.Names(names, c)
+		for j := range members {
+			members[j] = "local." + members[j]
+		}
+		d := l.locals[names[c[0]]]
+		l.diags = append(l.diags, errorDiag("Local value cycle",
+			fmt.Sprintf("Local values refer to each other in a cycle: %s. Break the cycle by removing one of the references.", strings.Join(members, " → ")),
+			rangePtr(d.attr.NameRange), rangePtr(d.attr.Range)))
+	}
 	const (
 		unvisited = iota
 		visiting
 		done
 	)
-	state := map[string]int{}
-	var stack []string
-	var visit func(n string)
-	visit = func(n string) {
-		switch state[n] {
-		case done:
-			return
-		case visiting:
-			i := indexOf(stack, n)
-			cycle := append(append([]string(nil), stack[i:]...), n)
-			for j := range cycle {
-				cycle[j] = "local." + cycle[j]
-			}
-			d := l.locals[n]
-			l.diags = append(l.diags, errorDiag("Local value cycle",
-				fmt.Sprintf("Local values refer to each other in a cycle: %s. Break the cycle by removing one of the references.", strings.Join(cycle, " → ")),
-				rangePtr(d.attr.NameRange), rangePtr(d.attr.Range)))
-			return
+	state := make([]int, len(names))
+	var visit func(i int)
+	visit = func(i int) {
+		if state[i] != unvisited {
+			return // done, or on a cycle reported above
 		}
-		state[n] = visiting
-		stack = append(stack, n)
-		d := l.locals[n]
-		for _, dep := range localDeps(d.attr.Expr) {
-			if _, ok := l.locals[dep]; ok {
-				visit(dep)
-			}
+		state[i] = visiting
+		for _, j := range deps[i] {
+			visit(j)
 		}
-		stack = stack[:len(stack)-1]
-		state[n] = done
+		state[i] = done
+		d := l.locals[names[i]]
 		ctx := l.evalContext(d.file.name)
 		v, diags := evalLocal(d.attr.Expr, ctx)
 		l.diags = append(l.diags, diags...)
-		l.localVals[n] = v
+		l.localVals[names[i]] = v
 	}
-	for _, n := range names {
-		visit(n)
+	for i := range names {
+		visit(i)
 	}
 }
 

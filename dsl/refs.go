@@ -49,7 +49,7 @@ func checkRefs(expr hcl.Expression, ctx *hcl.EvalContext) hcl.Diagnostics {
 			where = " " + where
 		}
 		detail := fmt.Sprintf("There is no %s named %q%s.", kind, step.Name, where)
-		if s := didYouMean(step.Name, names); s != "" {
+		if s := DidYouMean(step.Name, names); s != "" {
 			detail += s
 		} else if root == "pool" {
 			if len(names) == 0 {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flakebench/fbctl/internal/graph"
+
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -332,41 +334,27 @@ func (l *loader) resolvePhaseDeps(st *scenarioState, order []*phaseState) {
 		}
 		ps.p.DependsOn = kept
 	}
-	const (
-		visiting = 1
-		done     = 2
-	)
-	state := map[string]int{}
-	var stack []string
-	var visit func(n string)
-	visit = func(n string) {
-		state[n] = visiting
-		stack = append(stack, n)
-		ps := st.phases[n]
-		for _, dep := range ps.p.DependsOn {
-			switch state[dep] {
-			case done:
-				continue
-			case visiting:
-				i := indexOf(stack, dep)
-				cycle := append(append([]string(nil), stack[i:]...), dep)
-				subject, ok := ps.depRange[dep]
-				if !ok {
-					subject = ps.block.DefRange
-				}
-				l.diags = append(l.diags, errorDiag("Phase dependency cycle",
-					fmt.Sprintf("The phases of scenario %q depend on each other in a cycle: %s. A phase without depends_on follows the previous phase in file order.", st.s.Name, strings.Join(cycle, " → ")),
-					rangePtr(subject), rangePtr(ps.block.DefRange)))
-				continue
-			}
-			visit(dep)
-		}
-		stack = stack[:len(stack)-1]
-		state[n] = done
+	names := make([]string, len(order))
+	index := make(map[string]int, len(order))
+	for i, ps := range order {
+		names[i] = ps.p.Name
+		index[ps.p.Name] = i
 	}
-	for _, ps := range order {
-		if state[ps.p.Name] == 0 {
-			visit(ps.p.Name)
+	deps := make([][]int, len(order))
+	for i, ps := range order {
+		for _, dep := range ps.p.DependsOn {
+			deps[i] = append(deps[i], index[dep])
 		}
+	}
+	// Each cycle is reported at the depends_on reference that closes it.
+	for _, c := range graph.Cycles(names, deps) {
+		ps, dep := order[c[len(c)-2]], names[c[len(c)-1]]
+		subject, ok := ps.depRange[dep]
+		if !ok {
+			subject = ps.block.DefRange
+		}
+		l.diags = append(l.diags, errorDiag("Phase dependency cycle",
+			fmt.Sprintf("The phases of scenario %q depend on each other in a cycle: %s. A phase without depends_on follows the previous phase in file order.", st.s.Name, strings.Join(graph.Names(names, c), " → ")),
+			rangePtr(subject), rangePtr(ps.block.DefRange)))
 	}
 }

@@ -2,9 +2,7 @@ package dsl
 
 import (
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -70,47 +68,13 @@ func (l *loader) decodeRegression(st *scenarioState, b *hcl.Block, ctx *hcl.Eval
 			r.Metric = s
 		}
 	}
-	templates := map[string]bool{}
-	if a := attrs["phase"]; a != nil {
-		if n, good := l.nameRef(a.Expr, ctx, "phase"); !good {
-			ok = false
-		} else if ps, found := st.phases[n]; !found {
-			l.diags = append(l.diags, unknownName("Unknown phase", "phase|in scenario "+fmt.Sprintf("%q", st.s.Name), n, phaseNames(st.s), a.Expr.Range()))
-			ok = false
-		} else {
-			r.Phase = n
-			templates[ps.p.Template] = true
-		}
-	}
-	if r.Phase == "" {
-		for _, p := range st.s.Phases {
-			templates[p.Template] = true
-		}
-	}
-	if a := attrs["query"]; a != nil {
-		if n, good, d := getKeyword(a, ctx); !good {
-			l.diags, ok = append(l.diags, d...), false
-		} else {
-			var known []string
-			found := false
-			for _, tn := range slices.Sorted(maps.Keys(templates)) {
-				if tmpl := l.cfg.Templates[tn]; tmpl != nil {
-					known = append(known, tmpl.QueryOrder...)
-					found = found || tmpl.Queries[n] != nil
-				}
-			}
-			if !found && len(known) > 0 {
-				l.diags = append(l.diags, unknownName("Unknown query", "query|in the templates this regression rule covers", n, known, a.Expr.Range()))
-				ok = false
-			}
-			if (r.Metric == "dropped") && ok {
-				l.diags = append(l.diags, errorDiag("Query scope not allowed",
-					fmt.Sprintf("The regression rule %q watches dropped arrivals, which are counted per phase, not per query; remove the query attribute.", r.Name),
-					rangePtr(a.NameRange), rangePtr(a.Range)))
-				ok = false
-			}
-			r.Query = n
-		}
+	phase, query, scoped := l.decodeScope(st, attrs, ctx, "regression rule")
+	r.Phase, r.Query, ok = phase, query, ok && scoped
+	if a := attrs["query"]; a != nil && ok && r.Metric == "dropped" {
+		l.diags = append(l.diags, errorDiag("Query scope not allowed",
+			fmt.Sprintf("The regression rule %q watches dropped arrivals, which are counted per phase, not per query; remove the query attribute.", r.Name),
+			rangePtr(a.NameRange), rangePtr(a.Range)))
+		ok = false
 	}
 	inc, dec := attrs["max_increase"], attrs["max_decrease"]
 	switch {

@@ -3,8 +3,6 @@ package dsl
 import (
 	"fmt"
 	"hash/fnv"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -256,43 +254,8 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 			t.Metric = s
 		}
 	}
-	// The templates in scope: the phase's, or every phase's.
-	templates := map[string]bool{}
-	if a := attrs["phase"]; a != nil {
-		if n, good := l.nameRef(a.Expr, ctx, "phase"); !good {
-			ok = false
-		} else if ps, found := st.phases[n]; !found {
-			l.diags = append(l.diags, unknownName("Unknown phase", "phase|in scenario "+fmt.Sprintf("%q", st.s.Name), n, phaseNames(st.s), a.Expr.Range()))
-			ok = false
-		} else {
-			t.Phase = n
-			templates[ps.p.Template] = true
-		}
-	}
-	if t.Phase == "" {
-		for _, p := range st.s.Phases {
-			templates[p.Template] = true
-		}
-	}
-	if a := attrs["query"]; a != nil {
-		if n, good, d := getKeyword(a, ctx); !good {
-			l.diags, ok = append(l.diags, d...), false
-		} else {
-			var known []string
-			found := false
-			for _, tn := range slices.Sorted(maps.Keys(templates)) {
-				if tmpl := l.cfg.Templates[tn]; tmpl != nil {
-					known = append(known, tmpl.QueryOrder...)
-					found = found || tmpl.Queries[n] != nil
-				}
-			}
-			if !found && len(known) > 0 {
-				l.diags = append(l.diags, unknownName("Unknown query", "query|in the templates this threshold covers", n, known, a.Expr.Range()))
-				ok = false
-			}
-			t.Query = n
-		}
-	}
+	phase, query, scoped := l.decodeScope(st, attrs, ctx, "threshold")
+	t.Phase, t.Query, ok = phase, query, ok && scoped
 	below, above := attrs["below"], attrs["above"]
 	switch {
 	case below != nil && above != nil:

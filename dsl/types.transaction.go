@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/flakebench/fbctl/internal/sqlscan"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -61,33 +63,28 @@ type Statement struct {
 // keyword.
 func (s *Statement) IsWrite() bool { return IsWriteSQL(s.SQL) }
 
-// IsWriteSQL reports whether a statement's first keyword is INSERT,
-// UPDATE, DELETE, MERGE, UPSERT or REPLACE (after comments and a WITH
-// clause's first word are ignored only in the simple case).
+// IsWriteSQL reports whether a statement's first keyword, after comments,
+// is INSERT, UPDATE, DELETE, MERGE, UPSERT or REPLACE (a WITH clause is not
+// looked into).
 func IsWriteSQL(sql string) bool {
-	s := strings.TrimSpace(sql)
-	for strings.HasPrefix(s, "--") || strings.HasPrefix(s, "/*") {
-		if strings.HasPrefix(s, "--") {
-			i := strings.IndexByte(s, '\n')
-			if i < 0 {
-				return false
-			}
-			s = strings.TrimSpace(s[i+1:])
+	for t := range sqlscan.Tokens(sql) {
+		switch t.Kind {
+		case sqlscan.LineComment, sqlscan.BlockComment:
 			continue
+		case sqlscan.Text:
+			s := strings.TrimSpace(t.Text)
+			if s == "" {
+				continue
+			}
+			if end := strings.IndexFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') }); end >= 0 {
+				s = s[:end]
+			}
+			switch strings.ToUpper(s) {
+			case "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE":
+				return true
+			}
 		}
-		i := strings.Index(s, "*/")
-		if i < 0 {
-			return false
-		}
-		s = strings.TrimSpace(s[i+2:])
-	}
-	end := strings.IndexFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })
-	if end >= 0 {
-		s = s[:end]
-	}
-	switch strings.ToUpper(s) {
-	case "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE":
-		return true
+		return false
 	}
 	return false
 }

@@ -154,27 +154,6 @@ template "t" {
 	}
 }
 
-func TestCountPlaceholders(t *testing.T) {
-	cases := map[string]int{
-		"SELECT 1":                      0,
-		"SELECT ?":                      1,
-		"SELECT '?', \"?\", ?":          1,
-		"SELECT 'it''s ?', ?":           1,
-		"SELECT $1, $2, $1":             2,
-		"SELECT $$ ? $$, ?":             1,
-		"SELECT $tag$ ? $tag$, ?":       1,
-		"SELECT ? -- ?\n, ?":            2,
-		"SELECT /* ? */ ?":              1,
-		"SELECT a$1 FROM t WHERE x = ?": 1,
-		"SELECT '?":                     0,
-	}
-	for sql, want := range cases {
-		if got := CountPlaceholders(sql); got != want {
-			t.Errorf("CountPlaceholders(%q) = %d, want %d", sql, got, want)
-		}
-	}
-}
-
 func TestVarFileUndeclaredIsWarning(t *testing.T) {
 	dir := t.TempDir()
 	vf := filepath.Join(dir, "v.hcl")

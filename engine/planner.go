@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flakebench/fbctl/dsl"
@@ -145,7 +144,7 @@ func selectScenarios(cfg *dsl.Config, want []string, diags *hcl.Diagnostics) []s
 			continue
 		}
 		detail := fmt.Sprintf("There is no scenario named %q.", name)
-		if s := suggest(name, all); s != "" {
+		if s := dsl.Suggest(name, all); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		} else if len(all) > 0 {
 			detail += " The files declare: " + strings.Join(all, ", ") + "."
@@ -163,25 +162,10 @@ func selectScenarios(cfg *dsl.Config, want []string, diags *hcl.Diagnostics) []s
 	return out
 }
 
-// suggest returns the candidate closest to given within an edit distance of
-// 2, or "".
-func suggest(given string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := levenshtein.Distance(given, c, nil); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
 // didYouMean returns ` Did you mean "x"?` for the closest of the names in
-// order (then any others in all), or "".
+// order (then any others in all), or "" (dsl.Suggest's rule).
 func didYouMean(given string, order, all []string) string {
-	if s := suggest(given, append(slices.Clone(order), all...)); s != "" {
-		return fmt.Sprintf(" Did you mean %q?", s)
-	}
-	return ""
+	return dsl.DidYouMean(given, append(slices.Clone(order), all...))
 }
 
 func rangePtr(r hcl.Range) *hcl.Range {

@@ -21,7 +21,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agext/levenshtein"
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/urfave/cli/v2"
 )
 
@@ -208,21 +208,10 @@ func suggestFlag(cmd *cli.Command, name string) string {
 	for _, f := range cmd.Flags {
 		names = append(names, f.Names()...)
 	}
-	if s := closest(name, names); s != "" {
+	if s := dsl.Suggest(name, names); s != "" {
 		return fmt.Sprintf(" Did you mean -%s?", s)
 	}
 	return ""
-}
-
-// closest is the candidate within an edit distance of 2 of given, or "".
-func closest(given string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		if d := levenshtein.Distance(given, c, nil); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
 }
 
 // onUsageError reports a flag the command does not have (or a flag value
@@ -254,7 +243,7 @@ func unknownCommand(c *cli.Context, cmds []*cli.Command) error {
 		}
 	}
 	hint := ""
-	if s := closest(name, names); s != "" {
+	if s := dsl.Suggest(name, names); s != "" {
 		hint = fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return usageError(c, "%q is not a command of %s.%s", name, commandName(c), hint)

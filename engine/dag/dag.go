@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/flakebench/fbctl/internal/graph"
 )
 
 // Graph is a directed graph of named vertices. The zero value is not ready
@@ -117,116 +119,17 @@ func (e *CycleError) Error() string {
 
 // Validate returns a *CycleError naming every cycle, or nil when the graph
 // is acyclic. One cycle is reported per strongly connected component, plus
-// one per self-edge.
+// one per self-edge (internal/graph finds them).
 func (g *Graph) Validate() error {
-	var cycles [][]string
-	for _, scc := range g.sccs() {
-		if len(scc) == 1 {
-			v := scc[0]
-			if slices.Contains(g.down[v], v) {
-				cycles = append(cycles, []string{g.names[v], g.names[v]})
-			}
-			continue
-		}
-		cycles = append(cycles, g.cycleIn(scc))
-	}
-	if len(cycles) == 0 {
+	ids := graph.Cycles(g.names, g.down)
+	if len(ids) == 0 {
 		return nil
 	}
-	slices.SortFunc(cycles, func(a, b []string) int {
-		return slices.Compare(a, b)
-	})
+	cycles := make([][]string, len(ids))
+	for i, c := range ids {
+		cycles[i] = graph.Names(g.names, c)
+	}
 	return &CycleError{Cycles: cycles}
-}
-
-// cycleIn finds one cycle inside a strongly connected component, starting
-// at its lexically smallest vertex and following edges in insertion order.
-func (g *Graph) cycleIn(scc []int) []string {
-	in := make(map[int]bool, len(scc))
-	start := scc[0]
-	for _, v := range scc {
-		in[v] = true
-		if g.names[v] < g.names[start] {
-			start = v
-		}
-	}
-	// Depth-first search from start for a path back to start that stays in
-	// the component. Every vertex of an SCC reaches start, so it succeeds.
-	visited := map[int]bool{}
-	var path []int
-	var dfs func(v int) bool
-	dfs = func(v int) bool {
-		visited[v] = true
-		path = append(path, v)
-		for _, w := range g.down[v] {
-			if !in[w] {
-				continue
-			}
-			if w == start {
-				return true
-			}
-			if !visited[w] && dfs(w) {
-				return true
-			}
-		}
-		path = path[:len(path)-1]
-		return false
-	}
-	dfs(start)
-	out := make([]string, 0, len(path)+1)
-	for _, v := range path {
-		out = append(out, g.names[v])
-	}
-	return append(out, g.names[start])
-}
-
-// sccs returns the strongly connected components (Tarjan), each as vertex
-// ids.
-func (g *Graph) sccs() [][]int {
-	n := len(g.names)
-	index := make([]int, n)
-	low := make([]int, n)
-	onStack := make([]bool, n)
-	for i := range index {
-		index[i] = -1
-	}
-	var stack []int
-	var out [][]int
-	next := 0
-	var strong func(v int)
-	strong = func(v int) {
-		index[v], low[v] = next, next
-		next++
-		stack = append(stack, v)
-		onStack[v] = true
-		for _, w := range g.down[v] {
-			if index[w] < 0 {
-				strong(w)
-				low[v] = min(low[v], low[w])
-			} else if onStack[w] {
-				low[v] = min(low[v], index[w])
-			}
-		}
-		if low[v] == index[v] {
-			var comp []int
-			for {
-				w := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				onStack[w] = false
-				comp = append(comp, w)
-				if w == v {
-					break
-				}
-			}
-			out = append(out, comp)
-		}
-	}
-	for v := range n {
-		if index[v] < 0 {
-			strong(v)
-		}
-	}
-	return out
 }
 
 // TopologicalOrder returns every vertex after the vertices it depends on.

@@ -3,8 +3,10 @@
 //
 // It owns three things and nothing else:
 //
-//   - Validate: every cycle, reported in a stable order so error text is
-//     the same on every run ("a → b → c → a", starting at the smallest name);
+//   - Validate: every cycle, found by internal/graph (the cycle finder the
+//     scenario language shares) and reported in a stable order so error
+//     text is the same on every run ("a → b → c → a", starting at the
+//     smallest name);
 //   - Topological order, stable by insertion (among vertices that are ready
 //     at the same time, the one added first comes first);
 //   - Walk: run a function on every vertex with bounded parallelism

@@ -3,6 +3,8 @@ package dialect
 import (
 	"strings"
 	"time"
+
+	"github.com/flakebench/fbctl/internal/sqlscan"
 )
 
 // Postgres is the Postgres results store and target (driver "pgx",
@@ -15,7 +17,7 @@ var _ Dialect = Postgres{}
 
 func (Postgres) Name() string                  { return "postgres" }
 func (Postgres) DriverName() string            { return "pgx" }
-func (Postgres) Rebind(q string) string        { return rebindNumbered(q) }
+func (Postgres) Rebind(q string) string        { return sqlscan.Rebind(q) }
 func (Postgres) QuoteIdent(name string) string { return quoteWith(name, '"') }
 func (Postgres) FoldIdent(name string) string  { return strings.ToLower(name) }
 func (Postgres) Param(Column) string           { return "?" }

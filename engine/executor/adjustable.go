@@ -69,39 +69,13 @@ func (a *Adjustable) SetTarget(n int) int {
 
 // Run implements Executor.
 func (a *Adjustable) Run(ctx context.Context, start time.Time) (Result, error) {
-	first, firstSrcs, err := a.take()
-	if err != nil {
-		return Result{}, err
+	st, res0, err := a.startSessions(ctx, start, a.Duration, a.SpinWindow, a.ThinkTime)
+	if st == nil {
+		return res0, err
 	}
-	env := a.env
-	run := newRunCtl(ctx, start, a.Duration, &env)
-	defer run.stop()
-	ok, late := waitUntil(run.issue, start, a.SpinWindow)
-	if !ok {
-		closeAll(first)
-		run.endIssue()
-		res := Result{Late: late, Stopped: true}
-		run.result(&res)
-		return res, nil
-	}
-	var conns []*fmConn
-	peak := 0
-	startConn := func(sess Session, src OpSource) {
-		c, cancel := context.WithCancel(run.issue)
-		fc := &fmConn{cancel: cancel, done: make(chan struct{})}
-		rec := env.Recorder.Session(false)
-		run.goSession(func() {
-			defer close(fc.done)
-			defer sess.Close()
-			closedLoop(c.Done(), run.exec, sess, src, rec, a.ThinkTime)
-		})
-		conns = append(conns, fc)
-		peak = max(peak, len(conns))
-	}
-	for i := range first {
-		startConn(first[i], firstSrcs[i])
-	}
-	res := Result{Late: late, Targets: []TargetChange{{At: utc(start), Sessions: len(conns)}}}
+	defer st.run.stop()
+	run, env, sessions, late := st.run, &st.env, st.sessions, st.late
+	res := Result{Late: late, Targets: []TargetChange{{At: utc(start), Sessions: sessions.len()}}}
 	var sessErr error
 	a.mu.Lock()
 	targets := a.targets
@@ -112,37 +86,24 @@ loop:
 		case <-run.issue.Done():
 			break loop
 		case n := <-targets:
-			if n == len(conns) {
+			if n == sessions.len() {
 				continue
 			}
-			for len(conns) < n {
-				ss, srcs, err := openSessions(ctx, &env, len(conns), 1)
-				if err != nil {
-					sessErr = err
-					res.SessionErrors++
-					env.Logger.Warn("qps_target: a session could not be opened; staying at the sessions open", "sessions", len(conns), "error", err)
-					break
-				}
-				startConn(ss[0], srcs[0])
+			if err := sessions.set(ctx, n); err != nil {
+				sessErr = err
+				res.SessionErrors++
+				env.Logger.Warn("qps_target: a session could not be opened; staying at the sessions open", "sessions", sessions.len(), "error", err)
 			}
-			for len(conns) > n {
-				fc := conns[len(conns)-1]
-				conns = conns[:len(conns)-1]
-				fc.cancel()
-				<-fc.done
-			}
-			res.Targets = append(res.Targets, TargetChange{At: time.Now().UTC(), Sessions: len(conns)})
+			res.Targets = append(res.Targets, TargetChange{At: time.Now().UTC(), Sessions: sessions.len()})
 		}
 	}
-	for _, fc := range conns {
-		fc.cancel()
-	}
+	sessions.stop()
 	res.Abandoned = run.wait()
 	run.result(&res)
-	res.PeakSessions = peak
+	res.PeakSessions = sessions.peak
 	res.Stopped = ctx.Err() != nil
 	res.Counts = env.Recorder.Counts()
-	if sessErr != nil && len(conns) == 0 {
+	if sessErr != nil && sessions.len() == 0 {
 		return res, errors.Join(errors.New("qps_target: no session left"), sessErr)
 	}
 	return res, nil

@@ -82,11 +82,6 @@ type FindMax struct {
 
 var _ Executor = (*FindMax)(nil)
 
-type fmConn struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
 // Open implements Executor: it opens the Start sessions of the first step.
 func (f *FindMax) Open(ctx context.Context, env Env) error {
 	switch {
@@ -102,55 +97,12 @@ func (f *FindMax) Open(ctx context.Context, env Env) error {
 // start + (k+1)·StepDuration), so the steps of every worker of the node
 // line up.
 func (f *FindMax) Run(ctx context.Context, start time.Time) (Result, error) {
-	first, firstSrcs, err := f.take()
-	if err != nil {
-		return Result{}, err
+	st, res0, err := f.startSessions(ctx, start, 0, f.SpinWindow, f.ThinkTime)
+	if st == nil {
+		return res0, err
 	}
-	env := f.env
-	run := newRunCtl(ctx, start, 0, &env)
-	defer run.stop()
-	ok, late := waitUntil(run.issue, start, f.SpinWindow)
-	if !ok {
-		closeAll(first)
-		run.endIssue()
-		res := Result{Late: late, Stopped: true}
-		run.result(&res)
-		return res, nil
-	}
-
-	var conns []*fmConn
-	peak := 0
-	startConn := func(sess Session, src OpSource) {
-		c, cancel := context.WithCancel(run.issue)
-		fc := &fmConn{cancel: cancel, done: make(chan struct{})}
-		rec := env.Recorder.Session(false)
-		run.goSession(func() {
-			defer close(fc.done)
-			defer sess.Close()
-			closedLoop(c.Done(), run.exec, sess, src, rec, f.ThinkTime)
-		})
-		conns = append(conns, fc)
-		peak = max(peak, len(conns))
-	}
-	for i := range first {
-		startConn(first[i], firstSrcs[i])
-	}
-	setLevel := func(n int) error {
-		for len(conns) < n {
-			ss, srcs, err := openSessions(ctx, &env, len(conns), 1)
-			if err != nil {
-				return err
-			}
-			startConn(ss[0], srcs[0])
-		}
-		for len(conns) > n {
-			fc := conns[len(conns)-1]
-			conns = conns[:len(conns)-1]
-			fc.cancel()
-			<-fc.done
-		}
-		return nil
-	}
+	defer st.run.stop()
+	run, env, sessions, late := st.run, &st.env, st.sessions, st.late
 	// stopAll stops every session and drains them like the other models.
 	stopped := false
 	stopAll := func() int {
@@ -158,10 +110,7 @@ func (f *FindMax) Run(ctx context.Context, start time.Time) (Result, error) {
 			return 0
 		}
 		stopped = true
-		for _, fc := range conns {
-			fc.cancel()
-		}
-		conns = nil
+		sessions.stop()
 		run.endIssue()
 		return run.wait()
 	}
@@ -239,7 +188,7 @@ func (f *FindMax) Run(ctx context.Context, start time.Time) (Result, error) {
 				return -1, nil
 			}
 			c := res.Steps[cand].Concurrency
-			if err := setLevel(c); err != nil {
+			if err := sessions.set(ctx, c); err != nil {
 				return -1, err
 			}
 			vs, full := measure(c, true)
@@ -261,7 +210,7 @@ func (f *FindMax) Run(ctx context.Context, start time.Time) (Result, error) {
 
 	level := f.Start
 	for {
-		if err := setLevel(level); err != nil {
+		if err := sessions.set(ctx, level); err != nil {
 			return Result{}, err
 		}
 		st, full := measure(level, false)
@@ -299,7 +248,7 @@ func (f *FindMax) Run(ctx context.Context, start time.Time) (Result, error) {
 		res.BestConcurrency = res.Steps[best].Concurrency
 		res.BestQPS = res.Steps[best].QPS
 	}
-	out := Result{Late: late, FindMax: res, PeakSessions: peak}
+	out := Result{Late: late, FindMax: res, PeakSessions: sessions.peak}
 	out.Abandoned = stopAll()
 	run.result(&out)
 	out.Stopped = res.Reason == ReasonStopped

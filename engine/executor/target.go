@@ -121,31 +121,7 @@ func (s *sqlSession) Exec(ctx context.Context, q int, args []any) (int64, string
 }
 
 func (s *sqlSession) exec(ctx context.Context, q int, args []any) (int64, error) {
-	st := s.stmts[q]
-	if s.queries[q].Write {
-		res, err := st.ExecContext(ctx, args...)
-		if err != nil {
-			return 0, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			n = -1
-		}
-		return n, nil
-	}
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	for rows.Next() {
-		n++
-	}
-	err = rows.Err()
-	if cerr := rows.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
+	return runStmt(ctx, s.stmts[q], s.queries[q].Write, -1, args, nil)
 }
 
 func (s *sqlSession) Close() error {

@@ -179,7 +179,7 @@ func (s *sqlSession) tryTx(ctx context.Context, t *sqlTx, args []any, lastID *st
 			sctx, id = s.queryID(ctx)
 		}
 		ps := tx.StmtContext(sctx, t.stmts[i])
-		n, err := runStmt(sctx, ps, st, t.buf, t.slots)
+		n, err := runStmt(sctx, ps, st.Write, st.Into, t.buf, t.slots)
 		ps.Close()
 		if qid := id(); qid != "" {
 			*lastID = qid
@@ -192,9 +192,11 @@ func (s *sqlSession) tryTx(ctx context.Context, t *sqlTx, args []any, lastID *st
 	return total, tx.Commit()
 }
 
-// runStmt runs one statement of a transaction and binds its Into.
-func runStmt(ctx context.Context, st *sql.Stmt, spec StmtSpec, args, slots []any) (int64, error) {
-	if spec.Write && spec.Into < 0 {
+// runStmt runs one prepared statement and returns the rows it affected
+// (write) or returned. into >= 0 binds the first column of its first row
+// to slots[into] (a transaction's into); single queries pass -1.
+func runStmt(ctx context.Context, st *sql.Stmt, write bool, into int, args, slots []any) (int64, error) {
+	if write && into < 0 {
 		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			return 0, err
@@ -211,7 +213,7 @@ func runStmt(ctx context.Context, st *sql.Stmt, spec StmtSpec, args, slots []any
 	}
 	var n int64
 	for rows.Next() {
-		if n == 0 && spec.Into >= 0 {
+		if n == 0 && into >= 0 {
 			var v any
 			if err := rows.Scan(&v); err != nil {
 				rows.Close()
@@ -220,7 +222,7 @@ func runStmt(ctx context.Context, st *sql.Stmt, spec StmtSpec, args, slots []any
 			if b, ok := v.([]byte); ok {
 				v = string(b)
 			}
-			slots[spec.Into] = v
+			slots[into] = v
 		}
 		n++
 	}
@@ -228,7 +230,7 @@ func runStmt(ctx context.Context, st *sql.Stmt, spec StmtSpec, args, slots []any
 	if cerr := rows.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && n == 0 && spec.Into >= 0 {
+	if err == nil && n == 0 && into >= 0 {
 		err = errors.New("returned no row to bind into its value")
 	}
 	return n, err

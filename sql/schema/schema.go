@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/flakebench/fbctl/internal/sqlscan"
 )
 
 //go:embed sqlite/*.sql postgres/*.sql snowflake/*.sql
@@ -74,64 +76,7 @@ func Latest(dialect string) int {
 }
 
 // Split splits a SQL script into statements at semicolons that are outside
-// string literals, quoted identifiers and comments. Comment-only and empty
-// statements are dropped; the statements keep their inner comments.
-func Split(script string) []string {
-	var (
-		out   []string
-		start int
-	)
-	flush := func(end int) {
-		stmt := strings.TrimSpace(script[start:end])
-		if stmt != "" && !onlyComments(stmt) {
-			out = append(out, stmt)
-		}
-	}
-	for i := 0; i < len(script); i++ {
-		switch c := script[i]; {
-		case c == '\'' || c == '"':
-			i = skipQuoted(script, i, c)
-		case c == '-' && i+1 < len(script) && script[i+1] == '-':
-			for i < len(script) && script[i] != '\n' {
-				i++
-			}
-		case c == '/' && i+1 < len(script) && script[i+1] == '*':
-			end := strings.Index(script[i+2:], "*/")
-			if end < 0 {
-				i = len(script)
-			} else {
-				i += end + 3
-			}
-		case c == ';':
-			flush(i)
-			start = i + 1
-		}
-	}
-	flush(len(script))
-	return out
-}
-
-// skipQuoted returns the index of the closing quote of the literal opening at
-// i; a doubled quote is an escaped quote.
-func skipQuoted(s string, i int, q byte) int {
-	for j := i + 1; j < len(s); j++ {
-		if s[j] == q {
-			if j+1 < len(s) && s[j+1] == q {
-				j++
-				continue
-			}
-			return j
-		}
-	}
-	return len(s)
-}
-
-func onlyComments(stmt string) bool {
-	for _, line := range strings.Split(stmt, "\n") {
-		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "--") {
-			return false
-		}
-	}
-	return true
-}
+// string literals, quoted identifiers, dollar quotes and comments.
+// Comment-only and empty statements are dropped; the statements keep their
+// inner comments (internal/sqlscan).
+func Split(script string) []string { return sqlscan.Split(script) }

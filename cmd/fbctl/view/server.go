@@ -75,39 +75,25 @@ func SummarizeServer(fps []store.RunFingerprint, aggs []store.QueryAggregate, sa
 	}
 	sort.Slice(r.Aggregates, func(i, j int) bool { return r.Aggregates[i].Query < r.Aggregates[j].Query })
 	type sk struct{ t, p, s, k string }
-	bySample := map[sk]*SampleSummary{}
-	var skeys []sk
-	for _, m := range samples {
-		k := sk{m.Target, m.Phase, m.State, m.Kind}
-		s := bySample[k]
-		if s == nil {
-			s = &SampleSummary{Target: m.Target, Phase: m.Phase, State: m.State, Kind: m.Kind}
-			bySample[k] = s
-			skeys = append(skeys, k)
-		}
-		s.Samples++
-		s.MaxSessions = max(s.MaxSessions, m.Sessions)
-	}
-	for _, k := range skeys {
-		r.Samples = append(r.Samples, *bySample[k])
-	}
+	r.Samples = groupInOrder(samples,
+		func(m store.ServerSample) sk { return sk{m.Target, m.Phase, m.State, m.Kind} },
+		func(m store.ServerSample) SampleSummary {
+			return SampleSummary{Target: m.Target, Phase: m.Phase, State: m.State, Kind: m.Kind}
+		},
+		func(s *SampleSummary, m store.ServerSample) {
+			s.Samples++
+			s.MaxSessions = max(s.MaxSessions, m.Sessions)
+		})
 	type wk struct{ t, p, q, l string }
-	byWait := map[wk]*LockWaitSummary{}
-	var wkeys []wk
-	for _, w := range waits {
-		k := wk{w.Target, w.Phase, w.WaiterQuery, w.LockType}
-		s := byWait[k]
-		if s == nil {
-			s = &LockWaitSummary{Target: w.Target, Phase: w.Phase, Query: w.WaiterQuery, LockType: w.LockType}
-			byWait[k] = s
-			wkeys = append(wkeys, k)
-		}
-		s.Observations++
-		s.MaxWaitUS = max(s.MaxWaitUS, w.WaitUS)
-	}
-	for _, k := range wkeys {
-		r.LockWaits = append(r.LockWaits, *byWait[k])
-	}
+	r.LockWaits = groupInOrder(waits,
+		func(w store.LockWait) wk { return wk{w.Target, w.Phase, w.WaiterQuery, w.LockType} },
+		func(w store.LockWait) LockWaitSummary {
+			return LockWaitSummary{Target: w.Target, Phase: w.Phase, Query: w.WaiterQuery, LockType: w.LockType}
+		},
+		func(s *LockWaitSummary, w store.LockWait) {
+			s.Observations++
+			s.MaxWaitUS = max(s.MaxWaitUS, w.WaitUS)
+		})
 	return r
 }
 
