@@ -333,13 +333,10 @@ type Sampling struct {
 	DeclRange        hcl.Range
 }
 
-// Threshold metrics.
-var ThresholdMetrics = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean", "error_rate", "qps", "dropped", "find_max_level", "find_max_qps"}
-
 // Threshold is a pass/fail rule evaluated against merged results.
 type Threshold struct {
 	Name   string
-	Metric string
+	Metric Metric
 	Query  string // "" : all queries
 	Phase  string // "" : all measurement phases
 	// Exactly one of Below/Above is set. Latency metrics are in

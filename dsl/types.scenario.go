@@ -20,9 +20,6 @@ func DefaultSeed(name string) int64 {
 	return int64(h.Sum64() &^ (1 << 63))
 }
 
-// LatencyMetrics are the threshold metrics measured in milliseconds.
-var LatencyMetrics = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"}
-
 // scenarioState holds per-scenario decoding state.
 type scenarioState struct {
 	s      *Scenario
@@ -250,10 +247,10 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 	if a := attrs["metric"]; a != nil {
 		if s, good, d := getKeyword(a, ctx); !good {
 			l.diags, ok = append(l.diags, d...), false
-		} else if !contains(ThresholdMetrics, s) {
-			l.diags, ok = append(l.diags, unknownValue("Unknown metric", "threshold metric", s, ThresholdMetrics, a.Expr.Range())), false
+		} else if !slices.Contains(ThresholdMetrics, Metric(s)) {
+			l.diags, ok = append(l.diags, unknownValue("Unknown metric", "threshold metric", s, kindNames(ThresholdMetrics), a.Expr.Range())), false
 		} else {
-			t.Metric = s
+			t.Metric = Metric(s)
 		}
 	}
 	// The templates in scope: the phase's, or every phase's.
@@ -312,7 +309,7 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 	var f float64
 	var good bool
 	var d hcl.Diagnostics
-	if contains(LatencyMetrics, t.Metric) {
+	if t.Metric.IsLatency() {
 		f, good, d = l.latency(bound, ctx)
 	} else {
 		f, good, d = getFloat(bound, ctx)

@@ -363,7 +363,7 @@ func (l *loader) decodeSLO(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 	content, diags := b.Body.Content(sloSchema)
 	l.diags = append(l.diags, diags...)
 	for _, a := range sortedAttrs(content.Attributes) {
-		if a.Name == "error_rate" {
+		if Metric(a.Name) == MetricErrorRate {
 			f, ok, d := getFraction(a, ctx)
 			l.diags = append(l.diags, d...)
 			if ok {
@@ -377,12 +377,12 @@ func (l *loader) decodeSLO(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 			continue
 		}
 		dur := time.Duration(ms * float64(time.Millisecond))
-		switch a.Name {
-		case "p50":
+		switch Metric(a.Name) {
+		case MetricP50:
 			s.P50 = dur
-		case "p95":
+		case MetricP95:
 			s.P95 = dur
-		case "p99":
+		case MetricP99:
 			s.P99 = dur
 		}
 	}

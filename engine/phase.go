@@ -317,23 +317,23 @@ func planThresholds(cfg *dsl.Config, sc *dsl.Scenario, names []string, infos map
 			if query == "*" {
 				query = ""
 			}
-			add := func(metric string, v float64) {
+			add := func(metric dsl.Metric, v float64) {
 				for _, ph := range scope {
-					out = append(out, ThresholdPlan{Name: "slo." + slo.Query + "." + metric, Metric: metric,
+					out = append(out, ThresholdPlan{Name: "slo." + slo.Query + "." + string(metric), Metric: metric,
 						Query: query, Phase: ph, Below: &v, Source: "slo", Template: tn})
 				}
 			}
 			if slo.P50 > 0 {
-				add("p50", load.Duration(slo.P50).Millis())
+				add(dsl.MetricP50, load.Duration(slo.P50).Millis())
 			}
 			if slo.P95 > 0 {
-				add("p95", load.Duration(slo.P95).Millis())
+				add(dsl.MetricP95, load.Duration(slo.P95).Millis())
 			}
 			if slo.P99 > 0 {
-				add("p99", load.Duration(slo.P99).Millis())
+				add(dsl.MetricP99, load.Duration(slo.P99).Millis())
 			}
 			if slo.ErrorRate != nil {
-				add("error_rate", *slo.ErrorRate)
+				add(dsl.MetricErrorRate, *slo.ErrorRate)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/load"
 )
 
@@ -427,12 +428,12 @@ type SamplingPlan struct {
 // ThresholdPlan is a pass/fail rule. Exactly one of Below and Above is set;
 // latency metrics are in milliseconds.
 type ThresholdPlan struct {
-	Name   string   `json:"name"`
-	Metric string   `json:"metric"`
-	Query  string   `json:"query,omitempty"` // "": all queries
-	Phase  string   `json:"phase,omitempty"` // "": all measurement phases
-	Below  *float64 `json:"below,omitempty"`
-	Above  *float64 `json:"above,omitempty"`
+	Name   string     `json:"name"`
+	Metric dsl.Metric `json:"metric"`
+	Query  string     `json:"query,omitempty"` // "": all queries
+	Phase  string     `json:"phase,omitempty"` // "": all measurement phases
+	Below  *float64   `json:"below,omitempty"`
+	Above  *float64   `json:"above,omitempty"`
 	// Source is "scenario" for a threshold block, "slo" for a template SLO
 	// ("template.<name>" is in Template).
 	Source   string `json:"source"`

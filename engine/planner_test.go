@@ -112,7 +112,7 @@ func TestBuildPlanQuickstart(t *testing.T) {
 	// Thresholds: the scenario's, then the SLOs.
 	var names []string
 	for _, th := range run.Thresholds {
-		names = append(names, th.Name+"/"+th.Metric+"/"+th.Query+"/"+th.Source)
+		names = append(names, th.Name+"/"+string(th.Metric)+"/"+th.Query+"/"+th.Source)
 	}
 	wantTh := []string{
 		"lookup_p99/p99/point_lookup/scenario", "errors/error_rate//scenario",

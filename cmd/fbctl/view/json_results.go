@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/pgstats"
@@ -189,17 +190,17 @@ type JSONWorkerResult struct {
 
 // JSONThreshold is one threshold (or template SLO) and its verdict.
 type JSONThreshold struct {
-	Name     string  `json:"name"`
-	Source   string  `json:"source"` // "scenario" or "slo"
-	Template string  `json:"template,omitempty"`
-	Metric   string  `json:"metric"`
-	Query    string  `json:"query,omitempty"`
-	Phase    string  `json:"phase,omitempty"`
-	Op       string  `json:"op"` // "below" or "above"
-	Limit    float64 `json:"limit"`
-	Actual   float64 `json:"actual"`
-	Passed   bool    `json:"passed"`
-	Note     string  `json:"note,omitempty"`
+	Name     string     `json:"name"`
+	Source   string     `json:"source"` // "scenario" or "slo"
+	Template string     `json:"template,omitempty"`
+	Metric   dsl.Metric `json:"metric"`
+	Query    string     `json:"query,omitempty"`
+	Phase    string     `json:"phase,omitempty"`
+	Op       string     `json:"op"` // "below" or "above"
+	Limit    float64    `json:"limit"`
+	Actual   float64    `json:"actual"`
+	Passed   bool       `json:"passed"`
+	Note     string     `json:"note,omitempty"`
 }
 
 // JSONFindMax is a find-max phase's outcome.
