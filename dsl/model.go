@@ -3,6 +3,7 @@ package dsl
 import (
 	"time"
 
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -257,14 +258,17 @@ type Warmup struct {
 	DeclRange   hcl.Range
 }
 
-// Load models.
+// Load models, by their former names: the vocabulary is engine/load's
+// (load.Model), which the language shares with the executors.
+//
+// Deprecated: use load.Closed, load.Open, load.Ramp, load.FindMax and
+// load.QPSTarget.
 const (
-	ModelClosed  = "closed"
-	ModelOpen    = "open" // constant rate
-	ModelRamp    = "ramp" // open model with a rate ramping from..to
-	ModelFindMax = "find_max"
-	// ModelQPSTarget holds a target rate by adjusting the sessions.
-	ModelQPSTarget = "qps_target"
+	ModelClosed    = load.Closed
+	ModelOpen      = load.Open
+	ModelRamp      = load.Ramp
+	ModelFindMax   = load.FindMax
+	ModelQPSTarget = load.QPSTarget
 )
 
 // Phase is one step of a scenario's run.
@@ -273,7 +277,7 @@ type Phase struct {
 	Template  string   // resolved: the phase's own or the scenario's
 	DependsOn []string // resolved: explicit, or the previous phase in file order
 	Duration  time.Duration
-	Model     string
+	Model     load.Model
 
 	Connections    int64    // closed: sessions; open and ramp: sessions opened before the start (0: derived)
 	Rate           float64  // open: total ops/s across workers

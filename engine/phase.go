@@ -29,7 +29,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		diags = diags.Append(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary,
 			Detail: fmt.Sprintf("Phase %q of scenario %q: ", p.Name, sc.Name) + fmt.Sprintf(format, args...), Subject: rng})
 	}
-	pp := &PhasePlan{Name: p.Name, Model: load.Model(p.Model), Duration: load.Duration(p.Duration), Assignments: []WorkerAssignment{}}
+	pp := &PhasePlan{Name: p.Name, Model: p.Model, Duration: load.Duration(p.Duration), Assignments: []WorkerAssignment{}}
 	info := &phaseInfo{plan: pp}
 
 	tmplName := p.Template

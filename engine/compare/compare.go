@@ -11,6 +11,7 @@ import (
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
 )
@@ -291,7 +292,7 @@ func comparePhase(b, c results.PhaseSummary, bs, cs []*results.Interval, seed ui
 	var rows []Row
 	for _, sc := range scopes(b, c) {
 		for _, m := range dsl.RegressionMetrics {
-			if m.PerPhase() && (sc.Query != AllQueries || (b.Model == "closed" && c.Model == "closed")) {
+			if m.PerPhase() && (sc.Query != AllQueries || (b.Model == load.Closed && c.Model == load.Closed)) {
 				continue // per phase only, and a closed model never drops
 			}
 			rows = append(rows, compareRow(b.Name, sc, m, exact(b, sc, m), exact(c, sc, m),

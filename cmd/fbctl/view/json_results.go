@@ -14,6 +14,7 @@ import (
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/flakebench/fbctl/engine/pgstats"
 	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
@@ -214,7 +215,7 @@ type JSONFindMax struct {
 // JSONPhase is one phase's (or the warmup's) merged result.
 type JSONPhase struct {
 	Name          string                 `json:"name"`
-	Model         string                 `json:"model"`
+	Model         load.Model             `json:"model"`
 	Workers       int                    `json:"workers"`
 	Started       string                 `json:"started"`
 	Ended         string                 `json:"ended"`
