@@ -142,7 +142,9 @@ type Pool struct {
 	DeclRange hcl.Range
 }
 
-// Query kinds.
+// Query kinds. They stay plain strings: the kind crosses into
+// executor.QueryInfo.Kind and the recorded rows (QUERY_EXECUTIONS
+// .QUERY_KIND), which do not import the language.
 const (
 	KindPointLookup = "point_lookup"
 	KindRangeScan   = "range_scan"
@@ -187,35 +189,38 @@ func (q *Query) IsWrite() bool {
 	return false
 }
 
+// GeneratorKind is how a query argument is produced.
+type GeneratorKind string
+
 // Generator kinds.
 const (
-	GenLiteral      = "literal"
-	GenPool         = "pool"
-	GenSequence     = "sequence"
-	GenUniform      = "uniform"
-	GenZipf         = "zipf"
-	GenChoice       = "choice"
-	GenRandomString = "random_string"
-	GenNow          = "now"
+	GenLiteral      GeneratorKind = "literal"
+	GenPool         GeneratorKind = "pool"
+	GenSequence     GeneratorKind = "sequence"
+	GenUniform      GeneratorKind = "uniform"
+	GenZipf         GeneratorKind = "zipf"
+	GenChoice       GeneratorKind = "choice"
+	GenRandomString GeneratorKind = "random_string"
+	GenNow          GeneratorKind = "now"
 	// GenLet reads a transaction's let value (or an earlier statement's
 	// into) by name.
-	GenLet = "let"
+	GenLet GeneratorKind = "let"
 )
 
 // Generator describes how one query argument is produced. Only the fields
 // that belong to Kind are set. Every generator is deterministic from a seed.
 type Generator struct {
-	Kind    string  `json:"kind"`
-	Literal any     `json:"literal,omitempty"` // literal
-	Pool    string  `json:"pool,omitempty"`    // pool: pool name
-	Let     string  `json:"let,omitempty"`     // let: the let or into name
-	Column  string  `json:"column,omitempty"`  // sequence: column whose max the range starts after
-	Start   int64   `json:"start,omitempty"`   // sequence: explicit first value when no column
-	Min     int64   `json:"min,omitempty"`     // uniform
-	Max     int64   `json:"max,omitempty"`     // uniform
-	N       int64   `json:"n,omitempty"`       // zipf: values 1..N; random_string: length
-	S       float64 `json:"s,omitempty"`       // zipf exponent (> 1)
-	Choices []any   `json:"choices,omitempty"` // choice
+	Kind    GeneratorKind `json:"kind"`
+	Literal any           `json:"literal,omitempty"` // literal
+	Pool    string        `json:"pool,omitempty"`    // pool: pool name
+	Let     string        `json:"let,omitempty"`     // let: the let or into name
+	Column  string        `json:"column,omitempty"`  // sequence: column whose max the range starts after
+	Start   int64         `json:"start,omitempty"`   // sequence: explicit first value when no column
+	Min     int64         `json:"min,omitempty"`     // uniform
+	Max     int64         `json:"max,omitempty"`     // uniform
+	N       int64         `json:"n,omitempty"`       // zipf: values 1..N; random_string: length
+	S       float64       `json:"s,omitempty"`       // zipf exponent (> 1)
+	Choices []any         `json:"choices,omitempty"` // choice
 	// Sensitive is set when the argument came from a sensitive value: the
 	// whole generator is then shown and stored redacted.
 	Sensitive bool      `json:"-"`
@@ -313,17 +318,20 @@ type FindMax struct {
 	Max            int64   // concurrency ceiling; 0: the planner's default (10000)
 }
 
+// ScalingMode is how a scaling block resolves a phase's worker count.
+type ScalingMode string
+
 // Scaling modes.
 const (
-	ScaleAuto    = "auto"
-	ScaleBounded = "bounded"
-	ScaleFixed   = "fixed"
+	ScaleAuto    ScalingMode = "auto"
+	ScaleBounded ScalingMode = "bounded"
+	ScaleFixed   ScalingMode = "fixed"
 )
 
 // Scaling resolves a phase's worker count from its connections. Counts
 // left unset in the source are 0; the planner applies the defaults.
 type Scaling struct {
-	Mode                    string
+	Mode                    ScalingMode
 	MinWorkers              int64
 	MaxWorkers              int64
 	MaxConnectionsPerWorker int64

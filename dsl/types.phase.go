@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ const (
 )
 
 // ScalingModes lists the scaling modes.
-var ScalingModes = []string{ScaleAuto, ScaleBounded, ScaleFixed}
+var ScalingModes = []ScalingMode{ScaleAuto, ScaleBounded, ScaleFixed}
 
 // phaseState keeps what dependency resolution needs.
 type phaseState struct {
@@ -285,10 +286,10 @@ func (l *loader) decodeScaling(b *hcl.Block, ctx *hcl.EvalContext) *Scaling {
 	if a := attrs["mode"]; a != nil {
 		if m, ok, d := getKeyword(a, ctx); !ok {
 			l.diags = append(l.diags, d...)
-		} else if !contains(ScalingModes, m) {
-			l.diags = append(l.diags, unknownValue("Unknown scaling mode", "scaling mode", m, ScalingModes, a.Expr.Range()))
+		} else if !slices.Contains(ScalingModes, ScalingMode(m)) {
+			l.diags = append(l.diags, unknownValue("Unknown scaling mode", "scaling mode", m, kindNames(ScalingModes), a.Expr.Range()))
 		} else {
-			s.Mode = m
+			s.Mode = ScalingMode(m)
 		}
 	}
 	ints := map[string]*int64{"min_workers": &s.MinWorkers, "max_workers": &s.MaxWorkers, "max_connections_per_worker": &s.MaxConnectionsPerWorker}

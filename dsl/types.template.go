@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -226,7 +227,7 @@ func (l *loader) decodeQuery(t *Template, b *hcl.Block, ctx, argsCtx *hcl.EvalCo
 	if a := attrs["kind"]; a != nil {
 		if s, ok, d := getKeyword(a, ctx); !ok {
 			l.diags = append(l.diags, d...)
-		} else if !contains(QueryKinds, s) {
+		} else if !slices.Contains(QueryKinds, s) {
 			l.diags = append(l.diags, unknownValue("Unknown query kind", "query kind", s, QueryKinds, a.Expr.Range()))
 		} else {
 			q.Kind = s

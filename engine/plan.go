@@ -374,18 +374,19 @@ type FindMaxPlan struct {
 	MaxQPSDrop     float64 `json:"max_qps_drop"`
 }
 
-// Scaling resolution modes reported in ScalingPlan.Mode besides the dsl's
-// auto, bounded and fixed.
-const ScaleWorkers = "workers" // a fixed `workers = N` (or the default 1)
+// ScaleWorkers is the resolution reported in ScalingPlan.Mode besides the
+// dsl's scaling modes (auto, bounded, fixed): a fixed `workers = N` (or
+// the default 1). It is not a mode of the language's scaling block.
+const ScaleWorkers dsl.ScalingMode = "workers"
 
 // ScalingPlan says how the worker count was resolved.
 type ScalingPlan struct {
 	// Mode is "workers" (explicit or default count), "auto", "bounded" or
 	// "fixed".
-	Mode                    string `json:"mode"`
-	MinWorkers              int64  `json:"min_workers,omitempty"`
-	MaxWorkers              int64  `json:"max_workers,omitempty"`
-	MaxConnectionsPerWorker int64  `json:"max_connections_per_worker,omitempty"`
+	Mode                    dsl.ScalingMode `json:"mode"`
+	MinWorkers              int64           `json:"min_workers,omitempty"`
+	MaxWorkers              int64           `json:"max_workers,omitempty"`
+	MaxConnectionsPerWorker int64           `json:"max_connections_per_worker,omitempty"`
 }
 
 // WorkerAssignment is one worker's share of a node: the load it runs,
