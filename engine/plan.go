@@ -403,11 +403,25 @@ type WorkerAssignment struct {
 // of zero sessions).
 func (a WorkerAssignment) Idle() bool { return a.Load.Sessions == 0 }
 
+// SamplingMode is how a run's sample rate of measurement operations is
+// decided.
+type SamplingMode string
+
+// Sampling modes.
+const (
+	// SampleAll: no sampling block, every operation is stored.
+	SampleAll SamplingMode = "all"
+	// SampleFixed: a rate given in the sampling block (or one the plan
+	// could derive from an auto block's budget).
+	SampleFixed SamplingMode = "fixed"
+	// SampleAuto: the rate follows from max_rows_per_second and the
+	// measured throughput, at plan time or at the end of warmup.
+	SampleAuto SamplingMode = "auto"
+)
+
 // SamplingPlan is the run's sampling decision.
 type SamplingPlan struct {
-	// Mode is "all" (no sampling block: every operation stored), "fixed"
-	// or "auto".
-	Mode string `json:"mode"`
+	Mode SamplingMode `json:"mode"`
 	// Rate is the run's sample rate when known at plan time (fixed, all,
 	// or auto with only open phases: the smallest phase rate); null when
 	// decided at the end of warmup.

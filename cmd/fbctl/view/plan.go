@@ -254,7 +254,7 @@ func writeSessions(b *strings.Builder, s engine.SessionsPlan) {
 
 func writeSampling(b *strings.Builder, s engine.SamplingPlan) {
 	switch {
-	case s.Mode == "all":
+	case s.Mode == engine.SampleAll:
 		b.WriteString("  sampling: every operation stored in QUERY_EXECUTIONS")
 	case s.Rate != nil:
 		fmt.Fprintf(b, "  sampling: %s, rate %s of measurement operations (errors and warmup always stored)", s.Mode, num(*s.Rate))
