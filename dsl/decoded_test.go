@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
@@ -120,12 +121,12 @@ func TestValidFull(t *testing.T) {
 		Teardown: []string{"DROP TABLE T"},
 		Warmup:   &Warmup{Duration: 10 * time.Second, Connections: 2},
 		Phases: []*Phase{
-			{Name: "closed", Template: "hybrid", Duration: time.Minute, Model: ModelClosed, Connections: 8, Workers: 1, ThinkTime: ptr(time.Millisecond)},
-			{Name: "open", Template: "hybrid", DependsOn: []string{"closed"}, Duration: 90 * time.Minute, Model: ModelOpen, Rate: 250.5, MaxConnections: 32, Workers: 2},
-			{Name: "ramp", Template: "pg", DependsOn: []string{"closed"}, Duration: 2 * time.Minute, Model: ModelRamp,
+			{Name: "closed", Template: "hybrid", Duration: time.Minute, Model: load.Closed, Connections: 8, Workers: 1, ThinkTime: ptr(time.Millisecond)},
+			{Name: "open", Template: "hybrid", DependsOn: []string{"closed"}, Duration: 90 * time.Minute, Model: load.Open, Rate: 250.5, MaxConnections: 32, Workers: 2},
+			{Name: "ramp", Template: "pg", DependsOn: []string{"closed"}, Duration: 2 * time.Minute, Model: load.Ramp,
 				Ramp:    &Ramp{From: 10, To: 100, Over: 2 * time.Minute},
 				Scaling: &Scaling{Mode: ScaleBounded, MinWorkers: 1, MaxWorkers: 4, MaxConnectionsPerWorker: 16}},
-			{Name: "max", Template: "hybrid", DependsOn: []string{"open", "ramp"}, Model: ModelFindMax, Workers: 1,
+			{Name: "max", Template: "hybrid", DependsOn: []string{"open", "ramp"}, Model: load.FindMax, Workers: 1,
 				FindMax: &FindMax{Start: 2, Step: 2, StepDuration: 20 * time.Second, MaxErrorRate: 0.05, MaxP95Increase: 1, MaxQPSDrop: 0.2, Max: 64}},
 		},
 		Sampling: &Sampling{Auto: true, MaxRowsPerSecond: 5000},

@@ -17,8 +17,8 @@ const genMarker = "__gen"
 // GeneratorFunctionNames lists the functions callable inside args.
 var GeneratorFunctionNames = []string{"sequence", "uniform", "zipf", "choice", "random_string", "now"}
 
-func genVal(kind string, attrs map[string]cty.Value) cty.Value {
-	m := map[string]cty.Value{genMarker: cty.StringVal(kind)}
+func genVal(kind GeneratorKind, attrs map[string]cty.Value) cty.Value {
+	m := map[string]cty.Value{genMarker: cty.StringVal(string(kind))}
 	for k, v := range attrs {
 		m[k] = v
 	}
@@ -198,8 +198,8 @@ func decodeGenerator(v cty.Value, rng hcl.Range) (Generator, *hcl.Diagnostic) {
 	if !ok {
 		return g, bad
 	}
-	g.Kind = kind
-	switch kind {
+	g.Kind = GeneratorKind(kind)
+	switch g.Kind {
 	case GenPool:
 		g.Pool, ok = str("pool")
 	case GenLet:

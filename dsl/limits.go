@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -434,13 +435,13 @@ func (l *loader) checkPhaseLimits(p *Phase, content *hcl.BodyContent) {
 	var ops float64
 	var subject *hcl.Range
 	switch {
-	case p.Model == ModelOpen && attrs["rate"] != nil:
+	case p.Model == load.Open && attrs["rate"] != nil:
 		a := attrs["rate"]
 		if !l.atMost(a, p.Rate, MaxRate, " ops/s") || p.Rate <= 0 || p.Duration <= 0 {
 			return
 		}
 		ops, subject = p.Rate*p.Duration.Seconds(), rangePtr(a.Expr.Range())
-	case p.Model == ModelRamp && p.Ramp != nil && p.Ramp.Over > 0 && p.Duration > 0:
+	case p.Model == load.Ramp && p.Ramp != nil && p.Ramp.Over > 0 && p.Duration > 0:
 		r := p.Ramp
 		over := min(r.Over, p.Duration)
 		ops = (r.From+r.To)/2*over.Seconds() + r.To*(p.Duration-over).Seconds()

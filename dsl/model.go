@@ -3,6 +3,7 @@ package dsl
 import (
 	"time"
 
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -141,7 +142,9 @@ type Pool struct {
 	DeclRange hcl.Range
 }
 
-// Query kinds.
+// Query kinds. They stay plain strings: the kind crosses into
+// executor.QueryInfo.Kind and the recorded rows (QUERY_EXECUTIONS
+// .QUERY_KIND), which do not import the language.
 const (
 	KindPointLookup = "point_lookup"
 	KindRangeScan   = "range_scan"
@@ -186,35 +189,38 @@ func (q *Query) IsWrite() bool {
 	return false
 }
 
+// GeneratorKind is how a query argument is produced.
+type GeneratorKind string
+
 // Generator kinds.
 const (
-	GenLiteral      = "literal"
-	GenPool         = "pool"
-	GenSequence     = "sequence"
-	GenUniform      = "uniform"
-	GenZipf         = "zipf"
-	GenChoice       = "choice"
-	GenRandomString = "random_string"
-	GenNow          = "now"
+	GenLiteral      GeneratorKind = "literal"
+	GenPool         GeneratorKind = "pool"
+	GenSequence     GeneratorKind = "sequence"
+	GenUniform      GeneratorKind = "uniform"
+	GenZipf         GeneratorKind = "zipf"
+	GenChoice       GeneratorKind = "choice"
+	GenRandomString GeneratorKind = "random_string"
+	GenNow          GeneratorKind = "now"
 	// GenLet reads a transaction's let value (or an earlier statement's
 	// into) by name.
-	GenLet = "let"
+	GenLet GeneratorKind = "let"
 )
 
 // Generator describes how one query argument is produced. Only the fields
 // that belong to Kind are set. Every generator is deterministic from a seed.
 type Generator struct {
-	Kind    string  `json:"kind"`
-	Literal any     `json:"literal,omitempty"` // literal
-	Pool    string  `json:"pool,omitempty"`    // pool: pool name
-	Let     string  `json:"let,omitempty"`     // let: the let or into name
-	Column  string  `json:"column,omitempty"`  // sequence: column whose max the range starts after
-	Start   int64   `json:"start,omitempty"`   // sequence: explicit first value when no column
-	Min     int64   `json:"min,omitempty"`     // uniform
-	Max     int64   `json:"max,omitempty"`     // uniform
-	N       int64   `json:"n,omitempty"`       // zipf: values 1..N; random_string: length
-	S       float64 `json:"s,omitempty"`       // zipf exponent (> 1)
-	Choices []any   `json:"choices,omitempty"` // choice
+	Kind    GeneratorKind `json:"kind"`
+	Literal any           `json:"literal,omitempty"` // literal
+	Pool    string        `json:"pool,omitempty"`    // pool: pool name
+	Let     string        `json:"let,omitempty"`     // let: the let or into name
+	Column  string        `json:"column,omitempty"`  // sequence: column whose max the range starts after
+	Start   int64         `json:"start,omitempty"`   // sequence: explicit first value when no column
+	Min     int64         `json:"min,omitempty"`     // uniform
+	Max     int64         `json:"max,omitempty"`     // uniform
+	N       int64         `json:"n,omitempty"`       // zipf: values 1..N; random_string: length
+	S       float64       `json:"s,omitempty"`       // zipf exponent (> 1)
+	Choices []any         `json:"choices,omitempty"` // choice
 	// Sensitive is set when the argument came from a sensitive value: the
 	// whole generator is then shown and stored redacted.
 	Sensitive bool      `json:"-"`
@@ -257,14 +263,17 @@ type Warmup struct {
 	DeclRange   hcl.Range
 }
 
-// Load models.
+// Load models, by their former names: the vocabulary is engine/load's
+// (load.Model), which the language shares with the executors.
+//
+// Deprecated: use load.Closed, load.Open, load.Ramp, load.FindMax and
+// load.QPSTarget.
 const (
-	ModelClosed  = "closed"
-	ModelOpen    = "open" // constant rate
-	ModelRamp    = "ramp" // open model with a rate ramping from..to
-	ModelFindMax = "find_max"
-	// ModelQPSTarget holds a target rate by adjusting the sessions.
-	ModelQPSTarget = "qps_target"
+	ModelClosed    = load.Closed
+	ModelOpen      = load.Open
+	ModelRamp      = load.Ramp
+	ModelFindMax   = load.FindMax
+	ModelQPSTarget = load.QPSTarget
 )
 
 // Phase is one step of a scenario's run.
@@ -273,7 +282,7 @@ type Phase struct {
 	Template  string   // resolved: the phase's own or the scenario's
 	DependsOn []string // resolved: explicit, or the previous phase in file order
 	Duration  time.Duration
-	Model     string
+	Model     load.Model
 
 	Connections    int64    // closed: sessions; open and ramp: sessions opened before the start (0: derived)
 	Rate           float64  // open: total ops/s across workers
@@ -309,17 +318,20 @@ type FindMax struct {
 	Max            int64   // concurrency ceiling; 0: the planner's default (10000)
 }
 
+// ScalingMode is how a scaling block resolves a phase's worker count.
+type ScalingMode string
+
 // Scaling modes.
 const (
-	ScaleAuto    = "auto"
-	ScaleBounded = "bounded"
-	ScaleFixed   = "fixed"
+	ScaleAuto    ScalingMode = "auto"
+	ScaleBounded ScalingMode = "bounded"
+	ScaleFixed   ScalingMode = "fixed"
 )
 
 // Scaling resolves a phase's worker count from its connections. Counts
 // left unset in the source are 0; the planner applies the defaults.
 type Scaling struct {
-	Mode                    string
+	Mode                    ScalingMode
 	MinWorkers              int64
 	MaxWorkers              int64
 	MaxConnectionsPerWorker int64
@@ -333,13 +345,10 @@ type Sampling struct {
 	DeclRange        hcl.Range
 }
 
-// Threshold metrics.
-var ThresholdMetrics = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean", "error_rate", "qps", "dropped", "find_max_level", "find_max_qps"}
-
 // Threshold is a pass/fail rule evaluated against merged results.
 type Threshold struct {
 	Name   string
-	Metric string
+	Metric Metric
 	Query  string // "" : all queries
 	Phase  string // "" : all measurement phases
 	// Exactly one of Below/Above is set. Latency metrics are in

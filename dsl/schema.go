@@ -92,7 +92,7 @@ var querySchema = &hcl.BodySchema{
 	},
 }
 
-var sloSchema = attrSchema([]string{"p50", "p95", "p99", "error_rate"}, nil)
+var sloSchema = attrSchema(kindNames(SLOMetrics), nil)
 
 var scenarioSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{

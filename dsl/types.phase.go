@@ -2,11 +2,12 @@ package dsl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/flakebench/fbctl/internal/graph"
-
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -19,7 +20,7 @@ const (
 )
 
 // ScalingModes lists the scaling modes.
-var ScalingModes = []string{ScaleAuto, ScaleBounded, ScaleFixed}
+var ScalingModes = []ScalingMode{ScaleAuto, ScaleBounded, ScaleFixed}
 
 // phaseState keeps what dependency resolution needs.
 type phaseState struct {
@@ -71,7 +72,7 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 	// find_max. With rate or ramp, connections are the sessions opened
 	// before the phase starts.
 	type modelSrc struct {
-		model string
+		model load.Model
 		rng   hcl.Range
 	}
 	var models []modelSrc
@@ -81,17 +82,17 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		l.diags = append(l.diags, d...)
 		p.Connections = n
 		if attrs["rate"] == nil && attrs["qps_target"] == nil && len(content.Blocks.OfType("ramp")) == 0 {
-			models = append(models, modelSrc{ModelClosed, a.NameRange})
+			models = append(models, modelSrc{load.Closed, a.NameRange})
 		}
 	}
 	if a := attrs["rate"]; a != nil {
-		models = append(models, modelSrc{ModelOpen, a.NameRange})
+		models = append(models, modelSrc{load.Open, a.NameRange})
 		f, _, d := getPositiveFloat(a, ctx)
 		l.diags = append(l.diags, d...)
 		p.Rate = f
 	}
 	if a := attrs["qps_target"]; a != nil {
-		models = append(models, modelSrc{ModelQPSTarget, a.NameRange})
+		models = append(models, modelSrc{load.QPSTarget, a.NameRange})
 		f, _, d := getPositiveFloat(a, ctx)
 		l.diags = append(l.diags, d...)
 		l.atMost(a, f, MaxRate, " ops/s")
@@ -102,7 +103,7 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 			l.diags = append(l.diags, duplicateBlock("ramp", rb))
 			continue
 		}
-		models = append(models, modelSrc{ModelRamp, rb.DefRange})
+		models = append(models, modelSrc{load.Ramp, rb.DefRange})
 		p.Ramp = l.decodeRamp(rb, ctx)
 	}
 	for i, fb := range content.Blocks.OfType("find_max") {
@@ -110,7 +111,7 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 			l.diags = append(l.diags, duplicateBlock("find_max", fb))
 			continue
 		}
-		models = append(models, modelSrc{ModelFindMax, fb.DefRange})
+		models = append(models, modelSrc{load.FindMax, fb.DefRange})
 		p.FindMax = l.decodeFindMax(fb, ctx)
 	}
 	switch len(models) {
@@ -132,13 +133,13 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		n, _, d := getPositiveInt(a, ctx)
 		l.diags = append(l.diags, d...)
 		p.MaxConnections = n
-		if len(models) == 1 && p.Model != ModelOpen && p.Model != ModelRamp && p.Model != ModelQPSTarget {
+		if len(models) == 1 && p.Model != load.Open && p.Model != load.Ramp && p.Model != load.QPSTarget {
 			l.diags = append(l.diags, errorDiag("Unexpected max_connections",
 				fmt.Sprintf("max_connections caps the sessions of an open load model (rate or ramp); the phase %q uses %s.", name, p.Model),
 				rangePtr(a.NameRange), rangePtr(a.Range)))
 		}
 	}
-	if open := p.Model == ModelOpen || p.Model == ModelRamp; open && conns != nil && p.MaxConnections > 0 && p.Connections > p.MaxConnections {
+	if open := p.Model == load.Open || p.Model == load.Ramp; open && conns != nil && p.MaxConnections > 0 && p.Connections > p.MaxConnections {
 		l.diags = append(l.diags, errorDiag("Invalid connections",
 			fmt.Sprintf("The phase %q opens %d sessions before it starts but max_connections caps it at %d. Lower connections or raise max_connections.",
 				name, p.Connections, p.MaxConnections),
@@ -149,13 +150,13 @@ func (l *loader) decodePhase(st *scenarioState, b *hcl.Block, ctx *hcl.EvalConte
 		d, _, dd := getDuration(a, ctx, true)
 		l.diags = append(l.diags, dd...)
 		p.Duration = d
-	} else if p.Model == ModelClosed || p.Model == ModelOpen || p.Model == ModelQPSTarget {
+	} else if p.Model == load.Closed || p.Model == load.Open || p.Model == load.QPSTarget {
 		l.diags = append(l.diags, errorDiag("Missing required argument",
 			fmt.Sprintf("The phase %q needs a duration, such as duration = \"30s\".", name),
 			rangePtr(b.DefRange), nil))
 	}
 	l.decodeQPSTarget(p, b, attrs, conns, ctx, len(models))
-	if p.Model == ModelRamp && p.Ramp != nil {
+	if p.Model == load.Ramp && p.Ramp != nil {
 		p.Duration = durationOr(p.Duration, p.Ramp.Over)
 	}
 
@@ -286,10 +287,10 @@ func (l *loader) decodeScaling(b *hcl.Block, ctx *hcl.EvalContext) *Scaling {
 	if a := attrs["mode"]; a != nil {
 		if m, ok, d := getKeyword(a, ctx); !ok {
 			l.diags = append(l.diags, d...)
-		} else if !contains(ScalingModes, m) {
-			l.diags = append(l.diags, unknownValue("Unknown scaling mode", "scaling mode", m, ScalingModes, a.Expr.Range()))
+		} else if !slices.Contains(ScalingModes, ScalingMode(m)) {
+			l.diags = append(l.diags, unknownValue("Unknown scaling mode", "scaling mode", m, kindNames(ScalingModes), a.Expr.Range()))
 		} else {
-			s.Mode = m
+			s.Mode = ScalingMode(m)
 		}
 	}
 	ints := map[string]*int64{"min_workers": &s.MinWorkers, "max_workers": &s.MaxWorkers, "max_connections_per_worker": &s.MaxConnectionsPerWorker}

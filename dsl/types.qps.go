@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -12,7 +13,7 @@ import (
 // where it starts. min_connections belongs to qps_target alone.
 func (l *loader) decodeQPSTarget(p *Phase, b *hcl.Block, attrs hcl.Attributes, conns *hcl.Attribute, ctx *hcl.EvalContext, models int) {
 	minA := attrs["min_connections"]
-	if p.Model != ModelQPSTarget {
+	if p.Model != load.QPSTarget {
 		if minA != nil && models == 1 {
 			l.diags = append(l.diags, errorDiag("Unexpected min_connections",
 				fmt.Sprintf("min_connections is the floor of a qps_target phase's sessions; the phase %q uses %s.", p.Name, p.Model),

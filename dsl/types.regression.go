@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,17 +11,13 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// RegressionMetrics are the metrics a regression rule can watch: the
-// metrics `fbctl compare` measures per interval.
-var RegressionMetrics = []string{"qps", "p50", "p95", "p99", "p999", "max", "error_rate", "dropped"}
-
 // Regression is a `regression` block of a scenario: how much a metric may
 // change against a baseline run before `fbctl compare` fails. Exactly one
 // of MaxIncrease/MaxDecrease is set, as a fraction of the baseline (0.1:
 // 10 %).
 type Regression struct {
 	Name        string
-	Metric      string
+	Metric      Metric
 	Query       string // "": all queries
 	Phase       string // "": every measurement phase, each on its own
 	MaxIncrease *float64
@@ -62,15 +59,15 @@ func (l *loader) decodeRegression(st *scenarioState, b *hcl.Block, ctx *hcl.Eval
 	if a := attrs["metric"]; a != nil {
 		if s, good, d := getKeyword(a, ctx); !good {
 			l.diags, ok = append(l.diags, d...), false
-		} else if !contains(RegressionMetrics, s) {
-			l.diags, ok = append(l.diags, unknownValue("Unknown metric", "regression metric", s, RegressionMetrics, a.Expr.Range())), false
+		} else if !slices.Contains(RegressionMetrics, Metric(s)) {
+			l.diags, ok = append(l.diags, unknownValue("Unknown metric", "regression metric", s, kindNames(RegressionMetrics), a.Expr.Range())), false
 		} else {
-			r.Metric = s
+			r.Metric = Metric(s)
 		}
 	}
 	phase, query, scoped := l.decodeScope(st, attrs, ctx, "regression rule")
 	r.Phase, r.Query, ok = phase, query, ok && scoped
-	if a := attrs["query"]; a != nil && ok && r.Metric == "dropped" {
+	if a := attrs["query"]; a != nil && ok && r.Metric.PerPhase() {
 		l.diags = append(l.diags, errorDiag("Query scope not allowed",
 			fmt.Sprintf("The regression rule %q watches dropped arrivals, which are counted per phase, not per query; remove the query attribute.", r.Name),
 			rangePtr(a.NameRange), rangePtr(a.Range)))

@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -17,9 +18,6 @@ func DefaultSeed(name string) int64 {
 	h.Write([]byte(name))
 	return int64(h.Sum64() &^ (1 << 63))
 }
-
-// LatencyMetrics are the threshold metrics measured in milliseconds.
-var LatencyMetrics = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"}
 
 // scenarioState holds per-scenario decoding state.
 type scenarioState struct {
@@ -248,10 +246,10 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 	if a := attrs["metric"]; a != nil {
 		if s, good, d := getKeyword(a, ctx); !good {
 			l.diags, ok = append(l.diags, d...), false
-		} else if !contains(ThresholdMetrics, s) {
-			l.diags, ok = append(l.diags, unknownValue("Unknown metric", "threshold metric", s, ThresholdMetrics, a.Expr.Range())), false
+		} else if !slices.Contains(ThresholdMetrics, Metric(s)) {
+			l.diags, ok = append(l.diags, unknownValue("Unknown metric", "threshold metric", s, kindNames(ThresholdMetrics), a.Expr.Range())), false
 		} else {
-			t.Metric = s
+			t.Metric = Metric(s)
 		}
 	}
 	phase, query, scoped := l.decodeScope(st, attrs, ctx, "threshold")
@@ -275,7 +273,7 @@ func (l *loader) decodeThreshold(st *scenarioState, b *hcl.Block, ctx *hcl.EvalC
 	var f float64
 	var good bool
 	var d hcl.Diagnostics
-	if contains(LatencyMetrics, t.Metric) {
+	if t.Metric.IsLatency() {
 		f, good, d = l.latency(bound, ctx)
 	} else {
 		f, good, d = getFloat(bound, ctx)

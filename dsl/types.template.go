@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -226,7 +227,7 @@ func (l *loader) decodeQuery(t *Template, b *hcl.Block, ctx, argsCtx *hcl.EvalCo
 	if a := attrs["kind"]; a != nil {
 		if s, ok, d := getKeyword(a, ctx); !ok {
 			l.diags = append(l.diags, d...)
-		} else if !contains(QueryKinds, s) {
+		} else if !slices.Contains(QueryKinds, s) {
 			l.diags = append(l.diags, unknownValue("Unknown query kind", "query kind", s, QueryKinds, a.Expr.Range()))
 		} else {
 			q.Kind = s
@@ -363,7 +364,7 @@ func (l *loader) decodeSLO(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 	content, diags := b.Body.Content(sloSchema)
 	l.diags = append(l.diags, diags...)
 	for _, a := range sortedAttrs(content.Attributes) {
-		if a.Name == "error_rate" {
+		if Metric(a.Name) == MetricErrorRate {
 			f, ok, d := getFraction(a, ctx)
 			l.diags = append(l.diags, d...)
 			if ok {
@@ -377,12 +378,12 @@ func (l *loader) decodeSLO(t *Template, b *hcl.Block, ctx *hcl.EvalContext) {
 			continue
 		}
 		dur := time.Duration(ms * float64(time.Millisecond))
-		switch a.Name {
-		case "p50":
+		switch Metric(a.Name) {
+		case MetricP50:
 			s.P50 = dur
-		case "p95":
+		case MetricP95:
 			s.P95 = dur
-		case "p99":
+		case MetricP99:
 			s.P99 = dur
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/load"
 )
 
 // testSecret is a connection secret that must never leave the Config.
@@ -59,9 +60,9 @@ func newTestConfig(t testing.TB) *dsl.Config {
 		Teardown: []string{"ALTER WAREHOUSE BENCH_WH SUSPEND"},
 		Warmup:   &dsl.Warmup{Duration: 30 * time.Second, DeclRange: rng(40)},
 		Phases: []*dsl.Phase{
-			{Name: "steady", Template: "orders_oltp", Model: dsl.ModelClosed, Duration: 5 * time.Minute,
+			{Name: "steady", Template: "orders_oltp", Model: load.Closed, Duration: 5 * time.Minute,
 				Connections: 10, Workers: 4, DeclRange: rng(42)},
-			{Name: "rate", Template: "orders_oltp", DependsOn: []string{"steady"}, Model: dsl.ModelOpen,
+			{Name: "rate", Template: "orders_oltp", DependsOn: []string{"steady"}, Model: load.Open,
 				Duration: 2 * time.Minute, Rate: 1000.5, MaxConnections: 80,
 				Scaling:   &dsl.Scaling{Mode: dsl.ScaleAuto, MaxConnectionsPerWorker: 25},
 				DeclRange: rng(48)},

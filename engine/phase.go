@@ -29,7 +29,7 @@ func expandPhase(cfg *dsl.Config, sc *dsl.Scenario, p *dsl.Phase, hashes map[str
 		diags = diags.Append(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary,
 			Detail: fmt.Sprintf("Phase %q of scenario %q: ", p.Name, sc.Name) + fmt.Sprintf(format, args...), Subject: rng})
 	}
-	pp := &PhasePlan{Name: p.Name, Model: load.Model(p.Model), Duration: load.Duration(p.Duration), Assignments: []WorkerAssignment{}}
+	pp := &PhasePlan{Name: p.Name, Model: p.Model, Duration: load.Duration(p.Duration), Assignments: []WorkerAssignment{}}
 	info := &phaseInfo{plan: pp}
 
 	tmplName := p.Template
@@ -231,17 +231,17 @@ func planSampling(sc *dsl.Scenario, names []string, infos map[string]*phaseInfo)
 	s := sc.Sampling
 	switch {
 	case s == nil:
-		return SamplingPlan{Mode: "all", Rate: &one}
+		return SamplingPlan{Mode: SampleAll, Rate: &one}
 	case !s.Auto && s.MaxRowsPerSecond <= 0:
 		r := s.Rate
-		return SamplingPlan{Mode: "fixed", Rate: &r}
+		return SamplingPlan{Mode: SampleFixed, Rate: &r}
 	}
 	// auto, or a fixed rate capped by max_rows_per_second: the rate is the
 	// smaller of the ceiling and what keeps stored rows under the budget.
-	sp := SamplingPlan{Mode: "auto", MaxRowsPerSecond: s.MaxRowsPerSecond}
+	sp := SamplingPlan{Mode: SampleAuto, MaxRowsPerSecond: s.MaxRowsPerSecond}
 	rate := 1.0
 	if !s.Auto {
-		sp.Mode, rate, sp.MaxRate = "fixed", s.Rate, s.Rate
+		sp.Mode, rate, sp.MaxRate = SampleFixed, s.Rate, s.Rate
 	}
 	var closed []string
 	for _, n := range names {
@@ -258,7 +258,7 @@ func planSampling(sc *dsl.Scenario, names []string, infos map[string]*phaseInfo)
 	if len(closed) > 0 && sc.Warmup == nil {
 		// Nothing measures the latency-bound rate before the first
 		// phase: the ceiling (a fixed rate), or every operation (auto).
-		if sp.Mode == "fixed" {
+		if sp.Mode == SampleFixed {
 			sp.Note = fmt.Sprintf("no warmup to measure phase %q's latency-bound rate against max_rows_per_second = %d: the fixed rate, capped only by the open phases' planned rates", closed[0], s.MaxRowsPerSecond)
 		} else {
 			sp.Note = fmt.Sprintf("no warmup to measure phase %q's latency-bound rate: every measurement operation is stored (add a warmup block, or set a fixed rate)", closed[0])
@@ -268,12 +268,12 @@ func planSampling(sc *dsl.Scenario, names []string, infos map[string]*phaseInfo)
 	}
 	if len(closed) > 0 {
 		ceiling := "1"
-		if sp.Mode == "fixed" {
+		if sp.Mode == SampleFixed {
 			ceiling = fmt.Sprintf("%g", s.Rate)
 		}
 		sp.Note = fmt.Sprintf("decided at the end of warmup from the measured rate: min(%s, %d / ops/s); phase %q has a latency-bound rate",
 			ceiling, s.MaxRowsPerSecond, closed[0])
-		if rate < 1 && (sp.Mode != "fixed" || rate < s.Rate) {
+		if rate < 1 && (sp.Mode != SampleFixed || rate < s.Rate) {
 			sp.Note += fmt.Sprintf("; at most %.6g given the open phases", rate)
 		}
 		if rate < 1 {
@@ -317,23 +317,23 @@ func planThresholds(cfg *dsl.Config, sc *dsl.Scenario, names []string, infos map
 			if query == "*" {
 				query = ""
 			}
-			add := func(metric string, v float64) {
+			add := func(metric dsl.Metric, v float64) {
 				for _, ph := range scope {
-					out = append(out, ThresholdPlan{Name: "slo." + slo.Query + "." + metric, Metric: metric,
+					out = append(out, ThresholdPlan{Name: "slo." + slo.Query + "." + string(metric), Metric: metric,
 						Query: query, Phase: ph, Below: &v, Source: "slo", Template: tn})
 				}
 			}
 			if slo.P50 > 0 {
-				add("p50", load.Duration(slo.P50).Millis())
+				add(dsl.MetricP50, load.Duration(slo.P50).Millis())
 			}
 			if slo.P95 > 0 {
-				add("p95", load.Duration(slo.P95).Millis())
+				add(dsl.MetricP95, load.Duration(slo.P95).Millis())
 			}
 			if slo.P99 > 0 {
-				add("p99", load.Duration(slo.P99).Millis())
+				add(dsl.MetricP99, load.Duration(slo.P99).Millis())
 			}
 			if slo.ErrorRate != nil {
-				add("error_rate", *slo.ErrorRate)
+				add(dsl.MetricErrorRate, *slo.ErrorRate)
 			}
 		}
 	}

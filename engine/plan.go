@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/load"
 )
 
@@ -373,18 +374,19 @@ type FindMaxPlan struct {
 	MaxQPSDrop     float64 `json:"max_qps_drop"`
 }
 
-// Scaling resolution modes reported in ScalingPlan.Mode besides the dsl's
-// auto, bounded and fixed.
-const ScaleWorkers = "workers" // a fixed `workers = N` (or the default 1)
+// ScaleWorkers is the resolution reported in ScalingPlan.Mode besides the
+// dsl's scaling modes (auto, bounded, fixed): a fixed `workers = N` (or
+// the default 1). It is not a mode of the language's scaling block.
+const ScaleWorkers dsl.ScalingMode = "workers"
 
 // ScalingPlan says how the worker count was resolved.
 type ScalingPlan struct {
 	// Mode is "workers" (explicit or default count), "auto", "bounded" or
 	// "fixed".
-	Mode                    string `json:"mode"`
-	MinWorkers              int64  `json:"min_workers,omitempty"`
-	MaxWorkers              int64  `json:"max_workers,omitempty"`
-	MaxConnectionsPerWorker int64  `json:"max_connections_per_worker,omitempty"`
+	Mode                    dsl.ScalingMode `json:"mode"`
+	MinWorkers              int64           `json:"min_workers,omitempty"`
+	MaxWorkers              int64           `json:"max_workers,omitempty"`
+	MaxConnectionsPerWorker int64           `json:"max_connections_per_worker,omitempty"`
 }
 
 // WorkerAssignment is one worker's share of a node: the load it runs,
@@ -401,11 +403,25 @@ type WorkerAssignment struct {
 // of zero sessions).
 func (a WorkerAssignment) Idle() bool { return a.Load.Sessions == 0 }
 
+// SamplingMode is how a run's sample rate of measurement operations is
+// decided.
+type SamplingMode string
+
+// Sampling modes.
+const (
+	// SampleAll: no sampling block, every operation is stored.
+	SampleAll SamplingMode = "all"
+	// SampleFixed: a rate given in the sampling block (or one the plan
+	// could derive from an auto block's budget).
+	SampleFixed SamplingMode = "fixed"
+	// SampleAuto: the rate follows from max_rows_per_second and the
+	// measured throughput, at plan time or at the end of warmup.
+	SampleAuto SamplingMode = "auto"
+)
+
 // SamplingPlan is the run's sampling decision.
 type SamplingPlan struct {
-	// Mode is "all" (no sampling block: every operation stored), "fixed"
-	// or "auto".
-	Mode string `json:"mode"`
+	Mode SamplingMode `json:"mode"`
 	// Rate is the run's sample rate when known at plan time (fixed, all,
 	// or auto with only open phases: the smallest phase rate); null when
 	// decided at the end of warmup.
@@ -427,12 +443,12 @@ type SamplingPlan struct {
 // ThresholdPlan is a pass/fail rule. Exactly one of Below and Above is set;
 // latency metrics are in milliseconds.
 type ThresholdPlan struct {
-	Name   string   `json:"name"`
-	Metric string   `json:"metric"`
-	Query  string   `json:"query,omitempty"` // "": all queries
-	Phase  string   `json:"phase,omitempty"` // "": all measurement phases
-	Below  *float64 `json:"below,omitempty"`
-	Above  *float64 `json:"above,omitempty"`
+	Name   string     `json:"name"`
+	Metric dsl.Metric `json:"metric"`
+	Query  string     `json:"query,omitempty"` // "": all queries
+	Phase  string     `json:"phase,omitempty"` // "": all measurement phases
+	Below  *float64   `json:"below,omitempty"`
+	Above  *float64   `json:"above,omitempty"`
 	// Source is "scenario" for a threshold block, "slo" for a template SLO
 	// ("template.<name>" is in Template).
 	Source   string `json:"source"`

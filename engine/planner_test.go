@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/load"
 )
 
 func mustPlan(t *testing.T, cfg *dsl.Config, state map[string]StoredTemplate, opts PlanOptions) *Plan {
@@ -112,7 +113,7 @@ func TestBuildPlanQuickstart(t *testing.T) {
 	// Thresholds: the scenario's, then the SLOs.
 	var names []string
 	for _, th := range run.Thresholds {
-		names = append(names, th.Name+"/"+th.Metric+"/"+th.Query+"/"+th.Source)
+		names = append(names, th.Name+"/"+string(th.Metric)+"/"+th.Query+"/"+th.Source)
 	}
 	wantTh := []string{
 		"lookup_p99/p99/point_lookup/scenario", "errors/error_rate//scenario",
@@ -264,7 +265,7 @@ func TestBuildPlanParallelPhasesAndMinimalScenario(t *testing.T) {
 	cfg := newTestConfig(t)
 	sc := cfg.Scenarios["nightly"]
 	sc.Setup, sc.Teardown, sc.Warmup, sc.Sampling = nil, nil, nil, nil
-	sc.Phases = append(sc.Phases, &dsl.Phase{Name: "side", Model: dsl.ModelClosed, Duration: time.Minute, Connections: 1})
+	sc.Phases = append(sc.Phases, &dsl.Phase{Name: "side", Model: load.Closed, Duration: time.Minute, Connections: 1})
 	sc.Phases[1].DependsOn = nil // two roots: steady and rate; side follows none
 	p := mustPlan(t, cfg, nil, PlanOptions{})
 	var shape []string
@@ -287,8 +288,8 @@ func TestBuildPlanAutoSamplingRampAndFindMax(t *testing.T) {
 	sc := cfg.Scenarios["nightly"]
 	sc.Sampling = &dsl.Sampling{Auto: true, MaxRowsPerSecond: 2000}
 	sc.Phases = []*dsl.Phase{
-		{Name: "ramp", Model: dsl.ModelRamp, Duration: 2 * time.Minute, Ramp: &dsl.Ramp{From: 1000, To: 5000, Over: time.Minute}, MaxConnections: 100, Workers: 2},
-		{Name: "open", DependsOn: []string{"ramp"}, Model: dsl.ModelOpen, Duration: time.Minute, Rate: 4000},
+		{Name: "ramp", Model: load.Ramp, Duration: 2 * time.Minute, Ramp: &dsl.Ramp{From: 1000, To: 5000, Over: time.Minute}, MaxConnections: 100, Workers: 2},
+		{Name: "open", DependsOn: []string{"ramp"}, Model: load.Open, Duration: time.Minute, Rate: 4000},
 	}
 	p := mustPlan(t, cfg, nil, PlanOptions{})
 	run := p.Runs[0]
@@ -311,7 +312,7 @@ func TestBuildPlanAutoSamplingRampAndFindMax(t *testing.T) {
 	}
 
 	// A closed phase makes auto sampling a run-time decision.
-	sc.Phases = append(sc.Phases, &dsl.Phase{Name: "fm", DependsOn: []string{"open"}, Model: dsl.ModelFindMax,
+	sc.Phases = append(sc.Phases, &dsl.Phase{Name: "fm", DependsOn: []string{"open"}, Model: load.FindMax,
 		FindMax: &dsl.FindMax{Start: 5, Step: 10, StepDuration: 30 * time.Second, Max: 95}})
 	p = mustPlan(t, cfg, nil, PlanOptions{})
 	run = p.Runs[0]
@@ -327,7 +328,7 @@ func TestBuildPlanAutoSamplingRampAndFindMax(t *testing.T) {
 func TestBuildPlanWarmupBeforeFindMaxUsesStart(t *testing.T) {
 	cfg := newTestConfig(t)
 	sc := cfg.Scenarios["nightly"]
-	sc.Phases = []*dsl.Phase{{Name: "fm", Model: dsl.ModelFindMax, Workers: 2,
+	sc.Phases = []*dsl.Phase{{Name: "fm", Model: load.FindMax, Workers: 2,
 		FindMax: &dsl.FindMax{Start: 6, Step: 4, StepDuration: 10 * time.Second, Max: 30}}}
 	p := mustPlan(t, cfg, nil, PlanOptions{})
 	w := p.Runs[0].Nodes[1].Warmup

@@ -7,15 +7,15 @@ import "github.com/flakebench/fbctl/dsl"
 // of MaxIncrease/MaxDecrease is set, a fraction of the baseline (0.1:
 // 10 %). File, Line and Column locate the block, for CI annotations.
 type RegressionPlan struct {
-	Name        string   `json:"name"`
-	Metric      string   `json:"metric"`
-	Query       string   `json:"query,omitempty"`
-	Phase       string   `json:"phase,omitempty"`
-	MaxIncrease *float64 `json:"max_increase,omitempty"`
-	MaxDecrease *float64 `json:"max_decrease,omitempty"`
-	File        string   `json:"file"`
-	Line        int      `json:"line"`
-	Column      int      `json:"column"`
+	Name        string     `json:"name"`
+	Metric      dsl.Metric `json:"metric"`
+	Query       string     `json:"query,omitempty"`
+	Phase       string     `json:"phase,omitempty"`
+	MaxIncrease *float64   `json:"max_increase,omitempty"`
+	MaxDecrease *float64   `json:"max_decrease,omitempty"`
+	File        string     `json:"file"`
+	Line        int        `json:"line"`
+	Column      int        `json:"column"`
 }
 
 // planRegressions turns the scenario's regression blocks into plans.

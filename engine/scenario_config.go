@@ -47,7 +47,7 @@ func CanonicalScenario(r RunPlan) (payload []byte, hash string, err error) {
 	doc["phases"] = phases
 	s := r.Sampling
 	sampling := map[string]any{"mode": s.Mode}
-	if s.Rate != nil && s.Mode != "auto" {
+	if s.Rate != nil && s.Mode != SampleAuto {
 		sampling["rate"] = *s.Rate
 	}
 	if s.MaxRowsPerSecond > 0 {

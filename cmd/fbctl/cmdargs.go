@@ -8,6 +8,7 @@ package main
 import (
 	"time"
 
+	"github.com/flakebench/fbctl/engine/run"
 	"github.com/urfave/cli/v2"
 )
 
@@ -66,8 +67,8 @@ func parseStreamArgs(c *cli.Context) (streamArgs, error) {
 // runArgs shape how the scenarios run (apply, standby).
 type runArgs struct {
 	Workers      string // as given, for messages
-	Launch       string // run.LaunchInProcess or run.LaunchExternal
-	Local        int    // local:N: start N `fbctl worker` processes
+	Launch       run.LaunchMode
+	Local        int // local:N: start N `fbctl worker` processes
 	JoinTimeout  time.Duration
 	StaleAfter   time.Duration
 	DeadAfter    time.Duration

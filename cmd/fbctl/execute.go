@@ -21,7 +21,7 @@ import (
 // runFlags are apply's flags that shape how scenarios run.
 func runFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "workers", Value: run.LaunchInProcess, Usage: "`LAUNCH` workers in-process, start local:N `fbctl worker` processes on this host, or wait for `fbctl worker -run RUN_ID` processes (external)"},
+		&cli.StringFlag{Name: "workers", Value: string(run.LaunchInProcess), Usage: "`LAUNCH` workers in-process, start local:N `fbctl worker` processes on this host, or wait for `fbctl worker -run RUN_ID` processes (external)"},
 		&cli.DurationFlag{Name: "join-timeout", Value: run.DefaultJoinTimeout, Usage: "with -workers external: how long to wait for the planned workers to join"},
 		&cli.DurationFlag{Name: "stale-after", Value: run.DefaultStaleAfter, Usage: "a worker whose heartbeat is older than this is STALE"},
 		&cli.DurationFlag{Name: "dead-after", Value: run.DefaultDeadAfter, Usage: "a worker whose heartbeat is older than this is DEAD and fails the run"},

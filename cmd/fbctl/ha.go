@@ -134,10 +134,10 @@ func (g *globals) groupHint() int {
 
 // parseLaunch reads -workers: in-process, external, or local:N (N `fbctl
 // worker` processes on this host).
-func parseLaunch(v string) (launch string, local int, err error) {
+func parseLaunch(v string) (launch run.LaunchMode, local int, err error) {
 	switch {
-	case v == run.LaunchInProcess || v == run.LaunchExternal:
-		return v, 0, nil
+	case run.LaunchMode(v) == run.LaunchInProcess || run.LaunchMode(v) == run.LaunchExternal:
+		return run.LaunchMode(v), 0, nil
 	case strings.HasPrefix(v, "local:"):
 		n, err := strconv.Atoi(strings.TrimPrefix(v, "local:"))
 		if err != nil || n < 1 {

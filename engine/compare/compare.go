@@ -8,8 +8,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
 )
@@ -17,9 +19,6 @@ import (
 // FormatVersion is the version of the Comparison JSON (`fbctl compare
 // -format json`); it changes when a consumer would have to.
 const FormatVersion = "1"
-
-// Metrics are the compared metrics, in display order.
-var Metrics = []string{"qps", "p50", "p95", "p99", "p999", "max", "error_rate", "dropped"}
 
 // AllQueries is the query scope of a row over every query of a phase.
 const AllQueries = "(all)"
@@ -87,24 +86,20 @@ type Gate struct {
 // per-interval values: N of each side, the medians' change's bootstrap
 // CI, and the Mann–Whitney p.
 type Row struct {
-	Phase      string   `json:"phase"`
-	Query      string   `json:"query"`
-	Metric     string   `json:"metric"`
-	Baseline   float64  `json:"baseline"`
-	Candidate  float64  `json:"candidate"`
-	Change     *float64 `json:"change"` // null: undefined (a zero baseline)
-	CILow      *float64 `json:"ci_low,omitempty"`
-	CIHigh     *float64 `json:"ci_high,omitempty"`
-	P          *float64 `json:"p,omitempty"`
-	NBaseline  int      `json:"n_baseline"`
-	NCandidate int      `json:"n_candidate"`
-	Verdict    string   `json:"verdict"`
-	Note       string   `json:"note,omitempty"`
+	Phase      string     `json:"phase"`
+	Query      string     `json:"query"`
+	Metric     dsl.Metric `json:"metric"`
+	Baseline   float64    `json:"baseline"`
+	Candidate  float64    `json:"candidate"`
+	Change     *float64   `json:"change"` // null: undefined (a zero baseline)
+	CILow      *float64   `json:"ci_low,omitempty"`
+	CIHigh     *float64   `json:"ci_high,omitempty"`
+	P          *float64   `json:"p,omitempty"`
+	NBaseline  int        `json:"n_baseline"`
+	NCandidate int        `json:"n_candidate"`
+	Verdict    string     `json:"verdict"`
+	Note       string     `json:"note,omitempty"`
 }
-
-// HigherIsBetter reports whether a larger value of metric is an
-// improvement (only throughput).
-func HigherIsBetter(metric string) bool { return metric == "qps" }
 
 // RuleCheck is one regression rule applied to one row.
 type RuleCheck struct {
@@ -238,39 +233,22 @@ func scopes(b, c results.PhaseSummary) []results.QueryKey {
 }
 
 // exact returns the whole-phase value of metric for a scope.
-func exact(p results.PhaseSummary, scope results.QueryKey, metric string) float64 {
-	lat, qps, er := p.Latency, p.QPS, p.ErrorRate
+func exact(p results.PhaseSummary, scope results.QueryKey, metric dsl.Metric) float64 {
+	r := results.Reading{Latency: p.Latency, QPS: p.QPS, ErrorRate: p.ErrorRate, Dropped: results.PerSecond(p.Counts.Dropped, p.Seconds)}
 	if scope.Query != AllQueries {
 		for _, q := range p.Queries {
 			if q.Template == scope.Template && q.Query == scope.Query {
-				lat, qps, er = q.Latency, q.QPS, q.ErrorRate
+				r.Latency, r.QPS, r.ErrorRate = q.Latency, q.QPS, q.ErrorRate
 			}
 		}
 	}
-	switch metric {
-	case "qps":
-		return qps
-	case "p50":
-		return float64(lat.P50)
-	case "p95":
-		return float64(lat.P95)
-	case "p99":
-		return float64(lat.P99)
-	case "p999":
-		return float64(lat.P999)
-	case "max":
-		return float64(lat.Max)
-	case "error_rate":
-		return er
-	case "dropped":
-		return results.PerSecond(p.Counts.Dropped, p.Seconds)
-	}
-	return 0
+	v, _ := r.Value(metric)
+	return v
 }
 
 // samples returns one value of metric per interval for a scope. Latency
 // intervals without an operation in scope give no sample.
-func samples(ivs []*results.Interval, scope results.QueryKey, metric string) []float64 {
+func samples(ivs []*results.Interval, scope results.QueryKey, metric dsl.Metric) []float64 {
 	keep := func(k histogram.Key) bool {
 		return scope.Query == AllQueries || (k.Template == scope.Template && k.Query == scope.Query)
 	}
@@ -279,15 +257,15 @@ func samples(ivs []*results.Interval, scope results.QueryKey, metric string) []f
 	for i, iv := range ivs {
 		h := iv.Latency(keep)
 		n := h.TotalCount()
-		switch metric {
-		case "qps":
+		switch {
+		case metric == dsl.MetricQPS:
 			out = append(out, iv.PerSecond(n))
-		case "error_rate":
+		case metric == dsl.MetricErrorRate:
 			if n > 0 {
 				bad := iv.Latency(func(k histogram.Key) bool { return keep(k) && !k.Success }).TotalCount()
 				out = append(out, results.ErrorRate(bad, n))
 			}
-		case "dropped":
+		case metric == dsl.MetricDropped:
 			// Workers report the phase's dropped arrivals cumulatively.
 			if i == 0 || iv.Index != ivs[i-1].Index+1 {
 				prevDropped = 0
@@ -299,13 +277,12 @@ func samples(ivs []*results.Interval, scope results.QueryKey, metric string) []f
 				out = append(out, iv.PerSecond(iv.Dropped-prevDropped))
 			}
 			prevDropped = iv.Dropped
-		default:
+		case metric.IsLatency():
 			if n == 0 {
 				continue
 			}
-			s := histogram.Summarize(h)
-			v := map[string]int64{"p50": s.P50, "p95": s.P95, "p99": s.P99, "p999": s.P999, "max": s.Max}[metric]
-			out = append(out, float64(v))
+			v, _ := results.Reading{Latency: histogram.Summarize(h)}.Value(metric)
+			out = append(out, v)
 		}
 	}
 	return out
@@ -314,8 +291,8 @@ func samples(ivs []*results.Interval, scope results.QueryKey, metric string) []f
 func comparePhase(b, c results.PhaseSummary, bs, cs []*results.Interval, seed uint64) []Row {
 	var rows []Row
 	for _, sc := range scopes(b, c) {
-		for _, m := range Metrics {
-			if m == "dropped" && (sc.Query != AllQueries || (b.Model == "closed" && c.Model == "closed")) {
+		for _, m := range dsl.RegressionMetrics {
+			if m.PerPhase() && (sc.Query != AllQueries || (b.Model == load.Closed && c.Model == load.Closed)) {
 				continue // per phase only, and a closed model never drops
 			}
 			rows = append(rows, compareRow(b.Name, sc, m, exact(b, sc, m), exact(c, sc, m),
@@ -327,7 +304,7 @@ func comparePhase(b, c results.PhaseSummary, bs, cs []*results.Interval, seed ui
 
 func ptr(f float64) *float64 { return &f }
 
-func compareRow(phase string, sc results.QueryKey, metric string, bv, cv float64, bs, cs []float64, seed uint64) Row {
+func compareRow(phase string, sc results.QueryKey, metric dsl.Metric, bv, cv float64, bs, cs []float64, seed uint64) Row {
 	r := Row{Phase: phase, Query: sc.Query, Metric: metric, Baseline: bv, Candidate: cv, NBaseline: len(bs), NCandidate: len(cs)}
 	if ch := RelChange(bv, cv); !math.IsInf(ch, 0) {
 		r.Change = ptr(ch)
@@ -339,7 +316,7 @@ func compareRow(phase string, sc results.QueryKey, metric string, bv, cv float64
 	}
 	p := MannWhitneyP(bs, cs)
 	r.P = ptr(p)
-	lo, hi, ok := BootstrapCI(bs, cs, seed^uint64(len(phase))^fnvOf(phase+sc.Query+metric))
+	lo, hi, ok := BootstrapCI(bs, cs, seed^uint64(len(phase))^fnvOf(phase+sc.Query+string(metric)))
 	if ok {
 		r.CILow, r.CIHigh = ptr(lo), ptr(hi)
 	}
@@ -351,7 +328,7 @@ func compareRow(phase string, sc results.QueryKey, metric string, bv, cv float64
 	}
 	if p < Alpha && excludesZero {
 		up := Median(cs) > Median(bs)
-		if up == HigherIsBetter(metric) {
+		if up == metric.HigherIsBetter() {
 			r.Verdict = Better
 		} else {
 			r.Verdict = Worse

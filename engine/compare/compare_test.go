@@ -7,6 +7,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/results"
@@ -58,7 +59,7 @@ func synthRun(id string, intervals int, lookupUS float64, seed uint64, rules ...
 		Tags: map[string]string{"fbctl.template.orders.table_type": "sqlite"}}
 }
 
-func rowOf(t *testing.T, c *Comparison, query, metric string) Row {
+func rowOf(t *testing.T, c *Comparison, query string, metric dsl.Metric) Row {
 	t.Helper()
 	for _, r := range c.Rows {
 		if r.Query == query && r.Metric == metric {
@@ -81,7 +82,7 @@ func TestInjectedSlowdownIsWorseAndViolatesTheRule(t *testing.T) {
 	if !c.Comparable {
 		t.Fatalf("gates refused: %+v", c.Gates)
 	}
-	for _, m := range []string{"p50", "p99"} {
+	for _, m := range []dsl.Metric{dsl.MetricP50, dsl.MetricP99} {
 		if r := rowOf(t, c, "lookup", m); r.Verdict != Worse || r.CILow == nil || *r.CILow <= 0 {
 			t.Errorf("lookup %s: %+v, want worse with a CI above zero", m, r)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/load"
 )
 
 const secret = "pw-9f8e7d-NEVER-IN-A-PLAN"
@@ -32,7 +33,7 @@ func testConfig() *dsl.Config {
 		},
 		QueryOrder: []string{"get", "put"}}
 	sc := &dsl.Scenario{Name: "smoke", Template: "kv", Seed: 7,
-		Phases: []*dsl.Phase{{Name: "main", Model: dsl.ModelOpen, Duration: 10 * time.Second, Rate: 50.25, MaxConnections: 4, Workers: 2}}}
+		Phases: []*dsl.Phase{{Name: "main", Model: load.Open, Duration: 10 * time.Second, Rate: 50.25, MaxConnections: 4, Workers: 2}}}
 	return &dsl.Config{
 		Connections: map[string]*dsl.Connection{"postgres.local": conn}, ConnectionOrder: []string{"postgres.local"},
 		Templates: map[string]*dsl.Template{"kv": tmpl}, TemplateOrder: []string{"kv"},

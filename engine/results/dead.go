@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/flakebench/fbctl/engine/store"
 )
 
@@ -34,7 +35,7 @@ type Recovered struct {
 // model; order is the run's phase order. The row's identity, status,
 // reason and stream counters are kept; OpsIssued grows by the operations
 // added.
-func WithSnapshots(child store.TestResult, snaps []store.MetricsSnapshot, models map[string]string, order []string) (store.TestResult, []Recovered, error) {
+func WithSnapshots(child store.TestResult, snaps []store.MetricsSnapshot, models map[string]load.Model, order []string) (store.TestResult, []Recovered, error) {
 	set, err := Merge([]store.TestResult{child}, order)
 	if err != nil {
 		return child, nil, err
@@ -80,7 +81,7 @@ func WithSnapshots(child store.TestResult, snaps []store.MetricsSnapshot, models
 
 // addSnapshots adds one phase rebuilt from one worker's snapshot rows of
 // it, and returns the phase.
-func (s *Set) addSnapshots(phase, model string, ms []store.MetricsSnapshot) (NodeResult, error) {
+func (s *Set) addSnapshots(phase string, model load.Model, ms []store.MetricsSnapshot) (NodeResult, error) {
 	slices.SortFunc(ms, func(a, b store.MetricsSnapshot) int { return int(a.IntervalIndex - b.IntervalIndex) })
 	first := ms[0]
 	n := NodeResult{Phase: phase, Model: model,

@@ -7,6 +7,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/flakebench/fbctl/engine/store"
 )
 
@@ -47,7 +48,7 @@ func TestWithSnapshotsAddsThePhaseADeadWorkerNeverWrote(t *testing.T) {
 	t0 := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	first := snapshotOf(t, "w1", "a", 0, t0, 1000, 50, 0, 100, 0)
 	set := &Set{Hists: map[histogram.Key]*hdr.Histogram{}, Queries: map[QueryKey]QueryMeta{}, workers: map[string]int{}}
-	if _, err := set.addSnapshots("a", "closed", []store.MetricsSnapshot{first}); err != nil {
+	if _, err := set.addSnapshots("a", load.Closed, []store.MetricsSnapshot{first}); err != nil {
 		t.Fatal(err)
 	}
 	g := 1
@@ -68,7 +69,7 @@ func TestWithSnapshotsAddsThePhaseADeadWorkerNeverWrote(t *testing.T) {
 	warm.PhaseKind = store.PhaseWarmup
 	snaps = append(snaps, warm)
 
-	row, added, err := WithSnapshots(child, snaps, map[string]string{"a": "closed", "b": "open"}, []string{"a", "b"})
+	row, added, err := WithSnapshots(child, snaps, map[string]load.Model{"a": load.Closed, "b": load.Open}, []string{"a", "b"})
 	if err != nil {
 		t.Fatal(err)
 	}

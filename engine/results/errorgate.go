@@ -1,6 +1,9 @@
 package results
 
-import "github.com/flakebench/fbctl/engine/store"
+import (
+	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/store"
+)
 
 // DefaultErrorRateGate is the error rate above which a run that declares
 // no error_rate limit of its own is not taken as a success: more than 5 %
@@ -30,7 +33,7 @@ type ErrorGate struct {
 func CheckErrorGate(ts []ThresholdResult, parent store.TestResult) ErrorGate {
 	g := ErrorGate{Applies: true, Limit: DefaultErrorRateGate, Actual: parent.ErrorRate, Errors: parent.Errors, Total: parent.Total}
 	for _, t := range ts {
-		if t.Metric == "error_rate" {
+		if t.Metric == dsl.MetricErrorRate {
 			g.Applies = false
 			return g
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/flakebench/fbctl/engine/pgstats"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/warehouse"
@@ -60,7 +61,7 @@ type WorkerClock struct {
 // measured it.
 type NodeResult struct {
 	Phase   string
-	Model   string
+	Model   load.Model
 	Warmup  bool
 	Skipped bool
 	// Started and Ended are the node's window on the control plane's
@@ -82,9 +83,9 @@ type NodeResult struct {
 // TEST_RESULTS.PHASE_RESULTS. Latencies are microseconds from the intended
 // start, over every operation (successful or not).
 type PhaseSummary struct {
-	Name    string `json:"name"`
-	Model   string `json:"model"`
-	Workers int    `json:"workers"`
+	Name    string     `json:"name"`
+	Model   load.Model `json:"model"`
+	Workers int        `json:"workers"`
 	// Started and Ended are the phase's window on the control plane's
 	// clock (every worker's is the same); Seconds its length, the divisor
 	// of QPS. Operations issued in the window and still running at its end

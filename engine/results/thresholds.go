@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/store"
@@ -14,7 +15,7 @@ import (
 // operations per second for qps, a count for dropped.
 type ThresholdResult struct {
 	Name     string
-	Metric   string
+	Metric   dsl.Metric
 	Query    string // "": all queries
 	Phase    string // "": all measurement phases
 	Op       string // "below" or "above"
@@ -100,37 +101,20 @@ func Evaluate(ts []engine.ThresholdPlan, s *Set) []ThresholdResult {
 			ops = h.TotalCount()
 			errs = s.latency(func(k histogram.Key) bool { return keep(k) && !k.Success }).TotalCount()
 		}
-		sum := histogram.Summarize(h)
-		ms := func(us int64) float64 { return float64(us) / 1000 }
-		switch t.Metric {
-		case "p50":
-			r.Actual = ms(sum.P50)
-		case "p90":
-			r.Actual = ms(sum.P90)
-		case "p95":
-			r.Actual = ms(sum.P95)
-		case "p99":
-			r.Actual = ms(sum.P99)
-		case "p999":
-			r.Actual = ms(sum.P999)
-		case "max":
-			r.Actual = ms(sum.Max)
-		case "mean":
-			r.Actual = sum.Mean / 1000
-		case "error_rate":
-			r.Actual = ErrorRate(errs, ops)
-		case "qps":
-			r.Actual = PerSecond(ops, secs)
-		case "dropped":
-			r.Actual = float64(dropped)
-		case "find_max_level", "find_max_qps":
+		reading := Reading{Latency: histogram.Summarize(h), QPS: PerSecond(ops, secs), ErrorRate: ErrorRate(errs, ops), Dropped: float64(dropped)}
+		switch v, ok := reading.Value(t.Metric); {
+		case ok && t.Metric.IsLatency():
+			r.Actual = v / 1000 // milliseconds, the unit of the limit
+		case ok:
+			r.Actual = v
+		case t.Metric == dsl.MetricFindMaxLevel, t.Metric == dsl.MetricFindMaxQPS:
 			// The verified best level (summed over workers) of the find_max
 			// phases in scope; never a level verification rejected.
 			found := false
 			for p := range measured {
 				for _, fm := range s.findMax[p] {
 					found = true
-					if t.Metric == "find_max_level" {
+					if t.Metric == dsl.MetricFindMaxLevel {
 						r.Actual += float64(fm.BestConcurrency)
 					} else {
 						r.Actual += fm.BestQPS
@@ -152,7 +136,7 @@ func Evaluate(ts []engine.ThresholdPlan, s *Set) []ThresholdResult {
 		} else {
 			r.Passed = r.Actual > r.Limit
 		}
-		if ops == 0 && t.Metric != "dropped" {
+		if ops == 0 && !t.Metric.PerPhase() {
 			r.Passed, r.Note = false, "no measured operation in scope"
 		}
 		out = append(out, r)

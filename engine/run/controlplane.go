@@ -20,7 +20,7 @@ type ControlPlane interface {
 	UpdateRun(ctx context.Context, runID string, u store.RunUpdate) error
 	TransitionRun(ctx context.Context, runID string, to store.RunStatus, u store.RunUpdate) (store.Run, error)
 
-	AppendEvent(ctx context.Context, runID string, epoch int64, eventType string, payload json.RawMessage) (store.Event, error)
+	AppendEvent(ctx context.Context, runID string, epoch int64, eventType store.EventType, payload json.RawMessage) (store.Event, error)
 	EventsAfter(ctx context.Context, runID string, after int64, limit int) ([]store.Event, error)
 
 	AcquireRunLease(ctx context.Context, runID, holder string, ttl time.Duration, takeOver bool) (*store.RunLease, error)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
 )
@@ -21,10 +22,10 @@ func (o *orch) recoverDeadWorkers(children []store.TestResult) []store.TestResul
 		o.log.Warn("dead workers' measurements not recovered: heartbeats not read", "error", err)
 		return children
 	}
-	models := map[string]string{}
+	models := map[string]load.Model{}
 	for _, n := range o.plan.Nodes {
 		if n.Phase != nil {
-			models[n.Phase.Name] = string(n.Phase.Model)
+			models[n.Phase.Name] = n.Phase.Model
 		}
 	}
 	order := o.phaseOrder()

@@ -159,7 +159,7 @@ func (o *orch) update(u store.RunUpdate) error {
 }
 
 // appendEvent appends a control event under the orchestrator's epoch.
-func (o *orch) appendEvent(typ string, payload []byte) (store.Event, error) {
+func (o *orch) appendEvent(typ store.EventType, payload []byte) (store.Event, error) {
 	if o.leaseLost() {
 		return store.Event{}, o.lead.why
 	}

@@ -383,7 +383,7 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 	}
 	clock := w.st.Clock()
 	cp := func(t time.Time) time.Time { return t.Add(clock.Offset).UTC() }
-	nr := results.NodeResult{Phase: p.Phase, Model: string(a.Load.Model), Warmup: p.Warmup,
+	nr := results.NodeResult{Phase: p.Phase, Model: a.Load.Model, Warmup: p.Warmup,
 		Started: start, Ended: start.Add(res.Ended.Sub(res.Started)), Drained: cp(res.Drained),
 		Counts: results.CountsOf(res.Counts), Errors: rec.Errors(), Abandoned: res.Abandoned,
 		PeakSessions: res.PeakSessions, SessionErrors: res.SessionErrors, FindMax: res.FindMax,

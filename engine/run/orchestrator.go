@@ -32,7 +32,7 @@ type Options struct {
 	// Launch is LaunchInProcess (default: one goroutine group per worker,
 	// each with its own target pool) or LaunchExternal (`fbctl worker -run
 	// RUN_ID` processes join; Apply waits JoinTimeout for them).
-	Launch string
+	Launch LaunchMode
 	// LeaseTTL is how long the orchestrator's run lease lives without a
 	// renewal (0: DefaultLeaseTTL); it is renewed every LeaseTTL / 5.
 	LeaseTTL time.Duration

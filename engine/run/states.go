@@ -21,10 +21,13 @@ const (
 	DefaultDrainTimeout   = 30 * time.Second
 )
 
-// Launch modes (Options.Launch).
+// LaunchMode is how a run's workers are started (Options.Launch).
+type LaunchMode string
+
+// Launch modes.
 const (
-	LaunchInProcess = "in-process"
-	LaunchExternal  = "external"
+	LaunchInProcess LaunchMode = "in-process"
+	LaunchExternal  LaunchMode = "external"
 )
 
 // NodeWarmupPhase is the phase name warmup operations are recorded under

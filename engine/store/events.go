@@ -11,13 +11,16 @@ import (
 	"github.com/flakebench/fbctl/engine/dialect"
 )
 
+// EventType is the type of a control event (RUN_CONTROL_EVENTS.EVENT_TYPE).
+type EventType string
+
 // Control event types written by the orchestrator.
 const (
-	EventStart           = "START"
-	EventSetPhase        = "SET_PHASE"   // prepare a load node: open its sessions
-	EventStartPhase      = "START_PHASE" // start a prepared node at an instant
-	EventSetWorkerTarget = "SET_WORKER_TARGET"
-	EventStop            = "STOP"
+	EventStart           EventType = "START"
+	EventSetPhase        EventType = "SET_PHASE"   // prepare a load node: open its sessions
+	EventStartPhase      EventType = "START_PHASE" // start a prepared node at an instant
+	EventSetWorkerTarget EventType = "SET_WORKER_TARGET"
+	EventStop            EventType = "STOP"
 )
 
 // Event is a row of RUN_CONTROL_EVENTS. Sequence numbers start at 1 and are
@@ -25,7 +28,7 @@ const (
 type Event struct {
 	RunID     string
 	Seq       int64
-	Type      string
+	Type      EventType
 	Payload   json.RawMessage
 	CreatedAt time.Time
 	// Epoch is the writer's lease epoch (0: not fenced); workers ignore
@@ -41,7 +44,7 @@ var colsEvent = []dialect.Column{{Name: "RUN_ID"}, {Name: "SEQUENCE_ID"}, {Name:
 // appenders (even on other hosts) serialise on the run row. An epoch above
 // 0 fences the append: it is refused with ErrFenced when a newer
 // orchestrator holds the run.
-func (s *Store) AppendEvent(ctx context.Context, runID string, epoch int64, eventType string, payload json.RawMessage) (Event, error) {
+func (s *Store) AppendEvent(ctx context.Context, runID string, epoch int64, eventType EventType, payload json.RawMessage) (Event, error) {
 	ev := Event{RunID: runID, Type: eventType, Payload: payload, CreatedAt: s.nowUTC(), Epoch: epoch}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		cond, fargs := fence(epoch)
@@ -56,7 +59,7 @@ func (s *Store) AppendEvent(ctx context.Context, runID string, epoch int64, even
 			return err
 		}
 		_, err = s.exec(ctx, tx, s.d.Insert("RUN_CONTROL_EVENTS", colsEvent, 1),
-			runID, ev.Seq, eventType, s.d.JSON(payload), s.d.Time(ev.CreatedAt), epoch)
+			runID, ev.Seq, string(eventType), s.d.JSON(payload), s.d.Time(ev.CreatedAt), epoch)
 		return err
 	})
 	if errors.Is(err, errNoRow) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/compare"
 )
@@ -20,15 +21,16 @@ var CompareFormats = map[string]func(io.Writer, *compare.Comparison) error{
 	"github":   CompareGitHub,
 }
 
-// compareValue renders one metric's value: latencies (µs) as durations,
-// qps and dropped per second, error_rate as a percentage.
-func compareValue(metric string, v float64) string {
+// CompareValue renders one compared value of metric: latencies (µs) as
+// durations ("0" for none), qps and dropped per second, error_rate as a
+// percentage.
+func CompareValue(metric dsl.Metric, v float64) string {
 	switch metric {
-	case "qps":
+	case dsl.MetricQPS:
 		return fmt.Sprintf("%.1f/s", v)
-	case "dropped":
+	case dsl.MetricDropped:
 		return fmt.Sprintf("%.2f/s", v)
-	case "error_rate":
+	case dsl.MetricErrorRate:
 		return fmt.Sprintf("%.2f%%", v*100)
 	}
 	if v == 0 {
@@ -37,8 +39,8 @@ func compareValue(metric string, v float64) string {
 	return Micros(int64(v + 0.5))
 }
 
-var metricLabel = map[string]string{"qps": "ops/s", "p50": "p50", "p95": "p95", "p99": "p99", "p999": "p99.9",
-	"max": "max", "error_rate": "error rate", "dropped": "dropped"}
+var metricLabel = map[dsl.Metric]string{dsl.MetricQPS: "ops/s", dsl.MetricP50: "p50", dsl.MetricP95: "p95", dsl.MetricP99: "p99",
+	dsl.MetricP999: "p99.9", dsl.MetricMax: "max", dsl.MetricErrorRate: "error rate", dsl.MetricDropped: "dropped"}
 
 func ci(r compare.Row) string {
 	if r.CILow == nil {
@@ -119,7 +121,7 @@ func CompareTable(w io.Writer, c *compare.Comparison) error {
 			fmt.Fprintln(tw, "QUERY\tMETRIC\tBASELINE\tCANDIDATE\tCHANGE\t95% CI\tP\tN\tVERDICT\t")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t\n", r.Query, metricLabel[r.Metric],
-			compareValue(r.Metric, r.Baseline), compareValue(r.Metric, r.Candidate), compare.FormatChange(r.Change),
+			CompareValue(r.Metric, r.Baseline), CompareValue(r.Metric, r.Candidate), compare.FormatChange(r.Change),
 			ci(r), pval(r), r.NBaseline, r.NCandidate, verdictMark(r.Verdict))
 	}
 	if err := tw.Flush(); err != nil {
@@ -182,7 +184,7 @@ func CompareMarkdown(w io.Writer, c *compare.Comparison) error {
 		fmt.Fprintln(w, "\n| phase | query | metric | baseline | candidate | change | 95% CI | p | verdict |\n|---|---|---|---:|---:|---:|---:|---:|---|")
 		for _, r := range rows {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Phase, r.Query, metricLabel[r.Metric],
-				compareValue(r.Metric, r.Baseline), compareValue(r.Metric, r.Candidate), compare.FormatChange(r.Change), ci(r), pval(r), r.Verdict)
+				CompareValue(r.Metric, r.Baseline), CompareValue(r.Metric, r.Candidate), compare.FormatChange(r.Change), ci(r), pval(r), r.Verdict)
 		}
 	}
 	var moved []compare.Row
@@ -261,15 +263,15 @@ func CompareJUnit(w io.Writer, c *compare.Comparison) error {
 	}
 	covered := map[[3]string]bool{}
 	for _, r := range c.Rules {
-		covered[[3]string{r.RowPhase, r.RowQuery, r.Metric}] = true
+		covered[[3]string{r.RowPhase, r.RowQuery, string(r.Metric)}] = true
 	}
 	for _, r := range c.Rows {
-		if r.Verdict != compare.Worse || covered[[3]string{r.Phase, r.Query, r.Metric}] {
+		if r.Verdict != compare.Worse || covered[[3]string{r.Phase, r.Query, string(r.Metric)}] {
 			continue
 		}
 		tc := junitCase{Name: fmt.Sprintf("%s %s of %s", r.Phase, metricLabel[r.Metric], r.Query), Classname: class + ".verdicts"}
 		msg := fmt.Sprintf("%s of %s in phase %s: %s → %s (%s, 95%% CI %s, p = %s)", metricLabel[r.Metric], r.Query, r.Phase,
-			compareValue(r.Metric, r.Baseline), compareValue(r.Metric, r.Candidate), compare.FormatChange(r.Change), ci(r), pval(r))
+			CompareValue(r.Metric, r.Baseline), CompareValue(r.Metric, r.Candidate), compare.FormatChange(r.Change), ci(r), pval(r))
 		if len(c.Rules) == 0 {
 			tc.Failure = &junitMessage{Message: "worse", Text: msg}
 		} else {

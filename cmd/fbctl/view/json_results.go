@@ -11,8 +11,10 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/engine/load"
 	"github.com/flakebench/fbctl/engine/pgstats"
 	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
@@ -189,17 +191,17 @@ type JSONWorkerResult struct {
 
 // JSONThreshold is one threshold (or template SLO) and its verdict.
 type JSONThreshold struct {
-	Name     string  `json:"name"`
-	Source   string  `json:"source"` // "scenario" or "slo"
-	Template string  `json:"template,omitempty"`
-	Metric   string  `json:"metric"`
-	Query    string  `json:"query,omitempty"`
-	Phase    string  `json:"phase,omitempty"`
-	Op       string  `json:"op"` // "below" or "above"
-	Limit    float64 `json:"limit"`
-	Actual   float64 `json:"actual"`
-	Passed   bool    `json:"passed"`
-	Note     string  `json:"note,omitempty"`
+	Name     string     `json:"name"`
+	Source   string     `json:"source"` // "scenario" or "slo"
+	Template string     `json:"template,omitempty"`
+	Metric   dsl.Metric `json:"metric"`
+	Query    string     `json:"query,omitempty"`
+	Phase    string     `json:"phase,omitempty"`
+	Op       string     `json:"op"` // "below" or "above"
+	Limit    float64    `json:"limit"`
+	Actual   float64    `json:"actual"`
+	Passed   bool       `json:"passed"`
+	Note     string     `json:"note,omitempty"`
 }
 
 // JSONFindMax is a find-max phase's outcome.
@@ -213,7 +215,7 @@ type JSONFindMax struct {
 // JSONPhase is one phase's (or the warmup's) merged result.
 type JSONPhase struct {
 	Name          string                 `json:"name"`
-	Model         string                 `json:"model"`
+	Model         load.Model             `json:"model"`
 	Workers       int                    `json:"workers"`
 	Started       string                 `json:"started"`
 	Ended         string                 `json:"ended"`

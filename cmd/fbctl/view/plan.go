@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/load"
 )
@@ -253,7 +254,7 @@ func writeSessions(b *strings.Builder, s engine.SessionsPlan) {
 
 func writeSampling(b *strings.Builder, s engine.SamplingPlan) {
 	switch {
-	case s.Mode == "all":
+	case s.Mode == engine.SampleAll:
 		b.WriteString("  sampling: every operation stored in QUERY_EXECUTIONS")
 	case s.Rate != nil:
 		fmt.Fprintf(b, "  sampling: %s, rate %s of measurement operations (errors and warmup always stored)", s.Mode, num(*s.Rate))
@@ -299,19 +300,10 @@ func ThresholdRule(t engine.ThresholdPlan) string {
 	return rule + " (" + strings.Join(scope, ", ") + ")"
 }
 
-// IsLatencyMetric reports whether a threshold metric is a latency in ms.
-func IsLatencyMetric(metric string) bool {
-	switch metric {
-	case "p50", "p90", "p95", "p99", "p999", "max", "mean":
-		return true
-	}
-	return false
-}
-
 // MetricValue renders a threshold value: latencies as durations, rates as
 // plain numbers.
-func MetricValue(metric string, v float64) string {
-	if IsLatencyMetric(metric) {
+func MetricValue(metric dsl.Metric, v float64) string {
+	if metric.IsLatency() {
 		return ms(v)
 	}
 	return num(v)

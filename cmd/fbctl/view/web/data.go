@@ -99,7 +99,7 @@ func Build(r compare.Run, hists, baseHists []results.EncodedHistogram, ths []res
 	}
 	all := histogram.New()
 	for _, p := range r.Phases {
-		ph := Phase{Name: p.Name, Model: p.Model, Workers: p.Workers, Seconds: p.Seconds, QPS: p.QPS, ErrorRate: p.ErrorRate,
+		ph := Phase{Name: p.Name, Model: string(p.Model), Workers: p.Workers, Seconds: p.Seconds, QPS: p.QPS, ErrorRate: p.ErrorRate,
 			Counts: p.Counts, Latency: p.Latency, Queries: p.Queries, Clocks: p.Clocks, Warehouse: p.Warehouse, ServerStats: p.ServerStats,
 			Series: seriesOf(r.Series, p.Name)}
 		if ph.Queries == nil {

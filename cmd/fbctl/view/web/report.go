@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
+	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/compare"
 )
 
@@ -52,16 +53,13 @@ var funcs = template.FuncMap{
 	},
 }
 
-func metricValue(metric string, v float64) string {
-	switch metric {
-	case "qps":
-		return fmt.Sprintf("%.1f/s", v)
-	case "dropped":
-		return fmt.Sprintf("%.2f/s", v)
-	case "error_rate":
-		return fmt.Sprintf("%.2f%%", v*100)
+// metricValue renders a compared value as the text views do, with a
+// latency of none as "-".
+func metricValue(metric dsl.Metric, v float64) string {
+	if metric.IsLatency() {
+		return view.Micros(int64(v + 0.5))
 	}
-	return view.Micros(int64(v + 0.5))
+	return view.CompareValue(metric, v)
 }
 
 var page = template.Must(template.New("report.html").Funcs(funcs).Parse(mustRead("report.html")))
