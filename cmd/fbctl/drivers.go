@@ -6,7 +6,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx"
 	sf "github.com/snowflakedb/gosnowflake"
-	_ "modernc.org/sqlite" // "sqlite"
 )
 
 // quietDrivers keeps the Snowflake driver's own logger (which writes to

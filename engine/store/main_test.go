@@ -6,7 +6,6 @@ import (
 
 	"github.com/flakebench/fbctl/internal/pgtest"
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
-	_ "modernc.org/sqlite"             // driver "sqlite"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flakebench/fbctl/engine/dialect"
+	"github.com/flakebench/fbctl/engine/sqlite"
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -80,7 +81,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			}
 		}
 		s.reserve = newDiskReserve(target, s.log)
-		target = sqliteDSN(target)
+		target = sqlite.DSN(target)
 	}
 	db, err := sql.Open(d.DriverName(), target)
 	if err != nil {
@@ -245,16 +246,6 @@ var (
 	kvKey      = regexp.MustCompile(`(?:^|\s)([A-Za-z_]+)\s*=`)
 	kvPassword = regexp.MustCompile(`(?i)((?:^|\s)(?:password|sslpassword)\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
 )
-
-func sqliteDSN(path string) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(15000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
-}
 
 var secretParams = []string{"password", "passcode", "token", "secret", "private_key", "privatekey", "key"}
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine/connstr"
 	"github.com/flakebench/fbctl/engine/dialect"
+	"github.com/flakebench/fbctl/engine/sqlite"
 )
 
 // DB is an open target: the pool and its dialect.
@@ -38,7 +38,7 @@ func Open(c *dsl.Connection) (*DB, error) {
 	}
 	switch c.Type {
 	case dsl.ConnSQLite:
-		dsn = sqliteDSN(strings.TrimPrefix(dsn, "sqlite:"))
+		dsn = sqlite.DSN(strings.TrimPrefix(dsn, "sqlite:"))
 	case dsl.ConnSnowflake:
 		dsn = strings.TrimPrefix(dsn, "snowflake://")
 	}
@@ -56,17 +56,6 @@ func dialectName(connType string) string {
 		return "postgres"
 	}
 	return connType
-}
-
-// sqliteDSN waits on a locked database instead of failing at once, which a
-// benchmark with several writing sessions needs, and uses WAL so readers
-// do not block the writer.
-func sqliteDSN(path string) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(30000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
 }
 
 // quoted is v as a string literal, always (standard SQL: quotes doubled).

@@ -11,7 +11,6 @@ import (
 	"github.com/flakebench/fbctl/engine/dialect"
 	"github.com/flakebench/fbctl/engine/target"
 	"github.com/google/go-cmp/cmp"
-	_ "modernc.org/sqlite"
 )
 
 func TestOpenSQLiteRunsSetupAndReportsFailingStatement(t *testing.T) {
