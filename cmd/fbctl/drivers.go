@@ -4,7 +4,6 @@ package main
 // registered: the engine works with database/sql and driver names.
 import (
 	"github.com/hashicorp/go-hclog"
-	_ "github.com/jackc/pgx/v5/stdlib" // "pgx"
 	sf "github.com/snowflakedb/gosnowflake"
 )
 

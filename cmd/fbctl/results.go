@@ -86,7 +86,7 @@ func (g *globals) openStoreNoReplay(ctx context.Context, s storeArgs, vars varAr
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, dsn, store.Options{Logger: g.logger})
+	st, err := store.Open(ctx, dsn, store.Options{Logger: g.logger, Backends: storeBackends()})
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the results store (chosen by the %s): %w", from, err)
 	}

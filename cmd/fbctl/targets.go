@@ -8,6 +8,7 @@ import (
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/pgtarget"
 	"github.com/flakebench/fbctl/engine/run"
+	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/target"
 )
 
@@ -49,4 +50,10 @@ func storeSessions(storeDSN string, workers int64) func(*dsl.Connection) int {
 // classifiers turn each driver's errors into codes for the results.
 func classifiers() map[string]executor.Classifier {
 	return map[string]executor.Classifier{dsl.ConnPostgres: pgtarget.Classify, dsl.ConnSnowflake: classifySnowflake}
+}
+
+// storeBackends open the shared results stores: Postgres (with COPY for
+// query executions).
+func storeBackends() map[string]store.Backend {
+	return map[string]store.Backend{"postgres": pgtarget.Store{}}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/flakebench/fbctl/engine/dialect"
 	"github.com/flakebench/fbctl/engine/sqlite"
 	"github.com/hashicorp/go-hclog"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // DefaultSQLitePath is the embedded store used when no DSN is given.
@@ -29,6 +28,11 @@ type Options struct {
 	Logger hclog.Logger // nil: no logging
 	// MaxOpenConns caps the connection pool (0: driver default; SQLite: 8).
 	MaxOpenConns int
+	// Backends open shared stores, by dialect name ("postgres",
+	// "snowflake"). A dialect without one is opened with sql.Open and its
+	// driver name, which the caller must have registered, and writes
+	// QUERY_EXECUTIONS with multi-row INSERTs.
+	Backends map[string]Backend
 }
 
 // Store is the control plane and results store. It is safe for concurrent use.
@@ -44,18 +48,21 @@ type Store struct {
 	// reserve is the embedded store's disk reserve (diskfull.go); nil for
 	// shared stores.
 	reserve *diskReserve
+	// bulk writes QUERY_EXECUTIONS in bulk (Postgres COPY); nil: INSERT.
+	bulk BulkWriter
 }
 
 // Open connects to the store named by dsn:
 //
 //	""                          the embedded default, DefaultSQLitePath
 //	sqlite:PATH or PATH         SQLite file (directory created), WAL mode
-//	postgres://… postgresql://… Postgres via driver "pgx"
-//	host=… dbname=… user=…      Postgres (libpq key=value form), checked with
-//	                            pgconn.ParseConfig; never an SQLite path
-//	snowflake://user@account/db/schema?warehouse=…   via driver "snowflake"
+//	postgres://… postgresql://… Postgres
+//	host=… dbname=… user=…      Postgres (libpq key=value form); never an
+//	                            SQLite path
+//	snowflake://user@account/db/schema?warehouse=…   Snowflake
 //
-// The drivers must be registered by the caller. SQLite stores are created or
+// Postgres and Snowflake are opened by their Backend in opts.Backends (or,
+// without one, by the driver the caller registered). SQLite stores are created or
 // migrated on Open; Postgres and Snowflake are only pinged (see CheckSchema).
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	log := opts.Logger
@@ -83,7 +90,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.reserve = newDiskReserve(target, s.log)
 		target = sqlite.DSN(target)
 	}
-	db, err := sql.Open(d.DriverName(), target)
+	var db *sql.DB
+	if b := opts.Backends[kind]; b != nil && kind != "sqlite" {
+		db, err = b.OpenDB(target)
+		s.bulk, _ = b.(BulkWriter)
+	} else {
+		db, err = sql.Open(d.DriverName(), target)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("results store %s: %w", s.dsn, err)
 	}
@@ -219,9 +232,9 @@ var libpqKeys = map[string]bool{
 	"service": true, "servicefile": true, "options": true, "search_path": true,
 }
 
-// checkKeyValueDSN parses a key=value DSN the way the Postgres driver will
-// (pgconn.ParseConfig). Its errors never quote the DSN, which may hold a
-// password.
+// checkKeyValueDSN checks that a key=value DSN names a Postgres key; the
+// Postgres backend's OpenDB parses it the way the driver does. Its errors
+// never quote the DSN, which may hold a password.
 func checkKeyValueDSN(dsn string) error {
 	known := false
 	for _, m := range kvKey.FindAllStringSubmatch(dsn, -1) {
@@ -229,13 +242,6 @@ func checkKeyValueDSN(dsn string) error {
 	}
 	if !known {
 		return errors.New("results store: the DSN looks like key=value settings but names no Postgres connection key (host, port, dbname, user, password, sslmode, …); for an SQLite file write sqlite:PATH")
-	}
-	if _, err := pgconn.ParseConfig(dsn); err != nil {
-		var pe *pgconn.ParseConfigError
-		if errors.As(err, &pe) && pe.Unwrap() != nil {
-			err = pe.Unwrap()
-		}
-		return fmt.Errorf("results store: the key=value DSN is not a valid Postgres connection string: %s", Redact(err.Error()))
 	}
 	return nil
 }
