@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/flakebench/fbctl/dsl"
-	"github.com/flakebench/fbctl/engine/connstr"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/urfave/cli/v2"
 )
@@ -37,7 +36,7 @@ func resultsDSNFrom(s storeArgs, cfg *dsl.Config, where string) (dsn, from strin
 		if conn == nil {
 			return "", "", fmt.Errorf("the results block names connection %q, which is not declared", cfg.Results.Connection)
 		}
-		dsn, err := connstr.DSN(conn)
+		dsn, err := resultsStoreDSN(conn)
 		if err != nil {
 			return "", "", err
 		}

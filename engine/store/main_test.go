@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/flakebench/fbctl/engine/pgtarget"
+	"github.com/flakebench/fbctl/engine/snowflake"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/internal/pgtest"
 )
@@ -12,4 +13,4 @@ import (
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // backends are the shared stores' backends, as cmd/fbctl wires them.
-var backends = map[string]store.Backend{"postgres": pgtarget.Store{}}
+var backends = map[string]store.Backend{"postgres": pgtarget.Store{}, "snowflake": snowflake.Store{}}

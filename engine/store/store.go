@@ -164,11 +164,9 @@ func parseDSN(dsn string) (kind, target string, err error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		return "postgres", dsn, nil
 	case strings.HasPrefix(dsn, "snowflake://"):
-		target, err := snowflakeTarget(strings.TrimPrefix(dsn, "snowflake://"))
-		if err != nil {
-			return "", "", err
-		}
-		return "snowflake", target, nil
+		// The rest is the driver's own DSN, which the Snowflake Backend
+		// parses (engine/snowflake.ParseStoreDSN).
+		return "snowflake", strings.TrimPrefix(dsn, "snowflake://"), nil
 	case strings.HasPrefix(dsn, "sqlite://"):
 		return "sqlite", strings.TrimPrefix(dsn, "sqlite://"), nil
 	case strings.HasPrefix(dsn, "sqlite:"):
@@ -187,35 +185,6 @@ func parseDSN(dsn string) (kind, target string, err error) {
 		return "postgres", dsn, nil
 	}
 	return "sqlite", dsn, nil
-}
-
-// snowflakeTarget checks a gosnowflake DSN (user[:password]@ACCOUNT_OR_HOST[:port]/db/schema?params)
-// and sets the bounded timeouts of engine/connstr.SnowflakeTimeouts unless
-// it gives its own. A host= or port= parameter is refused: the driver takes the
-// server from the address before the path and ignores them, so the store
-// would silently be <account>.snowflakecomputing.com.
-func snowflakeTarget(dsn string) (string, error) {
-	rest, query, _ := strings.Cut(dsn, "?")
-	q, err := url.ParseQuery(query)
-	if err != nil {
-		return "", errors.New("results store: the snowflake:// DSN's parameters do not parse as a URL query")
-	}
-	for _, k := range []string{"host", "port"} {
-		if q.Has(k) {
-			return "", fmt.Errorf("results store: the snowflake:// DSN sets %s= as a parameter, which the Snowflake driver ignores (it would connect to <account>.snowflakecomputing.com). Put the server in the address: snowflake://USER:PASSWORD@HOST:PORT/DATABASE/SCHEMA?account=ACCOUNT", k)
-		}
-	}
-	changed := false
-	for k, v := range map[string]string{"loginTimeout": "30", "clientTimeout": "60", "jwtClientTimeout": "30", "requestTimeout": "60"} {
-		if !q.Has(k) {
-			q.Set(k, v)
-			changed = true
-		}
-	}
-	if !changed {
-		return dsn, nil
-	}
-	return rest + "?" + q.Encode(), nil
 }
 
 // keyValueShape matches a DSN that starts like libpq's key=value form

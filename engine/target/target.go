@@ -3,14 +3,16 @@ package target
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/flakebench/fbctl/dsl"
-	"github.com/flakebench/fbctl/engine/connstr"
 	"github.com/flakebench/fbctl/engine/dialect"
+	"github.com/flakebench/fbctl/engine/pgtarget"
+	"github.com/flakebench/fbctl/engine/snowflake"
 	"github.com/flakebench/fbctl/engine/sqlite"
 )
 
@@ -32,21 +34,32 @@ func Open(c *dsl.Connection) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", c.Key(), err)
 	}
-	dsn, err := connstr.DSN(c)
-	if err != nil {
-		return nil, err // connstr errors name the key, never the secret
-	}
+	var db *sql.DB
 	switch c.Type {
 	case dsl.ConnSQLite:
-		dsn = sqlite.DSN(strings.TrimPrefix(dsn, "sqlite:"))
+		p := c.Get("path")
+		if p == "" {
+			return nil, fmt.Errorf("connection %s: path is required", c.Key())
+		}
+		db, err = sql.Open(sqlite.DriverName, sqlite.DSN(p))
+	case dsl.ConnPostgres:
+		var dsn string
+		if dsn, err = pgtarget.DSN(c); err == nil {
+			db, err = pgtarget.Store{}.OpenDB(dsn)
+		}
+		if err != nil {
+			err = fmt.Errorf("connection %s: %w", c.Key(), err)
+		}
 	case dsl.ConnSnowflake:
-		dsn = strings.TrimPrefix(dsn, "snowflake://")
+		var conn driver.Connector
+		if conn, err = snowflake.Connector(c); err == nil {
+			db = sql.OpenDB(conn)
+		}
+	default:
+		err = fmt.Errorf("connection %s: unknown connection type %q", c.Key(), c.Type)
 	}
-	db, err := sql.Open(d.DriverName(), dsn)
 	if err != nil {
-		// sql.Open only fails for an unregistered driver; the message
-		// names the driver, not the DSN.
-		return nil, fmt.Errorf("connection %s: driver %q: %w", c.Key(), d.DriverName(), err)
+		return nil, err // the backends' errors name the key, never a secret
 	}
 	return &DB{DB: db, Dialect: d, Key: c.Key()}, nil
 }
