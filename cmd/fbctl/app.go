@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
+
+	"github.com/flakebench/fbctl/engine/snowflake"
 )
 
 // globals are the options every command shares, filled in by the app's
@@ -107,7 +109,7 @@ func (g *globals) setup(c *cli.Context) error {
 		}
 		g.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 	}
-	quietDrivers(level)
+	snowflake.QuietDriver(level)
 	g.logger = hclog.New(&hclog.LoggerOptions{
 		Name:   "fbctl",
 		Level:  level,

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/flakebench/fbctl/dsl"
-	"github.com/flakebench/fbctl/engine/connstr"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/urfave/cli/v2"
 )
@@ -37,7 +36,7 @@ func resultsDSNFrom(s storeArgs, cfg *dsl.Config, where string) (dsn, from strin
 		if conn == nil {
 			return "", "", fmt.Errorf("the results block names connection %q, which is not declared", cfg.Results.Connection)
 		}
-		dsn, err := connstr.DSN(conn)
+		dsn, err := resultsStoreDSN(conn)
 		if err != nil {
 			return "", "", err
 		}
@@ -86,7 +85,7 @@ func (g *globals) openStoreNoReplay(ctx context.Context, s storeArgs, vars varAr
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, dsn, store.Options{Logger: g.logger})
+	st, err := store.Open(ctx, dsn, store.Options{Logger: g.logger, Backends: storeBackends()})
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the results store (chosen by the %s): %w", from, err)
 	}

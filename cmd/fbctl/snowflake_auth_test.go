@@ -200,7 +200,7 @@ func TestSnowflakeOAuthTokenFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The run's sessions re-read it for every new connection.
-	db, err := openSnowflakeDB(c)
+	db, err := target.Open(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
 	"github.com/flakebench/fbctl/engine/run"
+	"github.com/flakebench/fbctl/engine/snowflake"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/flakebench/fbctl/engine/target"
@@ -475,12 +476,12 @@ func TestSnowflakeQueryIDsClassificationAndEnrich(t *testing.T) {
 	srv.InjectError("UPDATE SF_ORDERS", "000625", "57014", "Statement was aborted: limit of 20 waiters reached.", 0)
 
 	sink := &collectSink{}
-	rec := executor.NewRecorder(histogram.NewRegistry(), infos, executor.RecorderOptions{Sink: sink, Classify: classifySnowflake})
+	rec := executor.NewRecorder(histogram.NewRegistry(), infos, executor.RecorderOptions{Sink: sink, Classify: snowflake.Classify})
 	pr := rec.Phase("closed", false)
 	ex := &executor.Closed{Sessions: 2, Duration: 400 * time.Millisecond}
 	var opsMu sync.Mutex
 	err = ex.Open(ctx, executor.Env{
-		Target: &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init, QueryID: snowflakeQueryID},
+		Target: &executor.SQLTarget{DB: db.DB, Queries: specs, Init: init, QueryID: snowflake.QueryID},
 		Ops: func(int) (executor.OpSource, error) {
 			opsMu.Lock()
 			defer opsMu.Unlock()
@@ -650,8 +651,8 @@ func applyShipped(t *testing.T, srv *sfserver.Server, cfg *dsl.Config, name stri
 	out, err := run.Apply(ctx, rp, cfg, run.Options{Store: st, HeartbeatEvery: 100 * time.Millisecond,
 		PollEvery: 10 * time.Millisecond, DrainTimeout: 10 * time.Second,
 		Stream:      &stream.Options{FlushEvery: 100 * time.Millisecond, JournalDir: t.TempDir()},
-		Targets:     map[string]run.TargetFactory{dsl.ConnSnowflake: openSnowflakeTarget},
-		Classifiers: map[string]executor.Classifier{dsl.ConnSnowflake: classifySnowflake}})
+		Targets:     map[string]run.TargetFactory{dsl.ConnSnowflake: nativeTargets()[dsl.ConnSnowflake]},
+		Classifiers: map[string]executor.Classifier{dsl.ConnSnowflake: snowflake.Classify}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -830,18 +831,18 @@ func TestSnowflakeShippedAnalyticsScenario(t *testing.T) {
 	}
 }
 
-// classifySnowflake reads the driver's error; other errors fall back to
+// snowflake.Classify reads the driver's error; other errors fall back to
 // the engine's classifier.
 func TestSnowflakeClassifier(t *testing.T) {
 	se := &sf.SnowflakeError{Number: 625, SQLState: "57014", QueryID: "01b2-q", Message: "waiters"}
-	got := classifySnowflake(fmt.Errorf("operation: %w", se))
+	got := snowflake.Classify(fmt.Errorf("operation: %w", se))
 	if got.Code != "000625" || got.SQLState != "57014" || !strings.Contains(got.Message, "waiters") {
 		t.Errorf("snowflake error: %+v", got)
 	}
-	if id := snowflakeErrorQueryID(fmt.Errorf("x: %w", se)); id != "01b2-q" {
+	if id := snowflake.ErrorQueryID(fmt.Errorf("x: %w", se)); id != "01b2-q" {
 		t.Errorf("query id of the error = %q", id)
 	}
-	if got := classifySnowflake(context.DeadlineExceeded); got.Code != "timeout" {
+	if got := snowflake.Classify(context.DeadlineExceeded); got.Code != "timeout" {
 		t.Errorf("deadline: %+v", got)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/flakebench/fbctl/dsl"
-	"github.com/flakebench/fbctl/engine/connstr"
 	"github.com/flakebench/fbctl/engine/dialect"
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/jackc/pgx/v5"
@@ -83,7 +82,7 @@ func Open(ctx context.Context, c *dsl.Connection, queries []executor.QuerySpec, 
 	if c == nil || c.Type != dsl.ConnPostgres {
 		return nil, errors.New("pgtarget: not a postgres connection")
 	}
-	dsn, err := connstr.DSN(c)
+	dsn, err := DSN(c)
 	if err != nil {
 		return nil, err
 	}

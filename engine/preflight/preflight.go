@@ -2,12 +2,12 @@ package preflight
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
+	"github.com/flakebench/fbctl/engine/snowflake"
 )
 
 // LockWaiterLimit is how many statements Snowflake lets wait for one
@@ -122,20 +122,15 @@ func lockWaiters(cfg *dsl.Config, rp engine.RunPlan) []Warning {
 // where that was decided.
 func resultsWarehouse(cfg *dsl.Config, opts Options) (wh, account, from string) {
 	if opts.ResultsDSN != "" {
-		if !strings.HasPrefix(opts.ResultsDSN, "snowflake://") {
+		rest, ok := strings.CutPrefix(opts.ResultsDSN, "snowflake://")
+		if !ok {
 			return "", "", ""
 		}
-		rest := strings.TrimPrefix(opts.ResultsDSN, "snowflake://")
-		if at := strings.LastIndex(strings.SplitN(rest, "?", 2)[0], "@"); at >= 0 {
-			rest = rest[at+1:]
+		cfg, err := snowflake.ParseStoreDSN(rest)
+		if err != nil {
+			return "", "", "" // the store's own open reports it
 		}
-		host, query, _ := strings.Cut(rest, "?")
-		host, _, _ = strings.Cut(host, "/")
-		q, _ := url.ParseQuery(query)
-		if a := q.Get("account"); a != "" {
-			host = a
-		}
-		return q.Get("warehouse"), host, "-results"
+		return cfg.Warehouse, cfg.Account, "-results"
 	}
 	if cfg.Results == nil {
 		return "", "", ""

@@ -15,6 +15,7 @@ import (
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/dialect"
+	"github.com/flakebench/fbctl/engine/sqlite"
 	"github.com/flakebench/fbctl/engine/target"
 	"github.com/flakebench/fbctl/engine/workload"
 	"github.com/hashicorp/hcl/v2"
@@ -264,7 +265,7 @@ func openSQLite(c *dsl.Connection) (*checker, hcl.Diagnostics) {
 	if err := syscall.Access(filepath.Dir(path), 2 /* W_OK */); err != nil {
 		return nil, unwritable("its directory (where SQLite keeps the -wal and -shm files) is not writable", err)
 	}
-	db, err := sql.Open(d.DriverName(), "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	db, err := sql.Open(d.DriverName(), sqlite.ReadOnlyDSN(path))
 	if err != nil {
 		return nil, unwritable("it cannot be opened", err)
 	}

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	_ "modernc.org/sqlite" // driver "sqlite"
-
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/preflight"

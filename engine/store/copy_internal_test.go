@@ -5,15 +5,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flakebench/fbctl/engine/pgtarget"
 	"github.com/flakebench/fbctl/internal/pgtest"
-	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
-// The Postgres path must really use COPY through the pgx connection under
-// database/sql, not fall back to multi-row INSERTs.
+// With the Postgres backend the store really uses COPY through the pgx
+// connection under database/sql, not multi-row INSERTs.
 func TestPostgresInsertUsesCopy(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, pgtest.FreshDatabase(t), Options{})
+	s, err := Open(ctx, pgtest.FreshDatabase(t), Options{Backends: map[string]Backend{"postgres": pgtarget.Store{}}})
 	if err != nil {
 		t.Fatal(err)
 	}

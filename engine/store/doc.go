@@ -5,10 +5,12 @@
 // (QUERY_EXECUTIONS) and per-second worker snapshots.
 //
 // One Store type serves SQLite, Postgres and Snowflake; the SQL differences
-// live in engine/dialect and the DDL in sql/schema. The store registers no
-// database driver: cmd/fbctl registers "sqlite" (modernc.org/sqlite), "pgx"
-// (jackc/pgx/v5/stdlib) and "snowflake" (gosnowflake). On Postgres it reaches
-// through database/sql to the pgx connection for COPY (executions.go).
+// live in engine/dialect and the DDL in sql/schema. The embedded SQLite store
+// opens its file through engine/sqlite; the store imports no other driver:
+// a shared store is opened by the Backend that cmd/fbctl lists for its
+// dialect in Options.Backends (engine/pgtarget.Store, engine/snowflake.Store),
+// and on Postgres that backend's BulkWriter writes QUERY_EXECUTIONS with
+// COPY (backend.go, executions.go).
 //
 // DDL: the embedded SQLite store creates and migrates itself on Open. On
 // Postgres and Snowflake the store never runs DDL at run time; CheckSchema

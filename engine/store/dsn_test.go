@@ -23,7 +23,7 @@ func TestKeyValueDSNIsPostgres(t *testing.T) {
 	kv := fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable", u.Hostname(), u.Port(), u.User.Username(), strings.TrimPrefix(u.Path, "/"))
 	dir := t.TempDir()
 	t.Chdir(dir)
-	s, err := store.Open(context.Background(), kv, store.Options{})
+	s, err := store.Open(context.Background(), kv, store.Options{Backends: backends})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestBadKeyValueDSNIsRefusedWithoutThePassword(t *testing.T) {
 		"host='db password=hunter2",
 		"colour=blue password=hunter2",
 	} {
-		_, err := store.Open(context.Background(), dsn, store.Options{})
+		_, err := store.Open(context.Background(), dsn, store.Options{Backends: backends})
 		if err == nil {
 			t.Errorf("Open(%q) succeeded", dsn)
 			continue
@@ -79,7 +79,7 @@ func TestSnowflakeDSNWithHostParameterIsRefused(t *testing.T) {
 		"snowflake://me:hunter2@acct/DB/PUBLIC?host=127.0.0.1&port=8085",
 		"snowflake://me:hunter2@acct/DB/PUBLIC?warehouse=WH&port=8085",
 	} {
-		_, err := store.Open(context.Background(), dsn, store.Options{})
+		_, err := store.Open(context.Background(), dsn, store.Options{Backends: backends})
 		if err == nil || !strings.Contains(err.Error(), "ignores") || strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("Open(%s) = %v", store.Redact(dsn), err)
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/flakebench/fbctl/engine/dialect"
-	"github.com/jackc/pgx/v5"
 )
 
 // MaxErrorMessage bounds QUERY_EXECUTIONS.ERROR_MESSAGE (bytes, cut on a
@@ -79,7 +78,8 @@ func (s *Store) appendExecutionArgs(dst []any, e *QueryExecution) []any {
 		nullInt(e.BytesScanned), nullInt(e.RowsProduced))
 }
 
-// InsertQueryExecutions writes the batch all-or-nothing: COPY on Postgres,
+// InsertQueryExecutions writes the batch all-or-nothing: COPY on Postgres (the
+// BulkWriter of the Postgres Backend in Options.Backends),
 // multi-row INSERTs in one transaction on SQLite and Snowflake (chunked under
 // the bind-variable limit). A failed batch leaves nothing behind, so the
 // caller may retry it as a whole. Writing a batch again is harmless on SQLite
@@ -96,10 +96,10 @@ func (s *Store) InsertQueryExecutions(ctx context.Context, batch []QueryExecutio
 			return fmt.Errorf("insert query executions: row %d needs ExecutionID and ActualStart", i)
 		}
 	}
-	if s.d.Name() == "postgres" {
+	if s.bulk != nil {
 		err := s.copyExecutions(ctx, batch)
 		var state interface{ SQLState() string }
-		if !errors.Is(err, errNoPgxConn) && !(errors.As(err, &state) && state.SQLState() == "23505") {
+		if !errors.Is(err, errors.ErrUnsupported) && !(errors.As(err, &state) && state.SQLState() == "23505") {
 			return err
 		}
 		// COPY cannot skip rows already stored: write this batch again as
@@ -110,10 +110,8 @@ func (s *Store) InsertQueryExecutions(ctx context.Context, batch []QueryExecutio
 	})
 }
 
-var errNoPgxConn = errors.New("driver connection is not pgx")
-
-// copyExecutions streams the batch with COPY through the pgx connection under
-// the database/sql pool (jackc/pgx/v5/stdlib exposes it as Conn()).
+// copyExecutions writes the batch through the backend's bulk protocol
+// (COPY on Postgres) on one connection of the pool.
 func (s *Store) copyExecutions(ctx context.Context, batch []QueryExecution) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -124,27 +122,10 @@ func (s *Store) copyExecutions(ctx context.Context, batch []QueryExecution) erro
 	for i, c := range colsExecution {
 		cols[i] = s.d.FoldIdent(c.Name)
 	}
-	row := make([]any, 0, len(cols))
-	i := -1
-	err = conn.Raw(func(dc any) error {
-		pc, ok := dc.(interface{ Conn() *pgx.Conn })
-		if !ok {
-			return errNoPgxConn
-		}
-		n, err := pc.Conn().CopyFrom(ctx, pgx.Identifier{s.d.FoldIdent("QUERY_EXECUTIONS")}, cols,
-			pgx.CopyFromFunc(func() ([]any, error) {
-				if i++; i >= len(batch) {
-					return nil, nil
-				}
-				row = s.appendExecutionArgs(row[:0], &batch[i])
-				return row, nil
-			}))
-		if err == nil && n != int64(len(batch)) {
-			err = fmt.Errorf("COPY wrote %d of %d rows", n, len(batch))
-		}
-		return err
+	err = s.bulk.CopyRows(ctx, conn, s.d.FoldIdent("QUERY_EXECUTIONS"), cols, len(batch), func(dst []any, i int) []any {
+		return s.appendExecutionArgs(dst, &batch[i])
 	})
-	if err != nil && !errors.Is(err, errNoPgxConn) {
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		return fmt.Errorf("insert %d query executions (COPY): %w", len(batch), err)
 	}
 	return err

@@ -4,9 +4,13 @@ import (
 	"os"
 	"testing"
 
+	"github.com/flakebench/fbctl/engine/pgtarget"
+	"github.com/flakebench/fbctl/engine/snowflake"
+	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/internal/pgtest"
-	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
-	_ "modernc.org/sqlite"             // driver "sqlite"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// backends are the shared stores' backends, as cmd/fbctl wires them.
+var backends = map[string]store.Backend{"postgres": pgtarget.Store{}, "snowflake": snowflake.Store{}}

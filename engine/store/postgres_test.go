@@ -19,7 +19,7 @@ func openPostgres(t *testing.T) *store.Store { return openPostgresTB(t) }
 func openPostgresTB(t testing.TB) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, pgtest.FreshDatabase(t), store.Options{})
+	s, err := store.Open(ctx, pgtest.FreshDatabase(t), store.Options{Backends: backends})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestPostgresCheckSchemaOnEmptyDatabase(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.FreshDatabase(t)
 	withPassword := strings.Replace(dsn, "postgres://postgres@", "postgres://postgres:hunter2@", 1)
-	s, err := store.Open(ctx, withPassword, store.Options{})
+	s, err := store.Open(ctx, withPassword, store.Options{Backends: backends})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestPostgresConcurrentApplySchema(t *testing.T) {
 	errs := make(chan error, appliers)
 	for range appliers {
 		go func() {
-			s, err := store.Open(ctx, dsn, store.Options{})
+			s, err := store.Open(ctx, dsn, store.Options{Backends: backends})
 			if err != nil {
 				errs <- err
 				return

@@ -7,7 +7,6 @@ import (
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/internal/sfserver"
 	"github.com/flakebench/fbctl/internal/sfserver/sftest"
-	_ "github.com/snowflakedb/gosnowflake" // driver "snowflake"
 )
 
 // openSnowflake starts a local Snowflake-protocol server (sfserver) and opens
@@ -18,7 +17,7 @@ func openSnowflake(t *testing.T) *store.Store {
 	t.Helper()
 	srv := sftest.Start(t, sfserver.Options{})
 	ctx := context.Background()
-	s, err := store.Open(ctx, "snowflake://"+srv.DSN("u", "p", "FB", "RESULTS", "WH"), store.Options{})
+	s, err := store.Open(ctx, "snowflake://"+srv.DSN("u", "p", "FB", "RESULTS", "WH"), store.Options{Backends: backends})
 	if err != nil {
 		t.Fatal(err)
 	}

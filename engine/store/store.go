@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/flakebench/fbctl/engine/dialect"
+	"github.com/flakebench/fbctl/engine/sqlite"
 	"github.com/hashicorp/go-hclog"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // DefaultSQLitePath is the embedded store used when no DSN is given.
@@ -28,6 +28,11 @@ type Options struct {
 	Logger hclog.Logger // nil: no logging
 	// MaxOpenConns caps the connection pool (0: driver default; SQLite: 8).
 	MaxOpenConns int
+	// Backends open shared stores, by dialect name ("postgres",
+	// "snowflake"). A dialect without one is opened with sql.Open and its
+	// driver name, which the caller must have registered, and writes
+	// QUERY_EXECUTIONS with multi-row INSERTs.
+	Backends map[string]Backend
 }
 
 // Store is the control plane and results store. It is safe for concurrent use.
@@ -43,18 +48,21 @@ type Store struct {
 	// reserve is the embedded store's disk reserve (diskfull.go); nil for
 	// shared stores.
 	reserve *diskReserve
+	// bulk writes QUERY_EXECUTIONS in bulk (Postgres COPY); nil: INSERT.
+	bulk BulkWriter
 }
 
 // Open connects to the store named by dsn:
 //
 //	""                          the embedded default, DefaultSQLitePath
 //	sqlite:PATH or PATH         SQLite file (directory created), WAL mode
-//	postgres://… postgresql://… Postgres via driver "pgx"
-//	host=… dbname=… user=…      Postgres (libpq key=value form), checked with
-//	                            pgconn.ParseConfig; never an SQLite path
-//	snowflake://user@account/db/schema?warehouse=…   via driver "snowflake"
+//	postgres://… postgresql://… Postgres
+//	host=… dbname=… user=…      Postgres (libpq key=value form); never an
+//	                            SQLite path
+//	snowflake://user@account/db/schema?warehouse=…   Snowflake
 //
-// The drivers must be registered by the caller. SQLite stores are created or
+// Postgres and Snowflake are opened by their Backend in opts.Backends (or,
+// without one, by the driver the caller registered). SQLite stores are created or
 // migrated on Open; Postgres and Snowflake are only pinged (see CheckSchema).
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	log := opts.Logger
@@ -80,9 +88,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			}
 		}
 		s.reserve = newDiskReserve(target, s.log)
-		target = sqliteDSN(target)
+		target = sqlite.DSN(target)
 	}
-	db, err := sql.Open(d.DriverName(), target)
+	var db *sql.DB
+	if b := opts.Backends[kind]; b != nil && kind != "sqlite" {
+		db, err = b.OpenDB(target)
+		s.bulk, _ = b.(BulkWriter)
+	} else {
+		db, err = sql.Open(d.DriverName(), target)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("results store %s: %w", s.dsn, err)
 	}
@@ -150,11 +164,9 @@ func parseDSN(dsn string) (kind, target string, err error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		return "postgres", dsn, nil
 	case strings.HasPrefix(dsn, "snowflake://"):
-		target, err := snowflakeTarget(strings.TrimPrefix(dsn, "snowflake://"))
-		if err != nil {
-			return "", "", err
-		}
-		return "snowflake", target, nil
+		// The rest is the driver's own DSN, which the Snowflake Backend
+		// parses (engine/snowflake.ParseStoreDSN).
+		return "snowflake", strings.TrimPrefix(dsn, "snowflake://"), nil
 	case strings.HasPrefix(dsn, "sqlite://"):
 		return "sqlite", strings.TrimPrefix(dsn, "sqlite://"), nil
 	case strings.HasPrefix(dsn, "sqlite:"):
@@ -175,35 +187,6 @@ func parseDSN(dsn string) (kind, target string, err error) {
 	return "sqlite", dsn, nil
 }
 
-// snowflakeTarget checks a gosnowflake DSN (user[:password]@ACCOUNT_OR_HOST[:port]/db/schema?params)
-// and sets the bounded timeouts of engine/connstr.SnowflakeTimeouts unless
-// it gives its own. A host= or port= parameter is refused: the driver takes the
-// server from the address before the path and ignores them, so the store
-// would silently be <account>.snowflakecomputing.com.
-func snowflakeTarget(dsn string) (string, error) {
-	rest, query, _ := strings.Cut(dsn, "?")
-	q, err := url.ParseQuery(query)
-	if err != nil {
-		return "", errors.New("results store: the snowflake:// DSN's parameters do not parse as a URL query")
-	}
-	for _, k := range []string{"host", "port"} {
-		if q.Has(k) {
-			return "", fmt.Errorf("results store: the snowflake:// DSN sets %s= as a parameter, which the Snowflake driver ignores (it would connect to <account>.snowflakecomputing.com). Put the server in the address: snowflake://USER:PASSWORD@HOST:PORT/DATABASE/SCHEMA?account=ACCOUNT", k)
-		}
-	}
-	changed := false
-	for k, v := range map[string]string{"loginTimeout": "30", "clientTimeout": "60", "jwtClientTimeout": "30", "requestTimeout": "60"} {
-		if !q.Has(k) {
-			q.Set(k, v)
-			changed = true
-		}
-	}
-	if !changed {
-		return dsn, nil
-	}
-	return rest + "?" + q.Encode(), nil
-}
-
 // keyValueShape matches a DSN that starts like libpq's key=value form
 // ("host=db password=… dbname=bench"). Such a string is never taken for
 // an SQLite path: it is a Postgres connection string or it is refused.
@@ -218,9 +201,9 @@ var libpqKeys = map[string]bool{
 	"service": true, "servicefile": true, "options": true, "search_path": true,
 }
 
-// checkKeyValueDSN parses a key=value DSN the way the Postgres driver will
-// (pgconn.ParseConfig). Its errors never quote the DSN, which may hold a
-// password.
+// checkKeyValueDSN checks that a key=value DSN names a Postgres key; the
+// Postgres backend's OpenDB parses it the way the driver does. Its errors
+// never quote the DSN, which may hold a password.
 func checkKeyValueDSN(dsn string) error {
 	known := false
 	for _, m := range kvKey.FindAllStringSubmatch(dsn, -1) {
@@ -228,13 +211,6 @@ func checkKeyValueDSN(dsn string) error {
 	}
 	if !known {
 		return errors.New("results store: the DSN looks like key=value settings but names no Postgres connection key (host, port, dbname, user, password, sslmode, …); for an SQLite file write sqlite:PATH")
-	}
-	if _, err := pgconn.ParseConfig(dsn); err != nil {
-		var pe *pgconn.ParseConfigError
-		if errors.As(err, &pe) && pe.Unwrap() != nil {
-			err = pe.Unwrap()
-		}
-		return fmt.Errorf("results store: the key=value DSN is not a valid Postgres connection string: %s", Redact(err.Error()))
 	}
 	return nil
 }
@@ -245,16 +221,6 @@ var (
 	kvKey      = regexp.MustCompile(`(?:^|\s)([A-Za-z_]+)\s*=`)
 	kvPassword = regexp.MustCompile(`(?i)((?:^|\s)(?:password|sslpassword)\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
 )
-
-func sqliteDSN(path string) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(15000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
-}
 
 var secretParams = []string{"password", "passcode", "token", "secret", "private_key", "privatekey", "key"}
 

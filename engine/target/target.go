@@ -3,15 +3,17 @@ package target
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/flakebench/fbctl/dsl"
-	"github.com/flakebench/fbctl/engine/connstr"
 	"github.com/flakebench/fbctl/engine/dialect"
+	"github.com/flakebench/fbctl/engine/pgtarget"
+	"github.com/flakebench/fbctl/engine/snowflake"
+	"github.com/flakebench/fbctl/engine/sqlite"
 )
 
 // DB is an open target: the pool and its dialect.
@@ -32,21 +34,32 @@ func Open(c *dsl.Connection) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", c.Key(), err)
 	}
-	dsn, err := connstr.DSN(c)
-	if err != nil {
-		return nil, err // connstr errors name the key, never the secret
-	}
+	var db *sql.DB
 	switch c.Type {
 	case dsl.ConnSQLite:
-		dsn = sqliteDSN(strings.TrimPrefix(dsn, "sqlite:"))
+		p := c.Get("path")
+		if p == "" {
+			return nil, fmt.Errorf("connection %s: path is required", c.Key())
+		}
+		db, err = sql.Open(sqlite.DriverName, sqlite.DSN(p))
+	case dsl.ConnPostgres:
+		var dsn string
+		if dsn, err = pgtarget.DSN(c); err == nil {
+			db, err = pgtarget.Store{}.OpenDB(dsn)
+		}
+		if err != nil {
+			err = fmt.Errorf("connection %s: %w", c.Key(), err)
+		}
 	case dsl.ConnSnowflake:
-		dsn = strings.TrimPrefix(dsn, "snowflake://")
+		var conn driver.Connector
+		if conn, err = snowflake.Connector(c); err == nil {
+			db = sql.OpenDB(conn)
+		}
+	default:
+		err = fmt.Errorf("connection %s: unknown connection type %q", c.Key(), c.Type)
 	}
-	db, err := sql.Open(d.DriverName(), dsn)
 	if err != nil {
-		// sql.Open only fails for an unregistered driver; the message
-		// names the driver, not the DSN.
-		return nil, fmt.Errorf("connection %s: driver %q: %w", c.Key(), d.DriverName(), err)
+		return nil, err // the backends' errors name the key, never a secret
 	}
 	return &DB{DB: db, Dialect: d, Key: c.Key()}, nil
 }
@@ -56,17 +69,6 @@ func dialectName(connType string) string {
 		return "postgres"
 	}
 	return connType
-}
-
-// sqliteDSN waits on a locked database instead of failing at once, which a
-// benchmark with several writing sessions needs, and uses WAL so readers
-// do not block the writer.
-func sqliteDSN(path string) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(30000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
 }
 
 // quoted is v as a string literal, always (standard SQL: quotes doubled).

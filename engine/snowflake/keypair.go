@@ -1,8 +1,8 @@
-package connstr
+package snowflake
 
 // Key-pair authentication for Snowflake: a private_key_file (PKCS#1, PKCS#8,
-// or encrypted PKCS#8 with a passphrase) becomes the driver's privateKey DSN
-// parameter for authenticator=SNOWFLAKE_JWT. The key stays in the DSN only.
+// or encrypted PKCS#8 with a passphrase) becomes the driver Config's
+// PrivateKey, with the SNOWFLAKE_JWT authenticator.
 // Decrypting PKCS#8 is github.com/youmark/pkcs8's job (PBES2 with PBKDF2 or
 // scrypt, AES or DES-EDE3, what `openssl pkcs8 -topk8` writes), not code of
 // this project's.
@@ -10,7 +10,6 @@ package connstr
 import (
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -58,15 +57,4 @@ func loadPrivateKey(path string, passphrase []byte) (*rsa.PrivateKey, error) {
 		return nil, fmt.Errorf("private_key_file %s: Snowflake key-pair authentication needs an RSA key, not %T", path, key)
 	}
 	return rk, nil
-}
-
-// privateKeyParam is the driver's privateKey DSN parameter for k:
-// base64url of the PKCS#8 DER (gosnowflake's own DSN encoding). It is a
-// secret.
-func privateKeyParam(k *rsa.PrivateKey) (string, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		return "", err
-	}
-	return base64.URLEncoding.EncodeToString(der), nil
 }

@@ -1,4 +1,4 @@
-package connstr
+package snowflake
 
 import (
 	"crypto/x509"
@@ -111,23 +111,12 @@ func TestSnowflakePrivateKey(t *testing.T) {
 	if _, err := loadPrivateKey(filepath.Join(dir, "missing.p8"), nil); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
-	param, err := privateKeyParam(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := sf.ParseDSN("bench@xy12345/DB/PUBLIC?authenticator=SNOWFLAKE_JWT&privateKey=" + param)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Authenticator != sf.AuthTypeJwt || cfg.PrivateKey == nil || !cfg.PrivateKey.Equal(want) {
-		t.Fatalf("driver config: authenticator %v, key matches %v", cfg.Authenticator, cfg.PrivateKey != nil && cfg.PrivateKey.Equal(want))
-	}
 }
 
-// A connection with private_key_file gets the key in the DSN (encrypted
-// keys with the passphrase from the block's secrets) and the JWT
-// authenticator; the driver accepts the DSN.
-func TestSnowflakeKeyPairDSN(t *testing.T) {
+// A connection with private_key_file gets the key in the driver's Config
+// (encrypted keys with the passphrase from the block's secrets) and the JWT
+// authenticator, and the DSN the driver writes for it reads back the same.
+func TestKeyPairConfig(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "key.p8")
 	if err := os.WriteFile(path, []byte(testKeyAES), 0o600); err != nil {
@@ -135,11 +124,7 @@ func TestSnowflakeKeyPairDSN(t *testing.T) {
 	}
 	c := dslConn(map[string]string{"account": "xy12345", "user": "bench", "private_key_file": path},
 		map[string]string{"private_key_passphrase": "test-passphrase"})
-	dsn, err := DSN(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := sf.ParseDSN(strings.TrimPrefix(dsn, "snowflake://"))
+	cfg, err := Config(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,8 +132,19 @@ func TestSnowflakeKeyPairDSN(t *testing.T) {
 	if cfg.Authenticator != sf.AuthTypeJwt || cfg.PrivateKey == nil || !cfg.PrivateKey.Equal(want) {
 		t.Fatalf("driver config: authenticator %v, key set %v", cfg.Authenticator, cfg.PrivateKey != nil)
 	}
+	dsn, err := DSN(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := sf.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Authenticator != sf.AuthTypeJwt || back.PrivateKey == nil || !back.PrivateKey.Equal(want) {
+		t.Fatalf("DSN read back: authenticator %v, key set %v", back.Authenticator, back.PrivateKey != nil)
+	}
 	c.Secrets = map[string]string{"private_key_passphrase": "wrong-passphrase"}
-	if _, err := DSN(c); err == nil || strings.Contains(err.Error(), "wrong-passphrase") {
+	if _, err := Config(c); err == nil || strings.Contains(err.Error(), "wrong-passphrase") {
 		t.Fatalf("a wrong passphrase must fail without echoing it: %v", err)
 	}
 }

@@ -1,0 +1,71 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/flakebench/fbctl/engine/sqlite"
+)
+
+// The pragmas of DSN reach the driver: a pool opened with it reports them.
+func TestDSNSettingsReachTheDriver(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a b's.db") // a space and a quote survive the URL form
+	db, err := sql.Open(sqlite.DriverName, sqlite.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for pragma, want := range map[string]string{
+		"busy_timeout": "30000",
+		"journal_mode": "wal",
+		"synchronous":  "1", // NORMAL
+		"foreign_keys": "1",
+	} {
+		var got string
+		if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", pragma, err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+		}
+	}
+	if _, err := db.ExecContext(ctx, "CREATE TABLE T (id INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	var file string
+	if err := db.QueryRowContext(ctx, "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file); err != nil {
+		t.Fatal(err)
+	}
+	if file != path {
+		t.Errorf("database file %q, want %q", file, path)
+	}
+}
+
+// ReadOnlyDSN refuses writes.
+func TestReadOnlyDSNRefusesWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ro.db")
+	rw, err := sql.Open(sqlite.DriverName, sqlite.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rw.ExecContext(ctx, "CREATE TABLE T (id INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	rw.Close()
+	ro, err := sql.Open(sqlite.DriverName, sqlite.ReadOnlyDSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	var n int
+	if err := ro.QueryRowContext(ctx, "SELECT COUNT(*) FROM T").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ro.ExecContext(ctx, "INSERT INTO T VALUES (1)"); err == nil {
+		t.Fatal("insert through the read-only DSN succeeded")
+	}
+}
