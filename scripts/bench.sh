@@ -13,7 +13,8 @@
 #   hotpath  ns/op and allocs/op of both, ROUNDS × 1 s
 #   pacer    open model at 10,000 ops/s for PACER_SECONDS (10), ROUNDS times
 #   co       coordinated omission: 1 s stall, open vs closed model, ROUNDS times
-#   pgbench  scripts/bench-pgbench.sh (PGBENCH_ROUNDS 3 × PGBENCH_DURATION 10 s, 8 clients)
+#   pgbench  scripts/bench-pgbench.sh (PGBENCH_ROUNDS 3 × PGBENCH_DURATION 10 s, 8 clients, after
+#            a counting round: system calls, context switches, CPU per operation)
 #   ingest   streamer into SQLite and Postgres with the hot path running, ROUNDS times
 #   store    the same stores fed by a plain loop (no executor), ROUNDS × 200,000 rows
 #   memory   RSS over MEMORY_OPS (10,000,000) operations, once
