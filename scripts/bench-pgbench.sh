@@ -25,6 +25,8 @@
 #             the message names the workloads below it
 #   COUNT_SECONDS  seconds of the counting round per tool (default 5; 0: skip)
 #   COUNT_OPS      operations of each in-process loop in it (default 30000)
+#   FBCTL_BEFORE   another fbctl binary (e.g. built from an earlier commit) to
+#                  count too, as fbctl-before: the before/after of a change
 #
 # Before the throughput rounds, a counting round runs each tool once under
 # `perf stat` (system calls, context switches, task clock: the kernel's
@@ -129,7 +131,7 @@ run_pgbench() {
 run_fbctl() {
 	local out qps n status name="pgbench_$1" TIMEFORMAT='%U %S' secs=${2:-$DURATION}
 	shift $(($# > 1 ? 2 : 1))
-	{ time (cd "$work" && "$@" "$work/fbctl" apply -auto-approve -results "$results" -scenario "$name" \
+	{ time (cd "$work" && "$@" "${fbctl_bin:-$work/fbctl}" apply -auto-approve -results "$results" -scenario "$name" \
 		-var pgbench_host="$host" -var pgbench_port="$port" -var pgbench_user="$user" -var pgbench_database="$db" \
 		-var pgbench_sslmode=disable -var pgbench_init=false -var pgbench_sample_rate=0.01 \
 		-var pgbench_scale="$SCALE" -var pgbench_clients="$CLIENTS" -var pgbench_duration="${secs}s" "$scenario" >"$work/fbctl.out" 2>"$work/fbctl.err"); } 2>"$work/fbctl.time" ||
@@ -197,6 +199,10 @@ count_round() {
 	fi
 	run_fbctl "$workload" "$COUNT_SECONDS" counter >/dev/null
 	count_report "fbctl-apply" "$(cat "$work/fbctl.ops")"
+	if [[ -n ${FBCTL_BEFORE:-} ]]; then
+		fbctl_bin=$FBCTL_BEFORE run_fbctl "$workload" "$COUNT_SECONDS" counter >/dev/null
+		count_report "fbctl-before" "$(cat "$work/fbctl.ops")"
+	fi
 }
 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
