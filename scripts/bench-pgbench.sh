@@ -21,7 +21,24 @@
 #   JOBS      pgbench -j threads (default 2)
 #   SCALE     pgbench -i scale factor, 100000 accounts each (default 10)
 #   WORKLOADS which ones, space-separated (default "tpcb select_only")
-#   MIN_RATIO exit 1 when a median ratio is below this (default: never)
+#   MIN_RATIO exit 1 when a median ratio is below this (default: never);
+#             the message names the workloads below it
+#   COUNT_SECONDS  seconds of the counting round per tool (default 5; 0: skip)
+#   COUNT_OPS      operations of each in-process loop in it (default 30000)
+#   FBCTL_BEFORE   another fbctl binary (e.g. built from an earlier commit) to
+#                  count too, as fbctl-before: the before/after of a change
+#
+# Before the throughput rounds, a counting round runs each tool once under
+# `perf stat` (system calls, context switches, task clock: the kernel's
+# counters, which barely slow the process), or under `strace -c -f` and
+# /usr/bin/time where perf cannot count system calls (then the CPU column
+# is not comparable: strace slows every call): pgbench, a bare pgx loop
+# (BenchmarkSelectPaths/bare-pgx in engine/pgtarget), the executor on the
+# pgx path over Go's network poller (/netpoller, the path before the lean
+# one), the executor on the default lean path (/lean) and `fbctl apply`,
+# and prints system calls, context switches and CPU µs per operation side
+# by side. Counts per operation are steadier than throughput on a shared
+# machine. The counting round never overlaps a throughput round.
 #
 # Needs the PostgreSQL server binaries and pgbench (Debian: postgresql,
 # postgresql-contrib); as root the server runs as the postgres user.
@@ -33,6 +50,8 @@ CLIENTS=${CLIENTS:-8}
 JOBS=${JOBS:-2}
 SCALE=${SCALE:-10}
 MIN_RATIO=${MIN_RATIO:-}
+COUNT_SECONDS=${COUNT_SECONDS:-5}
+COUNT_OPS=${COUNT_OPS:-30000}
 WORKLOADS=${WORKLOADS:-tpcb select_only}
 GO=${GO:-go}
 
@@ -62,6 +81,9 @@ trap 'exit 130' INT TERM
 echo "Building fbctl and the throwaway server ..."
 "$GO" build -o "$work/fbctl" ./cmd/fbctl
 "$GO" build -o "$work/pgserver" ./internal/pgtest/cmd/pgserver
+if ((COUNT_SECONDS > 0)); then
+	"$GO" test -c -o "$work/pgtarget.test" ./engine/pgtarget
+fi
 
 # The server prints its DSN on one line and stays up until killed.
 "$work/pgserver" -database bench >"$work/dsn" 2>"$work/pgserver.log" &
@@ -104,13 +126,15 @@ run_pgbench() {
 	echo "$tps $(cpu_per_op "$work/pgbench.time" "$n")"
 }
 
-# run_fbctl WORKLOAD prints "TPS CPU_US_PER_OP" (the CPU of the whole apply).
+# run_fbctl WORKLOAD [SECONDS [WRAPPER...]] prints "TPS CPU_US_PER_OP" (the
+# CPU of the whole apply) and leaves the operation count in $work/fbctl.ops.
 run_fbctl() {
-	local out qps n status name="pgbench_$1" TIMEFORMAT='%U %S'
-	{ time fbctl apply -auto-approve -results "$results" -scenario "$name" \
+	local out qps n status name="pgbench_$1" TIMEFORMAT='%U %S' secs=${2:-$DURATION}
+	shift $(($# > 1 ? 2 : 1))
+	{ time (cd "$work" && "$@" "${fbctl_bin:-$work/fbctl}" apply -auto-approve -results "$results" -scenario "$name" \
 		-var pgbench_host="$host" -var pgbench_port="$port" -var pgbench_user="$user" -var pgbench_database="$db" \
 		-var pgbench_sslmode=disable -var pgbench_init=false -var pgbench_sample_rate=0.01 \
-		-var pgbench_scale="$SCALE" -var pgbench_clients="$CLIENTS" -var pgbench_duration="${DURATION}s" "$scenario" >"$work/fbctl.out" 2>"$work/fbctl.err"; } 2>"$work/fbctl.time" ||
+		-var pgbench_scale="$SCALE" -var pgbench_clients="$CLIENTS" -var pgbench_duration="${secs}s" "$scenario" >"$work/fbctl.out" 2>"$work/fbctl.err"); } 2>"$work/fbctl.time" ||
 		die "fbctl apply failed: $(tail -n 20 "$work/fbctl.err") $(tail -n 5 "$work/fbctl.out")"
 	out=$(fbctl runs -json -limit 1 -scenario "$name" -results "$results") || die "fbctl runs failed"
 	status=$(grep -o '"status": *"[A-Z_]*"' <<<"$out" | head -n 1 | sed 's/.*"\([A-Z_]*\)"$/\1/')
@@ -118,7 +142,67 @@ run_fbctl() {
 	qps=$(grep -o '"qps": *[0-9.e+-]*' <<<"$out" | head -n 1 | awk '{print $2}')
 	n=$(grep -o '"operations": *[0-9]*' <<<"$out" | head -n 1 | awk '{print $2}')
 	[[ -n $qps && -n $n ]] || die "no qps in fbctl runs -json: $out"
+	echo "$n" >"$work/fbctl.ops"
 	echo "$qps $(cpu_per_op "$work/fbctl.time" "$n")"
+}
+
+# The counting round. counter CMD... runs CMD under perf stat (or strace
+# and time) into $work/count.*; count_report TOOL OPS prints its line.
+if perf stat -x, -e raw_syscalls:sys_enter,context-switches,task-clock -o /dev/null true >/dev/null 2>&1; then
+	count_with=perf
+elif command -v strace >/dev/null && [[ -x /usr/bin/time ]]; then
+	count_with=strace
+else
+	count_with=
+fi
+counter() {
+	rm -f "$work"/count.*
+	case $count_with in
+	perf) perf stat -x, -e raw_syscalls:sys_enter,context-switches,task-clock -o "$work/count.perf" -- "$@" ;;
+	strace) /usr/bin/time -o "$work/count.time" -f '%c %w %U %S' strace -qq -c -f -o "$work/count.strace" -- "$@" ;;
+	esac
+}
+count_report() {
+	local tool=$1 ops=$2 sys cs cpu
+	case $count_with in
+	perf)
+		sys=$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$work/count.perf")
+		cs=$(awk -F, '$3 == "context-switches" {print $1}' "$work/count.perf")
+		cpu=$(awk -F, '$3 == "task-clock" {print $1 * 1000}' "$work/count.perf") # msec -> µs
+		;;
+	strace)
+		sys=$(awk '$NF == "total" {print $(NF - 2)}' "$work/count.strace")
+		read -r inv vol _ <"$work/count.time"
+		cs=$((inv + vol)) cpu=
+		;;
+	esac
+	awk -v t="$tool" -v n="$ops" -v s="$sys" -v c="$cs" -v u="$cpu" 'BEGIN {
+		printf "COUNT %-22s %9d %12.2f %12.2f %12s\n", t, n, s / n, c / n, (u == "" ? "n/a" : sprintf("%.1f", u / n)) }'
+}
+count_round() {
+	local workload=$1 flags=() n
+	echo
+	echo "Counting round, $workload ($count_with; ${COUNT_SECONDS}s per tool, ${COUNT_OPS} operations per in-process loop, load $(cut -d' ' -f1-3 /proc/loadavg)):"
+	printf 'COUNT %-22s %9s %12s %12s %12s\n' TOOL OPS SYSCALLS/OP CTXSW/OP CPU_µs/OP
+	[[ $workload == select_only ]] && flags=(-S)
+	counter "$pgbench" "${flags[@]}" -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$COUNT_SECONDS" "$dsn" >"$work/pgbench.out" 2>&1 || die "pgbench failed: $(tail -n 5 "$work/pgbench.out")"
+	n=$(awk -F': *' '/actually processed/ {split($2, a, "/"); print a[1]; exit}' "$work/pgbench.out")
+	count_report pgbench "$n"
+	if [[ $workload == select_only ]]; then
+		local path
+		for path in bare-pgx netpoller lean; do
+			counter env FBCTL_BENCH_DSN="$dsn" "$work/pgtarget.test" -test.run '^$' -test.bench "^BenchmarkSelectPaths/^$path\$" -test.benchtime "${COUNT_OPS}x" >"$work/paths.out" 2>&1 ||
+				die "BenchmarkSelectPaths/$path failed: $(tail -n 5 "$work/paths.out")"
+			grep -q "^BenchmarkSelectPaths/$path" "$work/paths.out" || die "BenchmarkSelectPaths/$path did not run: $(tail -n 5 "$work/paths.out")"
+			count_report "go-$path" "$COUNT_OPS"
+		done
+	fi
+	run_fbctl "$workload" "$COUNT_SECONDS" counter >/dev/null
+	count_report "fbctl-apply" "$(cat "$work/fbctl.ops")"
+	if [[ -n ${FBCTL_BEFORE:-} ]]; then
+		fbctl_bin=$FBCTL_BEFORE run_fbctl "$workload" "$COUNT_SECONDS" counter >/dev/null
+		count_report "fbctl-before" "$(cat "$work/fbctl.ops")"
+	fi
 }
 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -127,6 +211,12 @@ echo "$CLIENTS clients, ${DURATION}s per tool, $ROUNDS rounds per workload, scal
 summary=()
 low=
 for workload in $WORKLOADS; do
+	echo
+	if ((COUNT_SECONDS > 0)) && [[ -n $count_with ]]; then
+		count_round "$workload"
+	elif ((COUNT_SECONDS > 0)); then
+		echo "Counting round skipped: neither perf stat nor strace and /usr/bin/time can count system calls here"
+	fi
 	echo
 	echo "Workload: $workload"
 	printf '%-6s %12s %12s %8s   %s\n' ROUND PGBENCH_TPS FBCTL_TPS RATIO "CPU µs/op pgbench, fbctl"
@@ -155,4 +245,4 @@ echo
 echo "Medians, side by side (target ratio >= 0.9 at 8 clients):"
 printf '%-12s %12s %12s %8s\n' WORKLOAD PGBENCH_TPS FBCTL_TPS RATIO
 printf '%s\n' "${summary[@]}"
-[[ -z $low ]] || die "median ratio below MIN_RATIO=$MIN_RATIO:$low"
+[[ -z $low ]] || die "median ratio fbctl/pgbench below MIN_RATIO=$MIN_RATIO:$low"

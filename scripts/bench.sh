@@ -14,7 +14,8 @@
 #   pacer    open model at 10,000 ops/s for PACER_SECONDS (10), ROUNDS times;
 #            then at 100 and 1,000 ops/s for the pacer's CPU use
 #   co       coordinated omission: 1 s stall, open vs closed model, ROUNDS times
-#   pgbench  scripts/bench-pgbench.sh (PGBENCH_ROUNDS 3 × PGBENCH_DURATION 10 s, 8 clients)
+#   pgbench  scripts/bench-pgbench.sh (PGBENCH_ROUNDS 3 × PGBENCH_DURATION 10 s, 8 clients, after
+#            a counting round: system calls, context switches, CPU per operation)
 #   ingest   streamer into SQLite and Postgres with the hot path running, ROUNDS times
 #   ingestrate  the same at INGEST_RATE (20,000) ops/s, open model, INGEST_SECONDS (5) per side, ROUNDS times
 #   store    the same stores fed by a plain loop (no executor), ROUNDS × 200,000 rows

@@ -50,6 +50,11 @@ type Config struct {
 	// MaxConns bounds the pool; at least the most sessions open at once.
 	// 0: 4 per CPU (pgxpool's default).
 	MaxConns int32
+	// NetPoller keeps connections on Go's network poller and operations
+	// on pgx.Conn (the path before the lean one; benchmarks compare the
+	// two). Default: blocking sockets and, in ModePrepared, the lean path
+	// (lean.go).
+	NetPoller bool
 }
 
 // Target is an executor.Target over a pgx pool. Close it when done.
@@ -62,6 +67,7 @@ type Target struct {
 	key     string
 	txNames [][]string // per transaction query, its statements' names
 	txs     []*txState // per query: nil unless a transaction
+	lean    bool       // sessions take the lean path when their socket allows
 }
 
 var _ executor.Target = (*Target)(nil)
@@ -122,11 +128,14 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 		pc.MaxConns = cfg.MaxConns
 	}
 	pc.MinConns = 0
+	if !cfg.NetPoller && blockingDialer != nil {
+		pc.ConnConfig.DialFunc = blockingDialer
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", key, err)
 	}
-	t := &Target{pool: pool, init: cfg.Init, mode: mode, key: key,
+	t := &Target{pool: pool, init: cfg.Init, mode: mode, key: key, lean: mode == ModePrepared && !cfg.NetPoller,
 		queries: make([]executor.QuerySpec, len(cfg.Queries)), names: make([]string, len(cfg.Queries))}
 	for i, q := range cfg.Queries {
 		if q.Tx != nil {
@@ -191,23 +200,74 @@ func (t *Target) Open(ctx context.Context, conn int) (executor.Session, error) {
 		}
 	}
 	if t.mode == ModePrepared {
-		for i, q := range t.queries {
-			if q.Tx != nil {
-				for j, st := range q.Tx.Statements {
-					if _, err := s.conn.Prepare(ctx, t.txNames[i][j], st.SQL); err != nil {
-						s.discard()
-						return nil, fmt.Errorf("connection %s, session %d: prepare %s statement %d: %w", t.key, conn, q.Label(i), j+1, err)
-					}
-				}
-				continue
-			}
-			if _, err := s.conn.Prepare(ctx, t.names[i], q.SQL); err != nil {
-				s.discard()
-				return nil, fmt.Errorf("connection %s, session %d: prepare %s: %w", t.key, conn, q.Label(i), err)
-			}
+		if err := s.prepare(ctx); err != nil {
+			s.discard()
+			return nil, fmt.Errorf("connection %s, session %d: %w", t.key, conn, err)
 		}
 	}
 	return s, nil
+}
+
+// prepare prepares the queries and, on the lean path, keeps their
+// descriptions.
+func (s *session) prepare(ctx context.Context) error {
+	t := s.t
+	var l *lean
+	if t.lean {
+		l = newLean(s.conn.PgConn(), s.conn.TypeMap())
+	}
+	prep := func(name, sql string) (leanStmt, error) {
+		sd, err := s.conn.Prepare(ctx, name, sql)
+		if err != nil || l == nil {
+			return leanStmt{}, err
+		}
+		return l.stmt(name, sd), nil
+	}
+	if l != nil && len(t.txNames) > 0 {
+		var err error
+		if l.commit, err = prep("fbctl_commit", "COMMIT"); err != nil {
+			return fmt.Errorf("prepare COMMIT: %w", err)
+		}
+		if l.rollback, err = prep("fbctl_rollback", "ROLLBACK"); err != nil {
+			return fmt.Errorf("prepare ROLLBACK: %w", err)
+		}
+	}
+	if l != nil {
+		l.stmts = make([]leanStmt, len(t.queries))
+		l.tx = make([][]leanStmt, len(t.queries))
+	}
+	for i, q := range t.queries {
+		if q.Tx != nil {
+			var sts []leanStmt
+			if l != nil {
+				st, err := prep("fbctl_q"+strconv.Itoa(i)+"_begin", t.txs[i].begin)
+				if err != nil {
+					return fmt.Errorf("prepare %s: %w", q.Label(i), err)
+				}
+				sts = append(sts, st)
+			}
+			for j, st := range q.Tx.Statements {
+				ls, err := prep(t.txNames[i][j], st.SQL)
+				if err != nil {
+					return fmt.Errorf("prepare %s statement %d: %w", q.Label(i), j+1, err)
+				}
+				sts = append(sts, ls)
+			}
+			if l != nil {
+				l.tx[i] = sts
+			}
+			continue
+		}
+		st, err := prep(t.names[i], q.SQL)
+		if err != nil {
+			return fmt.Errorf("prepare %s: %w", q.Label(i), err)
+		}
+		if l != nil {
+			l.stmts[i] = st
+		}
+	}
+	s.lean = l
+	return nil
 }
 
 type session struct {
@@ -216,7 +276,8 @@ type session struct {
 	t       *Target
 	slots   []any // into values of the running transaction
 	buf     []any
-	retries int // of the last Exec
+	retries int   // of the last Exec
+	lean    *lean // nil: pgx.Conn runs the operations
 }
 
 // Exec implements executor.Session. Reads count the rows without decoding
@@ -225,6 +286,13 @@ func (s *session) Exec(ctx context.Context, q int, args []any) (int64, string, e
 	if tx := s.t.queries[q].Tx; tx != nil {
 		n, err := s.execTx(ctx, q, tx, args)
 		return n, "", err
+	}
+	if l := s.lean; l != nil {
+		rows, affected, err := l.exec(ctx, &l.stmts[q], args, nil)
+		if s.t.queries[q].Write {
+			return affected, "", err
+		}
+		return rows, "", err
 	}
 	name := s.t.names[q]
 	if s.t.queries[q].Write {
@@ -254,11 +322,22 @@ func (s *session) Close() error {
 	}
 	c := s.c
 	s.c = nil
-	if s.conn.IsClosed() || s.conn.PgConn().TxStatus() != 'I' {
+	if s.conn.IsClosed() || s.txStatus() != 'I' {
 		return c.Hijack().Close(context.Background())
 	}
 	c.Release()
 	return nil
+}
+
+// txStatus is the transaction status the server last reported.
+func (s *session) txStatus() byte {
+	if s.lean != nil {
+		if s.lean.broken {
+			return 0
+		}
+		return s.lean.txStatus
+	}
+	return s.conn.PgConn().TxStatus()
 }
 
 // discard destroys the session's connection (failed setup).

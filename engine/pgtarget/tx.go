@@ -70,6 +70,9 @@ func (s *session) execTx(ctx context.Context, q int, tx *executor.TxSpec, args [
 }
 
 func (s *session) tryTx(ctx context.Context, q int, tx *executor.TxSpec, args, slots []any) (total int64, err error) {
+	if s.lean != nil {
+		return s.tryLeanTx(ctx, q, tx, args, slots)
+	}
 	if _, err := s.conn.Exec(ctx, s.t.txs[q].begin, pgx.QueryExecModeSimpleProtocol); err != nil {
 		s.rollback(ctx)
 		return 0, err
@@ -87,6 +90,45 @@ func (s *session) tryTx(ctx context.Context, q int, tx *executor.TxSpec, args, s
 		total += n
 	}
 	if _, err := s.conn.Exec(ctx, "COMMIT", pgx.QueryExecModeSimpleProtocol); err != nil {
+		s.rollback(ctx)
+		return total, err
+	}
+	return total, nil
+}
+
+// tryLeanTx is tryTx on the lean path: BEGIN and COMMIT are prepared
+// statements too, so the transaction is the same round trips as pgbench
+// -M prepared's.
+func (s *session) tryLeanTx(ctx context.Context, q int, tx *executor.TxSpec, args, slots []any) (total int64, err error) {
+	l := s.lean
+	sts := l.tx[q]
+	if _, _, err := l.exec(ctx, &sts[0], nil, nil); err != nil {
+		s.rollback(ctx)
+		return 0, err
+	}
+	off := 0
+	for j, st := range tx.Statements {
+		s.buf = executor.BindArgs(s.buf, args[off:off+st.Args], slots)
+		off += st.Args
+		var into *any
+		if st.Into >= 0 {
+			into = &slots[st.Into]
+		}
+		rows, affected, err := l.exec(ctx, &sts[j+1], s.buf, into)
+		if err == nil && rows == 0 && st.Into >= 0 {
+			err = fmt.Errorf("returned no row to bind into its value")
+		}
+		if err != nil {
+			s.rollback(ctx)
+			return total, fmt.Errorf("statement %d: %w", j+1, err)
+		}
+		if st.Write && st.Into < 0 {
+			total += affected
+		} else {
+			total += rows
+		}
+	}
+	if _, _, err := l.exec(ctx, &l.commit, nil, nil); err != nil {
 		s.rollback(ctx)
 		return total, err
 	}
@@ -133,10 +175,14 @@ func (s *session) stmt(ctx context.Context, name string, st executor.StmtSpec, a
 // cancelled operation still leaves the session idle. A connection that is
 // closed or still not idle afterwards is left for Close to destroy.
 func (s *session) rollback(ctx context.Context) {
-	if s.conn.IsClosed() || s.conn.PgConn().TxStatus() == 'I' {
+	if s.conn.IsClosed() || s.txStatus() == 'I' || s.txStatus() == 0 {
 		return
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executor.RollbackTimeout)
 	defer cancel()
+	if l := s.lean; l != nil {
+		_, _, _ = l.exec(rctx, &l.rollback, nil, nil)
+		return
+	}
 	_, _ = s.conn.Exec(rctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
 }

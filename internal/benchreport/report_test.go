@@ -127,3 +127,26 @@ func TestReplaceSection(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestPgbenchCountsReadsTheCountingRound(t *testing.T) {
+	out := "Counting round, tpcb (perf; 3s per tool, load 1 1 1):\n" +
+		"COUNT TOOL                         OPS  SYSCALLS/OP     CTXSW/OP   CPU_µs/OP\n" +
+		"COUNT pgbench                    14399        23.05         2.97         69.6\n" +
+		"COUNT fbctl-apply                11658        17.81        11.00        121.9\n" +
+		"Counting round, select_only (strace; 3s per tool):\n" +
+		"COUNT pgbench                   135067         2.89         0.48          n/a\n" +
+		"COUNT go-lean                    20000         2.29         1.26         16.1\n"
+	c := PgbenchCounts(strings.NewReader(out))
+	if got := c["tpcb"]["fbctl-apply"]; got != (Count{Syscalls: 17.81, Switches: 11, CPU: 121.9}) {
+		t.Fatalf("tpcb fbctl-apply: %+v", got)
+	}
+	if got := c["select_only"]["pgbench"]; got != (Count{Syscalls: 2.89, Switches: 0.48, CPU: -1}) {
+		t.Fatalf("select_only pgbench: %+v", got)
+	}
+	if _, ok := c["select_only"]["TOOL"]; ok || len(c["select_only"]) != 2 {
+		t.Fatalf("select_only tools: %v", c["select_only"])
+	}
+	if v := pgbenchCount("tpcb", "pgbench", syscallsOf)(&Step{Output: []byte(out)}); len(v) != 1 || v[0] != 23.05 {
+		t.Fatalf("figure value %v", v)
+	}
+}

@@ -1,0 +1,80 @@
+package pgtarget
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// BenchmarkSelectPaths runs pgbench -S's lookup at benchConns connections
+// three ways, for scripts/bench-pgbench.sh's counting round (system calls
+// and context switches per operation, taken by perf or strace around one
+// sub-benchmark) and for a side-by-side of the client's CPU per operation:
+//
+//	bare-pgx   benchConns goroutines, each a pgx.Conn doing QueryRow(...).Scan:
+//	           the bare loop, no executor, no recording
+//	netpoller  the executor on this target with Config.NetPoller: pgx.Conn
+//	           on Go's network poller (the path before the lean one)
+//	lean       the executor on this target's default path
+//
+// Run with -benchtime=Nx; FBCTL_BENCH_DSN points it at a pgbench -i
+// database.
+func BenchmarkSelectPaths(b *testing.B) {
+	dsn, rows := benchDatabase(b)
+	b.Run("bare-pgx", func(b *testing.B) {
+		ctx := context.Background()
+		conns := make([]*pgx.Conn, benchConns)
+		for i := range conns {
+			c, err := pgx.Connect(ctx, dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close(ctx)
+			conns[i] = c
+		}
+		var n atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, benchConns)
+		b.ResetTimer()
+		cpu0, start := cpuTime(), time.Now()
+		for i, c := range conns {
+			wg.Go(func() {
+				rng := rand.New(rand.NewPCG(uint64(i), 1))
+				var bal int32
+				for n.Add(1) <= int64(b.N) {
+					if err := c.QueryRow(ctx, selectQuery[0].SQL, 1+rng.Int64N(rows)).Scan(&bal); err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		wall, cpu := time.Since(start), cpuTime()-cpu0
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
+		}
+		report(b, wall, cpu)
+	})
+	for _, p := range []struct {
+		name      string
+		netPoller bool
+	}{{"netpoller", true}, {"lean", false}} {
+		b.Run(p.name, func(b *testing.B) {
+			tg, err := New(context.Background(), Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns, NetPoller: p.netPoller})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tg.Close()
+			b.ResetTimer()
+			wall, cpu := runSelect(b, tg, rows, int64(b.N))
+			report(b, wall, cpu)
+		})
+	}
+}
