@@ -371,14 +371,6 @@ func evalLocal(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, hcl.Diagno
 	return v, diags
 }
 
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
-}
 
 func dirOf(name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {

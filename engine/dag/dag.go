@@ -35,15 +35,6 @@ func (g *Graph) Add(name string) {
 	g.up = append(g.up, nil)
 }
 
-// Has reports whether the graph holds the vertex.
-func (g *Graph) Has(name string) bool {
-	_, ok := g.index[name]
-	return ok
-}
-
-// Len returns the number of vertices.
-func (g *Graph) Len() int { return len(g.names) }
-
 // Vertices returns the vertex names in insertion order.
 func (g *Graph) Vertices() []string { return slices.Clone(g.names) }
 

@@ -411,15 +411,3 @@ type Final struct {
 	JournalPath string
 }
 
-// Factory makes the streamers of one run, one per worker, with shared
-// settings (Base without TestID, WorkerID and WorkerGroupID).
-type Factory struct {
-	Base Options
-}
-
-// ForWorker returns the streamer of one worker.
-func (f Factory) ForWorker(testID, workerID string, groupID int) *Streamer {
-	o := f.Base
-	o.TestID, o.WorkerID, o.WorkerGroupID = testID, workerID, groupID
-	return New(o)
-}
