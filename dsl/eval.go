@@ -371,7 +371,6 @@ func evalLocal(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, hcl.Diagno
 	return v, diags
 }
 
-
 func dirOf(name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		return name[:i]

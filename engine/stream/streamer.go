@@ -410,4 +410,3 @@ type Final struct {
 	// JournalPath holds the rows not written, when there are any on disk.
 	JournalPath string
 }
-
