@@ -7,9 +7,8 @@ import (
 	"os"
 	"testing"
 
-	sf "github.com/snowflakedb/gosnowflake" // driver "snowflake"
-
 	"github.com/flakebench/fbctl/engine/executor"
+	"github.com/flakebench/fbctl/engine/snowflake" // driver "snowflake" and its query-id hook
 	"github.com/flakebench/fbctl/internal/sfserver"
 	"github.com/flakebench/fbctl/internal/sfserver/sftest"
 )
@@ -59,17 +58,7 @@ func TestSQLTargetTransaction(t *testing.T) {
 				// The query-id hook fbctl uses (a channel of one id per
 				// wrapped context): a transaction must wrap each statement,
 				// or the driver blocks sending its second id.
-				tgt.QueryID = func(ctx context.Context) (context.Context, func() string) {
-					ch := make(chan string, 1)
-					return sf.WithQueryIDChan(ctx, ch), func() string {
-						select {
-						case id := <-ch:
-							return id
-						default:
-							return ""
-						}
-					}
-				}
+				tgt.QueryID = snowflake.QueryID
 			}
 			s, err := tgt.Open(ctx, 0)
 			if err != nil {
