@@ -133,13 +133,19 @@ func BenchmarkSelectOnly(b *testing.B) {
 		report(b, wall, cpu)
 	})
 	b.Run("pgx-native", func(b *testing.B) {
-		tg, err := New(context.Background(), Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer tg.Close()
-		b.ResetTimer()
-		wall, cpu := runSelect(b, tg, rows, int64(b.N))
-		report(b, wall, cpu)
+		benchNative(b, Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns}, rows)
 	})
+}
+
+// benchNative runs b.N selects on a native target opened with cfg and
+// reports them.
+func benchNative(b *testing.B, cfg Config, rows int64) {
+	tg, err := New(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tg.Close()
+	b.ResetTimer()
+	wall, cpu := runSelect(b, tg, rows, int64(b.N))
+	report(b, wall, cpu)
 }

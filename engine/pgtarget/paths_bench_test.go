@@ -67,14 +67,7 @@ func BenchmarkSelectPaths(b *testing.B) {
 		netPoller bool
 	}{{"netpoller", true}, {"lean", false}} {
 		b.Run(p.name, func(b *testing.B) {
-			tg, err := New(context.Background(), Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns, NetPoller: p.netPoller})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer tg.Close()
-			b.ResetTimer()
-			wall, cpu := runSelect(b, tg, rows, int64(b.N))
-			report(b, wall, cpu)
+			benchNative(b, Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns, NetPoller: p.netPoller}, rows)
 		})
 	}
 }
