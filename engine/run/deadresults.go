@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/flakebench/fbctl/engine/load"
@@ -46,12 +47,7 @@ func (o *orch) recoverDeadWorkers(children []store.TestResult) []store.TestResul
 				snaps = append(snaps, ms...)
 			}
 		}
-		i := -1
-		for j := range children {
-			if children[j].WorkerID == hb.WorkerID {
-				i = j
-			}
-		}
+		i := slices.IndexFunc(children, func(c store.TestResult) bool { return c.WorkerID == hb.WorkerID })
 		g := hb.WorkerGroupID
 		child := store.TestResult{TestID: ChildTestID(o.runID, g), RunID: o.runID, WorkerID: hb.WorkerID, WorkerGroupID: &g,
 			ScenarioName: o.plan.Scenario, TemplateName: o.plan.Template}
