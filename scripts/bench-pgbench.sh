@@ -35,10 +35,12 @@
 # is not comparable: strace slows every call): pgbench, a bare pgx loop
 # (BenchmarkSelectPaths/bare-pgx in engine/pgtarget), the executor on the
 # pgx path over Go's network poller (/netpoller, the path before the lean
-# one), the executor on the default lean path (/lean) and `fbctl apply`,
-# and prints system calls, context switches and CPU µs per operation side
-# by side. Counts per operation are steadier than throughput on a shared
-# machine. The counting round never overlaps a throughput round.
+# one), the executor on the default lean path (/lean), pgbench's own
+# design written in Go (/mux: two threads each waiting once for four raw
+# sockets, no executor; Linux) and `fbctl apply`, and prints system calls,
+# context switches and CPU µs per operation and ops/s side by side. Counts
+# per operation are steadier than throughput on a shared machine. The
+# counting round never overlaps a throughput round.
 #
 # Needs the PostgreSQL server binaries and pgbench (Debian: postgresql,
 # postgresql-contrib); as root the server runs as the postgres user.
@@ -163,7 +165,7 @@ counter() {
 	esac
 }
 count_report() {
-	local tool=$1 ops=$2 sys cs cpu
+	local tool=$1 ops=$2 rate=${3:-} sys cs cpu
 	case $count_with in
 	perf)
 		sys=$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$work/count.perf")
@@ -176,32 +178,35 @@ count_report() {
 		cs=$((inv + vol)) cpu=
 		;;
 	esac
-	awk -v t="$tool" -v n="$ops" -v s="$sys" -v c="$cs" -v u="$cpu" 'BEGIN {
-		printf "COUNT %-22s %9d %12.2f %12.2f %12s\n", t, n, s / n, c / n, (u == "" ? "n/a" : sprintf("%.1f", u / n)) }'
+	awk -v t="$tool" -v n="$ops" -v s="$sys" -v c="$cs" -v u="$cpu" -v r="$rate" 'BEGIN {
+		printf "COUNT %-22s %9d %12.2f %12.2f %12s %10s\n", t, n, s / n, c / n, (u == "" ? "n/a" : sprintf("%.1f", u / n)), (r == "" ? "n/a" : sprintf("%.0f", r)) }'
 }
 count_round() {
 	local workload=$1 flags=() n
 	echo
 	echo "Counting round, $workload ($count_with; ${COUNT_SECONDS}s per tool, ${COUNT_OPS} operations per in-process loop, load $(cut -d' ' -f1-3 /proc/loadavg)):"
-	printf 'COUNT %-22s %9s %12s %12s %12s\n' TOOL OPS SYSCALLS/OP CTXSW/OP CPU_µs/OP
+	printf 'COUNT %-22s %9s %12s %12s %12s %10s\n' TOOL OPS SYSCALLS/OP CTXSW/OP CPU_µs/OP OPS/S
 	[[ $workload == select_only ]] && flags=(-S)
 	counter "$pgbench" "${flags[@]}" -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$COUNT_SECONDS" "$dsn" >"$work/pgbench.out" 2>&1 || die "pgbench failed: $(tail -n 5 "$work/pgbench.out")"
 	n=$(awk -F': *' '/actually processed/ {split($2, a, "/"); print a[1]; exit}' "$work/pgbench.out")
-	count_report pgbench "$n"
+	count_report pgbench "$n" "$(awk '/^tps = / {print $3; exit}' "$work/pgbench.out")"
 	if [[ $workload == select_only ]]; then
 		local path
-		for path in bare-pgx netpoller lean; do
+		for path in bare-pgx netpoller lean mux; do
 			counter env FBCTL_BENCH_DSN="$dsn" "$work/pgtarget.test" -test.run '^$' -test.bench "^BenchmarkSelectPaths/^$path\$" -test.benchtime "${COUNT_OPS}x" >"$work/paths.out" 2>&1 ||
 				die "BenchmarkSelectPaths/$path failed: $(tail -n 5 "$work/paths.out")"
-			grep -q "^BenchmarkSelectPaths/$path" "$work/paths.out" || die "BenchmarkSelectPaths/$path did not run: $(tail -n 5 "$work/paths.out")"
-			count_report "go-$path" "$COUNT_OPS"
+			if ! grep -q "^BenchmarkSelectPaths/$path" "$work/paths.out"; then
+				[[ $path == mux ]] && continue # Linux only
+				die "BenchmarkSelectPaths/$path did not run: $(tail -n 5 "$work/paths.out")"
+			fi
+			count_report "go-$path" "$COUNT_OPS" "$(awk '/^BenchmarkSelectPaths/ {for (i = 2; i <= NF; i++) if ($i == "ops/s") print $(i - 1)}' "$work/paths.out")"
 		done
 	fi
-	run_fbctl "$workload" "$COUNT_SECONDS" counter >/dev/null
-	count_report "fbctl-apply" "$(cat "$work/fbctl.ops")"
+	fb=$(run_fbctl "$workload" "$COUNT_SECONDS" counter)
+	count_report "fbctl-apply" "$(cat "$work/fbctl.ops")" "${fb%% *}"
 	if [[ -n ${FBCTL_BEFORE:-} ]]; then
-		fbctl_bin=$FBCTL_BEFORE run_fbctl "$workload" "$COUNT_SECONDS" counter >/dev/null
-		count_report "fbctl-before" "$(cat "$work/fbctl.ops")"
+		fb=$(fbctl_bin=$FBCTL_BEFORE run_fbctl "$workload" "$COUNT_SECONDS" counter)
+		count_report "fbctl-before" "$(cat "$work/fbctl.ops")" "${fb%% *}"
 	fi
 }
 

@@ -21,6 +21,7 @@ import (
 //	netpoller  the executor on this target with Config.NetPoller: pgx.Conn
 //	           on Go's network poller (the path before the lean one)
 //	lean       the executor on this target's default path
+//	mux        pgbench's design in Go, no executor (benchMux, Linux only)
 //
 // Run with -benchtime=Nx; FBCTL_BENCH_DSN points it at a pgbench -i
 // database.
@@ -70,4 +71,10 @@ func BenchmarkSelectPaths(b *testing.B) {
 			benchNative(b, Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns, NetPoller: p.netPoller}, rows)
 		})
 	}
+	if benchMuxer != nil {
+		b.Run("mux", func(b *testing.B) { benchMuxer(b, dsn, rows) })
+	}
 }
+
+// benchMuxer is benchMux where it is built (Linux).
+var benchMuxer func(b *testing.B, dsn string, rows int64)

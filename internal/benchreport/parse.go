@@ -75,48 +75,39 @@ func Summarize(vs []float64) (s Summary, ok bool) {
 }
 
 var (
-	pgRoundLine  = regexp.MustCompile(`^\s*(\d+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\b`)
-	pgCPU        = regexp.MustCompile(`^\s*\d+\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+([0-9.]+), ([0-9.]+)\s*$`)
-	pgMedianLine = regexp.MustCompile(`Median ratio fbctl/pgbench: ([0-9.]+)`)
+	pgWorkloadLine = regexp.MustCompile(`^Workload: (\w+)`)
+	pgRoundLine    = regexp.MustCompile(`^\s*(\d+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)(?:\s+([0-9.]+), ([0-9.]+))?\s*$`)
 )
 
-// PgbenchRatios reads scripts/bench-pgbench.sh output: the per-round
-// ratios fbctl/pgbench (fourth column of the round lines) and the median
-// it printed (ok false when it printed none).
-func PgbenchRatios(r io.Reader) (rounds []float64, median float64, ok bool, err error) {
+// Round is one throughput round of scripts/bench-pgbench.sh: both tools'
+// TPS, the ratio fbctl/pgbench and each tool's client CPU µs per
+// operation (0 when the line has none).
+type Round struct {
+	PgbenchTPS, FbctlTPS, Ratio float64
+	PgbenchCPU, FbctlCPU        float64
+}
+
+// PgbenchRounds reads scripts/bench-pgbench.sh output: the throughput
+// rounds of each workload (the rounds after its "Workload: NAME" line).
+func PgbenchRounds(r io.Reader) (map[string][]Round, error) {
+	out := map[string][]Round{}
+	workload := ""
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
-		if m := pgMedianLine.FindStringSubmatch(line); m != nil {
-			median, _ = strconv.ParseFloat(m[1], 64)
-			ok = true
+		if m := pgWorkloadLine.FindStringSubmatch(line); m != nil {
+			workload = m[1]
 			continue
 		}
-		if m := pgRoundLine.FindStringSubmatch(line); m != nil {
-			v, perr := strconv.ParseFloat(m[4], 64)
-			if perr == nil {
-				rounds = append(rounds, v)
-			}
+		m := pgRoundLine.FindStringSubmatch(line)
+		if m == nil || workload == "" {
+			continue
 		}
+		num := func(i int) float64 { v, _ := strconv.ParseFloat(m[i], 64); return v }
+		out[workload] = append(out[workload], Round{PgbenchTPS: num(2), FbctlTPS: num(3), Ratio: num(4), PgbenchCPU: num(5), FbctlCPU: num(6)})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, 0, false, fmt.Errorf("reading pgbench output: %w", err)
+		return nil, fmt.Errorf("reading pgbench output: %w", err)
 	}
-	return rounds, median, ok, nil
-}
-
-// PgbenchCPU reads the client CPU microseconds per operation of pgbench
-// and of fbctl from each round line of scripts/bench-pgbench.sh.
-func PgbenchCPU(r io.Reader) (pgbench, fbctl []float64) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		if m := pgCPU.FindStringSubmatch(sc.Text()); m != nil {
-			p, err1 := strconv.ParseFloat(m[1], 64)
-			f, err2 := strconv.ParseFloat(m[2], 64)
-			if err1 == nil && err2 == nil {
-				pgbench, fbctl = append(pgbench, p), append(fbctl, f)
-			}
-		}
-	}
-	return pgbench, fbctl
+	return out, nil
 }

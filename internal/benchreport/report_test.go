@@ -1,6 +1,7 @@
 package benchreport
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,17 +39,32 @@ func TestParseBenchGroupsRoundsByNameAndUnit(t *testing.T) {
 	}
 }
 
-func TestPgbenchRatiosReadsRoundsAndMedian(t *testing.T) {
-	out := "ROUND   PGBENCH_TPS    FBCTL_TPS    RATIO   CPU µs/op pgbench, fbctl\n" +
+// Each workload's rounds are read apart: the select-only figures never
+// take a TPC-B round.
+func TestPgbenchRoundsAreReadPerWorkload(t *testing.T) {
+	out := "Workload: tpcb\n" +
+		"ROUND   PGBENCH_TPS    FBCTL_TPS    RATIO   CPU µs/op pgbench, fbctl\n" +
+		"1            5506.6       5017.0    0.911   88.0, 105.6\n" +
+		"2            5882.1       4984.0    0.847   89.7, 117.0\n" +
+		"\nWorkload: select_only\n" +
+		"ROUND   PGBENCH_TPS    FBCTL_TPS    RATIO   CPU µs/op pgbench, fbctl\n" +
 		"1           40271.3      29358.1    0.729   11.7, 18.8\n" +
-		"2           40000.0      36000.0    0.900   11.7, 18.8\n" +
-		"Median ratio fbctl/pgbench: 0.815 (target >= 0.9 at 8 clients)\n"
-	rounds, med, ok, err := PgbenchRatios(strings.NewReader(out))
-	if err != nil || !ok || med != 0.815 || len(rounds) != 2 || rounds[1] != 0.9 {
-		t.Fatalf("rounds %v median %v ok %v err %v", rounds, med, ok, err)
+		"\nMedians, side by side (target ratio >= 0.9 at 8 clients):\n" +
+		"WORKLOAD      PGBENCH_TPS    FBCTL_TPS    RATIO\n" +
+		"tpcb               5882.1       5017.0    0.847   (ratios 0.911 0.847)\n"
+	rounds, err := PgbenchRounds(strings.NewReader(out))
+	if err != nil || len(rounds["tpcb"]) != 2 || len(rounds["select_only"]) != 1 {
+		t.Fatalf("rounds %+v, %v", rounds, err)
 	}
-	if pg, fb := PgbenchCPU(strings.NewReader(out)); len(pg) != 2 || pg[0] != 11.7 || fb[1] != 18.8 {
-		t.Fatalf("cpu %v %v", pg, fb)
+	if got := rounds["tpcb"][1]; got != (Round{PgbenchTPS: 5882.1, FbctlTPS: 4984, Ratio: 0.847, PgbenchCPU: 89.7, FbctlCPU: 117}) {
+		t.Fatalf("tpcb round 2: %+v", got)
+	}
+	step := &Step{Output: []byte(out)}
+	if v := pgbenchRounds("select_only", ratioOf)(step); len(v) != 1 || v[0] != 0.729 {
+		t.Fatalf("select-only ratios %v", v)
+	}
+	if v := pgbenchRounds("select_only", cpuRatioOf)(step); len(v) != 1 || math.Abs(v[0]-18.8/11.7) > 1e-9 {
+		t.Fatalf("select-only CPU ratio %v", v)
 	}
 }
 
@@ -135,16 +151,30 @@ func TestPgbenchCountsReadsTheCountingRound(t *testing.T) {
 		"COUNT fbctl-apply                11658        17.81        11.00        121.9\n" +
 		"Counting round, select_only (strace; 3s per tool):\n" +
 		"COUNT pgbench                   135067         2.89         0.48          n/a\n" +
-		"COUNT go-lean                    20000         2.29         1.26         16.1\n"
+		"COUNT go-lean                    20000         2.29         1.26         16.1\n" +
+		"Counting round, select_only (perf; 5s per tool):\n" +
+		"COUNT go-bare-pgx                30000         2.82         0.77         24.0      40000\n" +
+		"COUNT fbctl-apply               164467         2.23         1.22         23.4      32000\n" +
+		"COUNT go-mux                     30000         2.80         0.75         16.5        n/a\n"
 	c := PgbenchCounts(strings.NewReader(out))
-	if got := c["tpcb"]["fbctl-apply"]; got != (Count{Syscalls: 17.81, Switches: 11, CPU: 121.9}) {
+	if got := c["tpcb"]["fbctl-apply"]; got != (Count{Syscalls: 17.81, Switches: 11, CPU: 121.9, Rate: -1}) {
 		t.Fatalf("tpcb fbctl-apply: %+v", got)
 	}
-	if got := c["select_only"]["pgbench"]; got != (Count{Syscalls: 2.89, Switches: 0.48, CPU: -1}) {
+	if got := c["select_only"]["pgbench"]; got != (Count{Syscalls: 2.89, Switches: 0.48, CPU: -1, Rate: -1}) {
 		t.Fatalf("select_only pgbench: %+v", got)
 	}
-	if _, ok := c["select_only"]["TOOL"]; ok || len(c["select_only"]) != 2 {
+	if got := c["select_only"]["go-mux"]; got != (Count{Syscalls: 2.8, Switches: 0.75, CPU: 16.5, Rate: -1}) {
+		t.Fatalf("select_only go-mux: %+v", got)
+	}
+	if _, ok := c["select_only"]["TOOL"]; ok || len(c["select_only"]) != 5 {
 		t.Fatalf("select_only tools: %v", c["select_only"])
+	}
+	step := &Step{Output: []byte(out)}
+	if v := countRatio("select_only", "fbctl-apply", "go-bare-pgx")(step); len(v) != 1 || v[0] != 0.8 {
+		t.Fatalf("fbctl ÷ bare pgx %v", v)
+	}
+	if v := countRatio("select_only", "go-mux", "go-bare-pgx")(step); v != nil {
+		t.Fatalf("a tool without a rate has no ratio, got %v", v)
 	}
 	if v := pgbenchCount("tpcb", "pgbench", syscallsOf)(&Step{Output: []byte(out)}); len(v) != 1 || v[0] != 23.05 {
 		t.Fatalf("figure value %v", v)
