@@ -109,10 +109,13 @@ func TestOpenHandoffAllocatesNothingPerOperation(t *testing.T) {
 			}
 			return res.Counts.Ops
 		})
-		// The OS threads the runtime starts for the pacer's locked thread
-		// and the sessions' wake-ups allocate a few times per run; one
-		// allocation per operation would show as 1.
-		if per > 0.05 {
+		// On the real clock the lags and latencies spread with the load,
+		// and each value new to a session's packed histogram grows it
+		// (hdrhistogram's sparseAdd): on a busy machine the longer run
+		// meets a few hundred more distinct values, 0.05–0.08 allocations
+		// per operation, none of them per operation. One allocation per
+		// operation would show as 1.
+		if per > 0.25 {
 			t.Errorf("sink %T: the open model with hand-off allocates %.4f times per operation, want 0", sink, per)
 		}
 	}
