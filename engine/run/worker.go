@@ -395,7 +395,9 @@ func (w *worker) heartbeat(ctx context.Context) error {
 	w.drainState(states)
 	hb.NodeStates = mustJSON(states)
 	if err := w.st.UpsertHeartbeat(ctx, hb); err != nil {
-		w.conds.fail(w.log, "writing the heartbeat", err)
+		if ctx.Err() == nil {
+			w.conds.fail(w.log, "writing the heartbeat", err)
+		} // else the heartbeat was stopped (the worker's end), not a failure
 		return err
 	}
 	w.conds.ok(w.log, "writing the heartbeat")
