@@ -12,13 +12,14 @@ import (
 type Policy struct {
 	// Initial is the wait after the first failed try.
 	Initial time.Duration
-	// Max caps every wait (0: no cap).
+	// Max caps every wait before jitter (0: no cap).
 	Max time.Duration
 	// Factor multiplies each wait over the one before; below 1 (the zero
 	// value included) the waits are constant.
 	Factor float64
-	// Jitter shortens each wait by a random fraction of up to Jitter (0
-	// to 1), so that many callers do not retry in step. 0: exact waits.
+	// Jitter scales each wait by a random factor in [1-Jitter,
+	// 1+Jitter] (Jitter 0 to 1), so that many callers do not retry in
+	// step. 0: exact waits.
 	Jitter float64
 	// MaxElapsed bounds the whole: a wait that would end later than
 	// MaxElapsed after the first try is not started (0: no bound).
@@ -54,7 +55,7 @@ func (p Policy) wait(try int) time.Duration {
 		w = float64(p.Max)
 	}
 	if p.Jitter > 0 {
-		w -= w * min(p.Jitter, 1) * rand.Float64()
+		w *= 1 + min(p.Jitter, 1)*(2*rand.Float64()-1)
 	}
 	return time.Duration(w)
 }
