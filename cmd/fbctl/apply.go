@@ -15,6 +15,7 @@ import (
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/planfile"
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/internal/retry"
 	"github.com/urfave/cli/v2"
 )
 
@@ -211,22 +212,23 @@ func (g *globals) confirm() error {
 func (g *globals) acquireApplyLock(ctx context.Context, st *store.Store, timeout time.Duration) (*store.Lease, error) {
 	holder := lockHolder()
 	deadline := time.Now().Add(timeout)
-	for {
-		lease, err := st.AcquireLease(ctx, applyLock, holder, applyLeaseTTL)
+	var lease *store.Lease
+	err := retry.Poll(ctx, 500*time.Millisecond, func(ctx context.Context) (bool, error) {
+		l, err := st.AcquireLease(ctx, applyLock, holder, applyLeaseTTL)
 		var held *store.LeaseHeldError
-		if err == nil || !errors.As(err, &held) || time.Now().After(deadline) {
-			if held != nil {
-				return nil, fmt.Errorf("another apply is in progress: %w", err)
-			}
-			return lease, err
+		switch {
+		case err == nil:
+			lease = l
+			return true, nil
+		case !errors.As(err, &held):
+			return true, err
+		case time.Now().After(deadline):
+			return true, fmt.Errorf("another apply is in progress: %w", err)
 		}
 		g.logger.Info("waiting for the apply lock", "holder", held.Holder, "age", held.Age)
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+		return false, nil
+	})
+	return lease, err
 }
 
 func lockHolder() string {

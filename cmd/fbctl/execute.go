@@ -15,6 +15,7 @@ import (
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/stream"
+	"github.com/flakebench/fbctl/internal/retry"
 	"github.com/urfave/cli/v2"
 )
 
@@ -290,20 +291,16 @@ func runID(id string, rp engine.RunPlan, runs int) string {
 // waitForRun polls the control plane until the run exists.
 func waitForRun(ctx context.Context, st *store.Store, runID string, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
-	for {
+	return retry.Poll(ctx, 200*time.Millisecond, func(ctx context.Context) (bool, error) {
 		_, err := st.GetRun(ctx, runID)
 		if err == nil || !errors.Is(err, store.ErrNotFound) {
-			return err
+			return true, err
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("run %s did not appear in %s within %s; start it with `fbctl apply -workers external -run-id %s`", runID, st, wait, runID)
+			return true, fmt.Errorf("run %s did not appear in %s within %s; start it with `fbctl apply -workers external -run-id %s`", runID, st, wait, runID)
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		return false, nil
+	})
 }
 
 // usesSnowflake reports whether any phase of the run targets Snowflake.

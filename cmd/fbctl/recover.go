@@ -10,6 +10,7 @@ import (
 	"github.com/flakebench/fbctl/cmd/fbctl/view"
 	"github.com/flakebench/fbctl/engine/run"
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/internal/retry"
 	"github.com/urfave/cli/v2"
 )
 
@@ -77,24 +78,21 @@ func (g *globals) replayJournals(ctx context.Context, dir string, st *store.Stor
 
 // releaseRetrying runs a lock release, retrying for half a minute: on a
 // full disk it first frees the embedded store's reserve.
+// A lease already gone is released; a lease lost is not retried.
 func releaseRetrying(ctx context.Context, st *store.Store, release func(context.Context) error) error {
-	deadline := time.Now().Add(30 * time.Second)
-	wait := 100 * time.Millisecond
-	for {
-		err := release(ctx)
-		if err == nil || errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if errors.Is(err, store.ErrLeaseLost) {
+	p := retry.Policy{Initial: 100 * time.Millisecond, Max: 2 * time.Second, Factor: 2, MaxElapsed: 30 * time.Second}
+	return retry.Do(ctx, p, func(ctx context.Context) error {
+		for {
+			err := release(ctx)
+			switch {
+			case err == nil || errors.Is(err, store.ErrNotFound):
+				return nil
+			case errors.Is(err, store.ErrLeaseLost):
+				return retry.Permanent(err)
+			case store.IsDiskFull(err) && st.ReleaseReserve():
+				continue // space was freed: again at once
+			}
 			return err
 		}
-		if store.IsDiskFull(err) && st.ReleaseReserve() {
-			continue
-		}
-		if time.Now().Add(wait).After(deadline) {
-			return err
-		}
-		time.Sleep(wait)
-		wait = min(2*wait, 2*time.Second)
-	}
+	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/flakebench/fbctl/engine/compare"
 	"github.com/flakebench/fbctl/engine/results"
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/internal/retry"
 )
 
 func serveCommand(g *globals) *cli.Command {
@@ -229,17 +230,19 @@ func (u *ui) events(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	last, seq := "", 0
 	beat := time.Now()
-	for {
+	// Polls until the run is over, the page data fails, the client goes
+	// away (ctx) or a write to it fails; each ends the stream.
+	_ = retry.Poll(ctx, u.poll, func(ctx context.Context) (bool, error) {
 		d, err := u.pageData(ctx, id)
 		if err != nil {
 			fmt.Fprintf(w, "event: error\ndata: %s\n\n", strings.ReplaceAll(err.Error(), "\n", " "))
 			_ = rc.Flush()
-			return
+			return true, nil
 		}
 		if !d.Live {
 			fmt.Fprintf(w, "event: stop\ndata: %q\n\n", d.Status)
 			_ = rc.Flush()
-			return
+			return true, nil
 		}
 		d.Generated = ""
 		b, _ := json.Marshal(d)
@@ -252,15 +255,8 @@ func (u *ui) events(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, ": heartbeat\n\n")
 			beat = time.Now()
 		}
-		if err := rc.Flush(); err != nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(u.poll):
-		}
-	}
+		return rc.Flush() != nil, nil
+	})
 }
 
 func (u *ui) compare(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/internal/retry"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -26,36 +27,33 @@ func releaseOnFull(st ControlPlane, err error) bool {
 }
 
 // retryFinal runs a write that records the end of a run until it succeeds,
-// for up to finalRetryFor with backoff: a full disk first frees the
-// store's reserve, a store that is briefly away gets time to come back.
-// It returns the last error.
+// for up to finalRetryFor with backoff (100 ms doubling to 2 s): a full
+// disk first frees the store's reserve and retries at once, a store that
+// is briefly away gets time to come back. It returns the last error,
+// with the tries it took.
 func retryFinal(ctx context.Context, st ControlPlane, log hclog.Logger, what string, fn func() error) error {
-	deadline := time.Now().Add(finalRetryFor)
-	wait := 100 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := fn()
-		if err == nil {
-			if attempt > 1 {
-				log.Info(what+" written after retries", "attempts", attempt)
+	attempts := 0
+	err := retry.Do(ctx, retry.Policy{
+		Initial: 100 * time.Millisecond, Max: 2 * time.Second, Factor: 2, MaxElapsed: finalRetryFor,
+		OnRetry: func(a retry.Attempt) {
+			if a.Try == 1 {
+				log.Warn(what+" failed; retrying", "error", a.Err, "for", finalRetryFor)
 			}
-			return nil
+		},
+	}, func(context.Context) error {
+		for {
+			attempts++
+			err := fn()
+			if err == nil || !releaseOnFull(st, err) {
+				return err
+			}
+			// space was freed: again at once
 		}
-		if releaseOnFull(st, err) {
-			continue // space was freed: at once
-		}
-		if attempt == 1 {
-			log.Warn(what+" failed; retrying", "error", err, "for", finalRetryFor)
-		}
-		if time.Now().Add(wait).After(deadline) {
-			return err
-		}
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return err
-		}
-		wait = min(2*wait, 2*time.Second)
+	})
+	if err == nil && attempts > 1 {
+		log.Info(what+" written after retries", "attempts", attempts)
 	}
+	return err
 }
 
 // failNodes reports every node the worker has not finished as failed with

@@ -10,6 +10,7 @@ import (
 	"github.com/flakebench/fbctl/dsl"
 	"github.com/flakebench/fbctl/engine"
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/internal/retry"
 )
 
 // resumeState is what the control plane says of a run's load nodes when a
@@ -105,35 +106,32 @@ func Standby(ctx context.Context, runID string, cfg *dsl.Config, opts Options) (
 	}
 	st := opts.Store
 	bg := context.WithoutCancel(ctx)
-	poll := time.NewTicker(max(opts.PollEvery, opts.LeaseTTL/10))
-	defer poll.Stop()
-	for {
+	var out *Outcome
+	err := retry.Poll(ctx, max(opts.PollEvery, opts.LeaseTTL/10), func(ctx context.Context) (bool, error) {
 		r, err := st.GetRun(ctx, runID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
-			return nil, err
+			return true, err
 		case r.Status.Terminal():
-			return nil, fmt.Errorf("run %s is %s: %w", runID, r.Status, ErrRunOver)
+			return true, fmt.Errorf("run %s is %s: %w", runID, r.Status, ErrRunOver)
 		default:
 			l, err := st.RunLeaseState(ctx, runID)
 			if err != nil {
-				return nil, err
+				return true, err
 			}
 			if l.Exists && l.Expired() {
-				out, err := takeOver(ctx, bg, r, cfg, opts)
+				o, err := takeOver(ctx, bg, r, cfg, opts)
 				var held *store.RunLeaseHeldError
 				if !errors.As(err, &held) {
-					return out, err
+					out = o
+					return true, err
 				}
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-poll.C:
-		}
-	}
+		return false, nil
+	})
+	return out, err
 }
 
 // takeOver takes the run r over and drives it to its end.
@@ -229,20 +227,23 @@ func Cancel(ctx context.Context, runID string, o CancelOptions) (store.Run, erro
 		return r, err
 	}
 	deadline := time.Now().Add(o.Wait)
-	poll := time.NewTicker(o.PollEvery)
-	defer poll.Stop()
-	for time.Now().Before(deadline) {
+	ended := false
+	if err := retry.Poll(ctx, o.PollEvery, func(ctx context.Context) (bool, error) {
+		if !time.Now().Before(deadline) {
+			return true, nil
+		}
+		var err error
 		if r, err = st.GetRun(ctx, runID); err == nil && r.Status.Terminal() {
-			return r, nil
+			ended = true
+			return true, nil
 		}
-		if l, err := st.RunLeaseState(ctx, runID); err == nil && l.Expired() {
-			break // nobody drives the run
-		}
-		select {
-		case <-ctx.Done():
-			return r, ctx.Err()
-		case <-poll.C:
-		}
+		l, err := st.RunLeaseState(ctx, runID)
+		return err == nil && l.Expired(), nil // expired: nobody drives the run
+	}); err != nil {
+		return r, err
+	}
+	if ended {
+		return r, nil
 	}
 	var plan engine.RunPlan
 	if err := json.Unmarshal(r.Plan, &plan); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/flakebench/fbctl/engine/store"
 	"github.com/flakebench/fbctl/engine/stream"
 	"github.com/flakebench/fbctl/engine/target"
+	"github.com/flakebench/fbctl/internal/retry"
 )
 
 // SinkFactory returns the per-operation sink of one worker (nil: none). It
@@ -395,7 +396,9 @@ func (w *worker) heartbeat(ctx context.Context) error {
 	w.drainState(states)
 	hb.NodeStates = mustJSON(states)
 	if err := w.st.UpsertHeartbeat(ctx, hb); err != nil {
-		w.conds.fail(w.log, "writing the heartbeat", err)
+		if ctx.Err() == nil {
+			w.conds.fail(w.log, "writing the heartbeat", err)
+		} // else the heartbeat was stopped (the worker's end), not a failure
 		return err
 	}
 	w.conds.ok(w.log, "writing the heartbeat")
@@ -419,19 +422,11 @@ func (w *worker) heartbeatLoop(ctx context.Context) {
 // pingPatiently pings a freshly opened target, retrying for a few seconds:
 // a worker joins while the orchestrator may still run setup on the same
 // target, and an SQLite file that setup is creating can answer "database
-// is locked" to a new connection for a moment.
+// is locked" to a new connection for a moment. Seven pings, 50 ms apart
+// doubling to 1 s (2.55 s of waits).
 func pingPatiently(ctx context.Context, db *target.DB) error {
-	for _, wait := range []time.Duration{50, 100, 200, 400, 800, 1000} {
-		if err := db.PingContext(ctx); err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait * time.Millisecond):
-		}
-	}
-	return db.PingContext(ctx)
+	return retry.Do(ctx, retry.Policy{Initial: 50 * time.Millisecond, Max: time.Second, Factor: 2, MaxTries: 7},
+		db.PingContext)
 }
 
 // writeResults writes the worker's child TEST_RESULTS row from what it has

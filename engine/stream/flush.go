@@ -5,13 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
 	"unsafe"
 
 	"github.com/flakebench/fbctl/engine/store"
+	"github.com/flakebench/fbctl/internal/retry"
 )
 
 // Backoff between write attempts: doubling from backoffMin to backoffMax,
@@ -250,8 +250,29 @@ func (s *Streamer) writeBatch(ctx context.Context, final bool, deadline time.Tim
 	s.rows = s.toRows(s.rows, s.batch[len(s.rows):])
 	var failStart time.Time
 	attempts := 0
-	backoff := backoffMin
-	for {
+	p := retry.Policy{Initial: backoffMin, Max: backoffMax, Factor: 2, Jitter: 0.2}
+	// The waits (not the writes) also end when Close starts, live.
+	wctx, stopWaits := context.WithCancelCause(ctx)
+	defer stopWaits(nil)
+	if final {
+		p.Max = backoffMaxFinal
+		p.MaxElapsed = max(time.Until(deadline), time.Nanosecond)
+	} else {
+		watching := false
+		p.OnRetry = func(retry.Attempt) {
+			if !watching {
+				watching = true
+				go func() {
+					select {
+					case <-s.closing:
+						stopWaits(errClosing)
+					case <-wctx.Done():
+					}
+				}()
+			}
+		}
+	}
+	err := retry.Do(wctx, p, func(context.Context) error {
 		attempts++
 		actx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
 		t0 := time.Now()
@@ -272,46 +293,32 @@ func (s *Streamer) writeBatch(ctx context.Context, final bool, deadline time.Tim
 			failStart = t0
 			s.log.Warn("writing query executions failed; retrying", "rows", len(s.rows), "error", err)
 		}
-		wait := jitter(backoff)
 		switch {
 		case store.IsDiskFull(err):
 			// No retry can succeed, and what space is left (the store's
 			// reserve) is for recording the run's end.
-			return fmt.Errorf("%w: the results store's disk is full: %w", ErrStoreUnavailable, err)
+			return retry.Permanent(fmt.Errorf("%w: the results store's disk is full: %w", ErrStoreUnavailable, err))
 		case final && s.unavailable:
-			return fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
-		case final && time.Now().Add(wait).After(deadline):
-			return fmt.Errorf("%w: last write error: %w", ErrShutdownTimeout, err)
+			return retry.Permanent(fmt.Errorf("%w: %w", ErrStoreUnavailable, err))
 		case !final && time.Since(failStart) >= s.opts.RetryBudget:
-			return fmt.Errorf("%w: %d write attempts failed over %s: %w", ErrStoreUnavailable, attempts,
-				time.Since(failStart).Round(time.Millisecond), err)
+			return retry.Permanent(fmt.Errorf("%w: %d write attempts failed over %s: %w", ErrStoreUnavailable, attempts,
+				time.Since(failStart).Round(time.Millisecond), err))
 		}
-		t := time.NewTimer(wait)
-		var closing <-chan struct{}
-		if !final {
-			closing = s.closing
-		}
-		select {
-		case <-t.C:
-		case <-closing:
-			t.Stop()
-			return errClosing
-		case <-ctx.Done():
-			t.Stop()
-			if final {
-				return fmt.Errorf("%w: %w (last write error: %w)", ErrShutdownTimeout, ctx.Err(), err)
-			}
-			return ctx.Err()
-		}
-		backoff = min(2*backoff, backoffMax)
-		if final {
-			backoff = min(backoff, backoffMaxFinal)
-		}
+		return err
+	})
+	var gaveUp *retry.Error
+	switch {
+	case !errors.As(err, &gaveUp):
+		return err // nil, or a reason above
+	case errors.Is(gaveUp.Cause, errClosing):
+		return errClosing
+	case gaveUp.Cause != nil && final:
+		return fmt.Errorf("%w: %w (last write error: %w)", ErrShutdownTimeout, ctx.Err(), gaveUp.Err)
+	case gaveUp.Cause != nil:
+		return ctx.Err()
 	}
-}
-
-func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	// The next wait would end past the deadline (final only).
+	return fmt.Errorf("%w: last write error: %w", ErrShutdownTimeout, gaveUp.Err)
 }
 
 // done accounts a written batch.

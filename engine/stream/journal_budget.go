@@ -1,10 +1,13 @@
 package stream
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/flakebench/fbctl/internal/retry"
 )
 
 // Defaults of the spill journal's disk budget (Options.JournalMaxBytes,
@@ -90,7 +93,7 @@ func (s *Streamer) offerSlow(sl *slot) bool {
 	t0 := time.Now()
 	s.throttled.Add(1)
 	defer func() { s.throttleNS.Add(int64(time.Since(t0))) }()
-	for wait := 50 * time.Microsecond; ; wait = min(2*wait, 5*time.Millisecond) {
+	err := retry.Do(context.Background(), offerBackoff, func(context.Context) error {
 		if s.buf.push(sl) {
 			if len(s.wake) == 0 {
 				select {
@@ -98,28 +101,35 @@ func (s *Streamer) offerSlow(sl *slot) bool {
 				default:
 				}
 			}
-			return true
+			return nil
 		}
 		if s.spill.push(sl) {
 			s.spilled.Add(1)
-			return true
+			return nil
 		}
 		switch err := s.journal.appendOne(sl); {
 		case err == nil:
 			s.spilled.Add(1)
 			s.fromSpill.Add(1)
-			return true
+			return nil
 		case !errors.Is(err, errJournalFull):
-			s.dropped.Add(1)
-			return false
+			return retry.Permanent(err)
 		}
 		if s.runEnded.Load() || s.closed.Load() {
-			s.dropped.Add(1)
-			return false
+			return retry.Permanent(errJournalFull)
 		}
-		time.Sleep(wait)
+		return errJournalFull // room comes at the store's pace
+	})
+	if err != nil {
+		s.dropped.Add(1)
+		return false
 	}
+	return true
 }
+
+// offerBackoff is how offerSlow waits for room: 50 µs doubling to 5 ms,
+// for as long as something drains the rings.
+var offerBackoff = retry.Policy{Initial: 50 * time.Microsecond, Max: 5 * time.Millisecond, Factor: 2}
 
 // diskChecker is a store that can say its disk is nearly full
 // (*store.Store, for the embedded SQLite store).

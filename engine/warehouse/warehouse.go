@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/flakebench/fbctl/internal/retry"
 )
 
 // Querier is *sql.DB, *sql.Conn or *sql.Tx.
@@ -108,20 +110,20 @@ func Resume(ctx context.Context, q Querier, name string, poll time.Duration) (bo
 	if _, err := q.ExecContext(ctx, "ALTER WAREHOUSE "+name+" RESUME IF SUSPENDED"); err != nil {
 		return false, fmt.Errorf("resume warehouse %s: %w", name, err)
 	}
-	for {
+	state, showErr := s.State, error(nil)
+	err = retry.Poll(ctx, poll, func(ctx context.Context) (bool, error) {
 		s, err := Show(ctx, q, name)
 		if err != nil {
+			showErr = err
 			return true, err
 		}
-		if s.State == "STARTED" {
-			return true, nil
-		}
-		select {
-		case <-ctx.Done():
-			return true, fmt.Errorf("warehouse %s still %s: %w", name, s.State, ctx.Err())
-		case <-time.After(poll):
-		}
+		state = s.State
+		return state == "STARTED", nil
+	})
+	if err != nil && showErr == nil {
+		return true, fmt.Errorf("warehouse %s still %s: %w", name, state, err)
 	}
+	return true, err
 }
 
 // Poller samples one warehouse every Every until its context ends.
