@@ -258,6 +258,12 @@ func (s *serverSampler) postgresLocks(ctx context.Context, now time.Time) error 
 		if err := rows.Scan(&pid, &app, &query, &typ, &object, &waitUS, &blk, &started); err != nil {
 			return err
 		}
+		if blk == "" {
+			// Sampled the instant its holder let go: the lock is about to
+			// be granted and nothing blocks it any more. A wait that lasts
+			// is seen again, with its blocker, by a later sample.
+			continue
+		}
 		s.observeWait(strconv.FormatInt(pid, 10)+"|"+started+"|"+typ+"|"+object, store.LockWait{RunID: s.o.runID, ObservedAt: now,
 			Phase: s.phaseOf(app), Target: s.key, Waiter: "pid " + strconv.FormatInt(pid, 10), WaiterQuery: query,
 			Blocker: blk, LockType: typ, LockObject: object, WaitUS: waitUS})
