@@ -33,9 +33,9 @@
 # counters, which barely slow the process), or under `strace -c -f` and
 # /usr/bin/time where perf cannot count system calls (then the CPU column
 # is not comparable: strace slows every call): pgbench, a bare pgx loop
-# (BenchmarkSelectPaths/bare-pgx in engine/pgtarget), the executor on the
-# pgx path over Go's network poller (/netpoller, the path before the lean
-# one), the executor on the default lean path (/lean), pgbench's own
+# (BenchmarkSelectPaths/bare-pgx in engine/pgtarget), the executor on
+# pgx.Conn (/pgx, the path before the lean one), the executor on the
+# default lean path (/lean), pgbench's own
 # design written in Go (/mux: two threads each waiting once for four raw
 # sockets, no executor; Linux) and `fbctl apply`, and prints system calls,
 # context switches and CPU µs per operation and ops/s side by side. Counts
@@ -192,7 +192,7 @@ count_round() {
 	count_report pgbench "$n" "$(awk '/^tps = / {print $3; exit}' "$work/pgbench.out")"
 	if [[ $workload == select_only ]]; then
 		local path
-		for path in bare-pgx netpoller lean mux; do
+		for path in bare-pgx pgx lean mux; do
 			counter env FBCTL_BENCH_DSN="$dsn" "$work/pgtarget.test" -test.run '^$' -test.bench "^BenchmarkSelectPaths/^$path\$" -test.benchtime "${COUNT_OPS}x" >"$work/paths.out" 2>&1 ||
 				die "BenchmarkSelectPaths/$path failed: $(tail -n 5 "$work/paths.out")"
 			if ! grep -q "^BenchmarkSelectPaths/$path" "$work/paths.out"; then

@@ -2,28 +2,28 @@ package pgtarget
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// The lean path: in ModePrepared, on a blocking socket (rawconn_unix.go),
-// a session runs its prepared statements on the connection's protocol
-// frontend directly, below pgx.Conn and pgconn's query methods. An
-// operation is one write of Bind/Execute/Sync (the statement's
-// description is kept from the prepare, so no Describe) and reads up to
-// ReadyForQuery: arguments are encoded into one buffer the session reuses,
-// rows are counted without decoding and the command tag is read in place,
-// so an operation allocates nothing; no context watcher is started per
-// operation (pgconn's costs a timer and a channel), the operation's
-// context is watched by the blocking socket instead. The session tracks
-// the transaction status the server reports, since pgconn does not see
-// these messages.
+// The lean path: in ModePrepared a session runs its prepared statements
+// on the connection's protocol frontend directly, below pgx.Conn and
+// pgconn's query methods. An operation is one write of Bind/Execute/Sync
+// (the statement's description is kept from the prepare, so no Describe)
+// and reads up to ReadyForQuery: arguments are encoded into one buffer the
+// session reuses, rows are counted without decoding and the command tag is
+// read in place, so an operation allocates nothing; no context watcher is
+// started per operation (pgconn's costs a timer and a channel), the
+// session's context is watched once per context instead (ctxWatch). The
+// socket stays on Go's network poller: measured against blocking sockets
+// with one thread asleep per session (the path before this one), the
+// poller made 10–17 % more selects per second on an otherwise quiet
+// machine (docs/postgres.md). The session tracks the transaction status
+// the server reports, since pgconn does not see these messages.
 
 // leanStmt is a prepared statement and the formats the lean path uses.
 type leanStmt struct {
@@ -39,7 +39,7 @@ type lean struct {
 	pg       *pgconn.PgConn
 	fe       *pgproto3.Frontend
 	types    *pgtype.Map
-	raw      *blockingConn
+	ctxWatch      // interrupts the operation's I/O when its context ends
 	txStatus byte // from the last ReadyForQuery
 	broken   bool // an I/O error left the protocol state unknown
 
@@ -55,27 +55,9 @@ type lean struct {
 	buf     []byte
 }
 
-// newLean returns the lean state of pg, or nil when its socket is not a
-// blockingConn (other systems): the session then runs on pgx.
+// newLean returns the lean state of pg.
 func newLean(pg *pgconn.PgConn, types *pgtype.Map) *lean {
-	raw := blockingOf(pg.Conn())
-	if raw == nil {
-		return nil
-	}
-	return &lean{pg: pg, fe: pg.Frontend(), types: types, raw: raw, txStatus: pg.TxStatus()}
-}
-
-func blockingOf(c net.Conn) *blockingConn {
-	for {
-		switch x := c.(type) {
-		case *blockingConn:
-			return x
-		case *tls.Conn:
-			c = x.NetConn()
-		default:
-			return nil
-		}
-	}
+	return &lean{pg: pg, fe: pg.Frontend(), types: types, ctxWatch: ctxWatch{conn: pg.Conn()}, txStatus: pg.TxStatus()}
 }
 
 func (l *lean) stmt(name string, sd *pgconn.StatementDescription) leanStmt {
@@ -135,8 +117,7 @@ func (l *lean) exec(ctx context.Context, st *leanStmt, args []any, into *any) (r
 	if err := l.encode(st, args); err != nil {
 		return 0, 0, err
 	}
-	l.raw.watch(ctx)
-	defer l.raw.watch(nil)
+	l.watch(ctx)
 	l.bind = pgproto3.Bind{PreparedStatement: st.name, ParameterFormatCodes: l.formats, Parameters: l.params, ResultFormatCodes: st.results}
 	l.fe.SendBind(&l.bind)
 	l.fe.SendExecute(&l.execute)
@@ -214,7 +195,7 @@ func (l *lean) decodeFirst(st *leanStmt, vals [][]byte, into *any) error {
 // context error when the socket gave up because of it.
 func (l *lean) fail(ctx context.Context, err error) error {
 	l.broken = true
-	_ = l.raw.Close()
+	_ = l.pg.Conn().Close()
 	cctx, cancel := context.WithCancel(context.Background())
 	cancel() // the socket is closed: no Terminate can be sent
 	_ = l.pg.Close(cctx)

@@ -22,8 +22,8 @@ func openSession(t *testing.T, tg *Target) *session {
 	return s.(*session)
 }
 
-// The default Postgres path is the lean one on a blocking socket; the
-// other modes and NetPoller stay on pgx.Conn.
+// The default Postgres path is the lean one; the other modes and
+// Config.Pgx stay on pgx.Conn.
 func TestLeanPathIsTheDefault(t *testing.T) {
 	dsn := database(t)
 	for _, tc := range []struct {
@@ -32,7 +32,7 @@ func TestLeanPathIsTheDefault(t *testing.T) {
 		lean bool
 	}{
 		{"default", Config{DSN: dsn, Queries: queries}, true},
-		{"netpoller", Config{DSN: dsn, Queries: queries, NetPoller: true}, false},
+		{"pgx", Config{DSN: dsn, Queries: queries, Pgx: true}, false},
 		{"describe", Config{DSN: dsn, Queries: queries, Mode: ModeDescribe}, false},
 		{"simple", Config{DSN: dsn, Queries: queries, Mode: ModeSimple}, false},
 	} {
@@ -40,10 +40,6 @@ func TestLeanPathIsTheDefault(t *testing.T) {
 			s := openSession(t, newTarget(t, tc.cfg))
 			if (s.lean != nil) != tc.lean {
 				t.Fatalf("lean path %v, want %v", s.lean != nil, tc.lean)
-			}
-			_, blocking := s.conn.PgConn().Conn().(*blockingConn)
-			if blocking == tc.cfg.NetPoller {
-				t.Fatalf("blocking socket %v with NetPoller %v", blocking, tc.cfg.NetPoller)
 			}
 		})
 	}
@@ -147,6 +143,47 @@ func TestLeanPathCancel(t *testing.T) {
 	}
 	if n := tg.Pool().Stat().TotalConns(); n != 0 {
 		t.Fatalf("%d connections pooled after a cancelled operation, want the broken one destroyed", n)
+	}
+}
+
+// A context that ends after its operations leaves the connection
+// usable: the session's next context gets a connection without the past
+// deadline the first one's end set, and a pooled connection keeps none.
+func TestLeanPathServesTheNextContext(t *testing.T) {
+	dsn := database(t)
+	tg := newTarget(t, Config{DSN: dsn, Queries: []executor.QuerySpec{{SQL: "SELECT pg_sleep($1)"}}, MaxConns: 1})
+	s, err := tg.Open(ctxT(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close() // a no-op once closed below
+	first, cancel := context.WithCancel(ctxT(t))
+	if _, _, err := s.Exec(first, 0, []any{0.0}); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // ends while the session is idle
+	time.Sleep(10 * time.Millisecond)
+	if _, _, err := s.Exec(ctxT(t), 0, []any{0.05}); err != nil {
+		t.Fatalf("an operation on the next context: %v", err)
+	}
+	// The same again across the pool: a session closed after its context
+	// ended returns a connection the next session can use.
+	third, cancel3 := context.WithCancel(ctxT(t))
+	if _, _, err := s.Exec(third, 0, []any{0.0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cancel3()
+	time.Sleep(10 * time.Millisecond)
+	s2, err := tg.Open(ctxT(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, _, err := s2.Exec(ctxT(t), 0, []any{0.05}); err != nil {
+		t.Fatalf("an operation on the pooled connection: %v", err)
 	}
 }
 

@@ -12,15 +12,15 @@ import (
 )
 
 // BenchmarkSelectPaths runs pgbench -S's lookup at benchConns connections
-// three ways, for scripts/bench-pgbench.sh's counting round (system calls
+// four ways, for scripts/bench-pgbench.sh's counting round (system calls
 // and context switches per operation, taken by perf or strace around one
 // sub-benchmark) and for a side-by-side of the client's CPU per operation:
 //
 //	bare-pgx   benchConns goroutines, each a pgx.Conn doing QueryRow(...).Scan:
 //	           the bare loop, no executor, no recording
-//	netpoller  the executor on this target with Config.NetPoller: pgx.Conn
-//	           on Go's network poller (the path before the lean one)
-//	lean       the executor on this target's default path
+//	pgx        the executor on this target with Config.Pgx: operations on
+//	           pgx.Conn (the path before the lean one)
+//	lean       the executor on this target's default path (lean.go)
 //	mux        pgbench's design in Go, no executor (benchMux, Linux only)
 //
 // Run with -benchtime=Nx; FBCTL_BENCH_DSN points it at a pgbench -i
@@ -64,11 +64,11 @@ func BenchmarkSelectPaths(b *testing.B) {
 		report(b, wall, cpu)
 	})
 	for _, p := range []struct {
-		name      string
-		netPoller bool
-	}{{"netpoller", true}, {"lean", false}} {
+		name string
+		pgx  bool
+	}{{"pgx", true}, {"lean", false}} {
 		b.Run(p.name, func(b *testing.B) {
-			benchNative(b, Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns, NetPoller: p.netPoller}, rows)
+			benchNative(b, Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns, Pgx: p.pgx}, rows)
 		})
 	}
 	if benchMuxer != nil {

@@ -50,11 +50,10 @@ type Config struct {
 	// MaxConns bounds the pool; at least the most sessions open at once.
 	// 0: 4 per CPU (pgxpool's default).
 	MaxConns int32
-	// NetPoller keeps connections on Go's network poller and operations
-	// on pgx.Conn (the path before the lean one; benchmarks compare the
-	// two). Default: blocking sockets and, in ModePrepared, the lean path
-	// (lean.go).
-	NetPoller bool
+	// Pgx runs operations on pgx.Conn even in ModePrepared (the path
+	// before the lean one; benchmarks compare the two). Default: the lean
+	// path (lean.go) in ModePrepared.
+	Pgx bool
 }
 
 // Target is an executor.Target over a pgx pool. Close it when done.
@@ -67,7 +66,7 @@ type Target struct {
 	key     string
 	txNames [][]string // per transaction query, its statements' names
 	txs     []*txState // per query: nil unless a transaction
-	lean    bool       // sessions take the lean path when their socket allows
+	lean    bool       // sessions take the lean path (ModePrepared, not Config.Pgx)
 }
 
 var _ executor.Target = (*Target)(nil)
@@ -128,14 +127,11 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 		pc.MaxConns = cfg.MaxConns
 	}
 	pc.MinConns = 0
-	if !cfg.NetPoller && blockingDialer != nil {
-		pc.ConnConfig.DialFunc = blockingDialer
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", key, err)
 	}
-	t := &Target{pool: pool, init: cfg.Init, mode: mode, key: key, lean: mode == ModePrepared && !cfg.NetPoller,
+	t := &Target{pool: pool, init: cfg.Init, mode: mode, key: key, lean: mode == ModePrepared && !cfg.Pgx,
 		queries: make([]executor.QuerySpec, len(cfg.Queries)), names: make([]string, len(cfg.Queries))}
 	for i, q := range cfg.Queries {
 		if q.Tx != nil {
@@ -322,6 +318,9 @@ func (s *session) Close() error {
 	}
 	c := s.c
 	s.c = nil
+	if s.lean != nil {
+		s.lean.disarm()
+	}
 	if s.conn.IsClosed() || s.txStatus() != 'I' {
 		return c.Hijack().Close(context.Background())
 	}
