@@ -24,7 +24,8 @@
 #   MIN_RATIO exit 1 when a median ratio is below this (default: never);
 #             the message names the workloads below it
 #   COUNT_SECONDS  seconds of the counting round per tool (default 5; 0: skip)
-#   COUNT_OPS      operations of each in-process loop in it (default 30000)
+#   COUNT_OPS      operations of each in-process loop in it (default 150000:
+#                  about as many seconds as the apply beside it)
 #   FBCTL_BEFORE   another fbctl binary (e.g. built from an earlier commit) to
 #                  count too, as fbctl-before: the before/after of a change
 #
@@ -53,7 +54,7 @@ JOBS=${JOBS:-2}
 SCALE=${SCALE:-10}
 MIN_RATIO=${MIN_RATIO:-}
 COUNT_SECONDS=${COUNT_SECONDS:-5}
-COUNT_OPS=${COUNT_OPS:-30000}
+COUNT_OPS=${COUNT_OPS:-150000}
 WORKLOADS=${WORKLOADS:-tpcb select_only}
 GO=${GO:-go}
 
