@@ -37,11 +37,7 @@ func enrichCommand(g *globals) *cli.Command {
 		}, varFlags()...),
 		Action: func(c *cli.Context) error {
 			a := parseEnrichArgs(c)
-			cfg, err := g.load(a.Vars, false, a.Paths)
-			if err != nil {
-				return err
-			}
-			st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, true)
+			cfg, st, err := g.loadWithStore(c.Context, a.Vars, false, a.Paths, a.Store)
 			if err != nil {
 				return err
 			}

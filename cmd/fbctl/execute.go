@@ -245,11 +245,7 @@ func workerCommand(g *globals) *cli.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := g.load(a.Vars, true, a.Paths)
-			if err != nil {
-				return err
-			}
-			st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, true)
+			cfg, st, err := g.loadWithStore(c.Context, a.Vars, true, a.Paths, a.Store)
 			if err != nil {
 				return err
 			}

@@ -49,11 +49,7 @@ func standbyCommand(g *globals) *cli.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := g.load(a.Vars, false, a.Paths)
-			if err != nil {
-				return err
-			}
-			st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, true)
+			cfg, st, err := g.loadWithStore(c.Context, a.Vars, false, a.Paths, a.Store)
 			if err != nil {
 				return err
 			}

@@ -59,6 +59,22 @@ func (g *globals) openStore(ctx context.Context, c *cli.Context, cfg *dsl.Config
 	return g.openStoreFor(ctx, parseStoreArgs(c), parseVarArgs(c), cfg, checkSchema)
 }
 
+// loadWithStore loads the scenario files in paths and opens the store
+// they name (or the flags, or the default), schema checked: the opening
+// of the commands that run against one run (worker, standby, enrich).
+// The caller closes the store.
+func (g *globals) loadWithStore(ctx context.Context, vars varArgs, requireSecrets bool, paths []string, s storeArgs) (*dsl.Config, *store.Store, error) {
+	cfg, err := g.load(vars, requireSecrets, paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := g.openStoreFor(ctx, s, vars, cfg, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
+}
+
 // openStoreFor is openStore with a command's typed arguments: vars are
 // those the current directory's files are read with when cfg is nil. With
 // the schema checked, the spill journals that ended runs left in the

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/flakebench/fbctl/dsl"
+	"github.com/flakebench/fbctl/engine/store"
 	"github.com/urfave/cli/v2"
 )
 
@@ -23,6 +25,16 @@ func (g *globals) schemaConfig(a schemaArgs) (*dsl.Config, error) {
 	return g.load(a.Vars, false, a.Paths)
 }
 
+// schemaStore opens the store schema apply and status work on, its schema
+// not checked (that is their job). The caller closes it.
+func (g *globals) schemaStore(ctx context.Context, a schemaArgs) (*store.Store, error) {
+	cfg, err := g.schemaConfig(a)
+	if err != nil {
+		return nil, err
+	}
+	return g.openStoreFor(ctx, a.Store, a.Vars, cfg, false)
+}
+
 func schemaCommand(g *globals) *cli.Command {
 	return &cli.Command{
 		Name:  "schema",
@@ -37,12 +49,7 @@ func schemaCommand(g *globals) *cli.Command {
 					"Example:\n  fbctl schema apply scenarios/postgres_oltp.fb.hcl",
 				Flags: schemaFlags(),
 				Action: func(c *cli.Context) error {
-					a := parseSchemaArgs(c)
-					cfg, err := g.schemaConfig(a)
-					if err != nil {
-						return err
-					}
-					st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, false)
+					st, err := g.schemaStore(c.Context, parseSchemaArgs(c))
 					if err != nil {
 						return err
 					}
@@ -68,11 +75,7 @@ func schemaCommand(g *globals) *cli.Command {
 				Flags: schemaFlags(),
 				Action: func(c *cli.Context) error {
 					a := parseSchemaArgs(c)
-					cfg, err := g.schemaConfig(a)
-					if err != nil {
-						return err
-					}
-					st, err := g.openStoreFor(c.Context, a.Store, a.Vars, cfg, false)
+					st, err := g.schemaStore(c.Context, a)
 					if err != nil {
 						return err
 					}

@@ -308,17 +308,9 @@ func (s *serverSampler) snowflakeLocks(ctx context.Context, now time.Time) error
 	defer rows.Close()
 	cols, _ := rows.Columns()
 	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		m, err := scanByColumn(rows, cols)
+		if err != nil {
 			return err
-		}
-		m := map[string]string{}
-		for i, c := range cols {
-			m[strings.ToLower(c)] = vals[i].String
 		}
 		if !strings.EqualFold(m["status"], "WAITING") || (s.table != "" && !strings.Contains(strings.ToUpper(m["resource"]), s.table)) {
 			continue

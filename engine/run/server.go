@@ -306,21 +306,34 @@ func showParameter(ctx context.Context, db *sql.DB, name, scope string) string {
 	defer rows.Close()
 	cols, _ := rows.Columns()
 	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if rows.Scan(ptrs...) != nil {
+		m, err := scanByColumn(rows, cols)
+		if err != nil {
 			break
 		}
-		for i, c := range cols {
-			if strings.EqualFold(c, "value") {
-				return vals[i].String
-			}
+		if v, ok := m["value"]; ok {
+			return v
 		}
 	}
 	return "unavailable: not listed"
+}
+
+// scanByColumn reads the current row of a SHOW command, whose columns
+// vary with the server's version, as text by lower-case column name
+// (NULL as "").
+func scanByColumn(rows *sql.Rows, cols []string) (map[string]string, error) {
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(cols))
+	for i, c := range cols {
+		m[strings.ToLower(c)] = vals[i].String
+	}
+	return m, nil
 }
 
 func orDefault(v, d string) string {
