@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -51,27 +50,15 @@ func benchMux(b *testing.B, dsn string, rows int64) {
 		conns[i] = c
 	}
 	reg := histogram.NewRegistry()
+	handles := make([]*histogram.Handle, muxThreads)
+	for t := range handles {
+		handles[t] = reg.Handle(histogram.Key{Metric: histogram.MetricLatency})
+	}
 	var n atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, muxThreads)
-	b.ResetTimer()
-	cpu0, start := cpuTime(), time.Now()
 	per := benchConns / muxThreads
-	for t := range muxThreads {
-		h := reg.Handle(histogram.Key{Metric: histogram.MetricLatency})
-		wg.Go(func() {
-			if err := muxLoop(conns[t*per:(t+1)*per], &n, int64(b.N), rows, uint64(t), h); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	wall, cpu := time.Since(start), cpuTime()-cpu0
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	report(b, wall, cpu)
+	runLoops(b, muxThreads, func(t int) error {
+		return muxLoop(conns[t*per:(t+1)*per], &n, int64(b.N), rows, uint64(t), handles[t])
+	})
 }
 
 // muxConnect opens a connection, prepares the lookup as "sel" and takes

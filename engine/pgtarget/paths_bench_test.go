@@ -39,29 +39,16 @@ func BenchmarkSelectPaths(b *testing.B) {
 			conns[i] = c
 		}
 		var n atomic.Int64
-		var wg sync.WaitGroup
-		errs := make(chan error, benchConns)
-		b.ResetTimer()
-		cpu0, start := cpuTime(), time.Now()
-		for i, c := range conns {
-			wg.Go(func() {
-				rng := rand.New(rand.NewPCG(uint64(i), 1))
-				var bal int32
-				for n.Add(1) <= int64(b.N) {
-					if err := c.QueryRow(ctx, selectQuery[0].SQL, 1+rng.Int64N(rows)).Scan(&bal); err != nil {
-						errs <- err
-						return
-					}
+		runLoops(b, len(conns), func(i int) error {
+			rng := rand.New(rand.NewPCG(uint64(i), 1))
+			var bal int32
+			for n.Add(1) <= int64(b.N) {
+				if err := conns[i].QueryRow(ctx, selectQuery[0].SQL, 1+rng.Int64N(rows)).Scan(&bal); err != nil {
+					return err
 				}
-			})
-		}
-		wg.Wait()
-		wall, cpu := time.Since(start), cpuTime()-cpu0
-		close(errs)
-		for err := range errs {
-			b.Fatal(err)
-		}
-		report(b, wall, cpu)
+			}
+			return nil
+		})
 	})
 	for _, p := range []struct {
 		name string
@@ -78,3 +65,27 @@ func BenchmarkSelectPaths(b *testing.B) {
 
 // benchMuxer is benchMux where it is built (Linux).
 var benchMuxer func(b *testing.B, dsn string, rows int64)
+
+// runLoops times loops goroutines running loop(0…loops-1) and reports
+// ops/s and CPU per operation for b.N operations; a loop's error fails
+// the benchmark. The bare loops (no executor) of BenchmarkSelectPaths.
+func runLoops(b *testing.B, loops int, loop func(i int) error) {
+	var wg sync.WaitGroup
+	errs := make(chan error, loops)
+	b.ResetTimer()
+	cpu0, start := cpuTime(), time.Now()
+	for i := range loops {
+		wg.Go(func() {
+			if err := loop(i); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	wall, cpu := time.Since(start), cpuTime()-cpu0
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	report(b, wall, cpu)
+}
