@@ -88,10 +88,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			}
 		}
 		s.reserve = newDiskReserve(target, s.log)
-		target = sqlite.DSN(target)
 	}
 	var db *sql.DB
-	if b := opts.Backends[kind]; b != nil && kind != "sqlite" {
+	if kind == "sqlite" {
+		db, err = sqlite.Open(target)
+	} else if b := opts.Backends[kind]; b != nil {
 		db, err = b.OpenDB(target)
 		s.bulk, _ = b.(BulkWriter)
 	} else {

@@ -41,7 +41,7 @@ func Open(c *dsl.Connection) (*DB, error) {
 		if p == "" {
 			return nil, fmt.Errorf("connection %s: path is required", c.Key())
 		}
-		db, err = sql.Open(sqlite.DriverName, sqlite.DSN(p))
+		db, err = sqlite.Open(p)
 	case dsl.ConnPostgres:
 		var dsn string
 		if dsn, err = pgtarget.DSN(c); err == nil {
