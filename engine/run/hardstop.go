@@ -13,14 +13,19 @@ import (
 const hardStopStreamWait = time.Second
 
 // hardStopWait is the orchestrator's first wait for the workers after a
-// hard stop; it goes on while a worker still heartbeats (anyFresh).
+// hard stop; it goes on while a worker still heartbeats (anyFresh). It is
+// only a bound: workers that end at once (the usual case, milliseconds)
+// end the wait. On a starved machine a worker takes seconds to take its
+// last interval and write its row after the stop (3.5 s measured under the
+// race detector with every CPU busy), so the bound is not shorter.
 func hardStopWait(o Options) time.Duration {
-	return max(2*time.Second, 3*o.HeartbeatEvery)
+	return max(5*time.Second, 3*o.HeartbeatEvery)
 }
 
 // hardStopFresh is how recent a heartbeat must be for its worker to count
-// as still finishing after a hard stop.
-func hardStopFresh(o Options) time.Duration { return max(time.Second, 3*o.HeartbeatEvery) }
+// as still finishing after a hard stop: not stale. A starved worker's
+// heartbeats come late, not at HeartbeatEvery.
+func hardStopFresh(o Options) time.Duration { return max(time.Second, o.StaleAfter) }
 
 // anyFresh reports whether a worker that has not completed heartbeated
 // within fresh.

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -156,7 +157,11 @@ func (f *fixture) fastOptions(t testing.TB) Options {
 	if raceEnabled {
 		stale, dead = 10*time.Second, 30*time.Second
 	}
-	return Options{Store: f.st, Logger: hclog.NewNullLogger(), HeartbeatEvery: 100 * time.Millisecond,
+	lg := hclog.NewNullLogger()
+	if os.Getenv("FBCTL_TEST_LOG") != "" { // the run's log on stderr, to debug a test
+		lg = hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: os.Stderr})
+	}
+	return Options{Store: f.st, Logger: lg, HeartbeatEvery: 100 * time.Millisecond,
 		PollEvery: 10 * time.Millisecond, StaleAfter: stale, DeadAfter: dead,
 		JoinTimeout: 20 * time.Second, DrainTimeout: 5 * time.Second}
 }

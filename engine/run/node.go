@@ -374,10 +374,15 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 	localStart := w.st.Local(start)
 	stopTicks := make(chan struct{})
 	ticksDone := make(chan struct{})
-	go func() { defer close(ticksDone); n.snapshots(start, localStart, stopTicks) }()
+	written := make(chan struct{})
+	go func() { defer close(ticksDone); n.snapshots(start, localStart, stopTicks, written) }()
+	// The node reports done once its snapshot rows are written, but its
+	// result row does not wait for them: a slow store (a loaded machine,
+	// a hard stop's short wait) must not keep the measured result back.
+	defer func() { <-written }()
 	res, err := ex.Run(ctx, localStart)
 	close(stopTicks)
-	<-ticksDone
+	<-ticksDone // the last interval is taken (not yet written)
 	if err != nil {
 		return err
 	}
@@ -397,6 +402,10 @@ func (n *nodeRun) runErr(ctx, hard context.Context) error {
 	n.finish(nr, res.Counts)
 	return nil
 }
+
+// childRunning is the status of a worker row written while the worker
+// still runs.
+const childRunning = "RUNNING"
 
 // finish records a finished node: measured results into the child row
 // (written now, cumulative), counters into the worker's totals, the node
@@ -424,7 +433,7 @@ func (n *nodeRun) finish(nr results.NodeResult, c executor.Counts) {
 	n.rec = nil
 	w.mu.Unlock()
 	if measured {
-		if err := w.writeResults(context.Background(), "RUNNING", ""); err != nil {
+		if err := w.writeResults(context.Background(), childRunning, ""); err != nil {
 			w.log.Warn("results not written", "error", err)
 		}
 	}
@@ -435,23 +444,39 @@ func (n *nodeRun) finish(nr results.NodeResult, c executor.Counts) {
 // (k+1)·HeartbeatEvery on this host's clock (intervals counted from the
 // common start, so every worker's line up), and a last one for the
 // partial interval when stop closes; rows are written by a goroutine of
-// their own, so a slow store never delays a tick. It returns once every
-// row is written.
-func (n *nodeRun) snapshots(start, localStart time.Time, stop <-chan struct{}) {
+// their own, so a slow store never delays a tick. It returns once the last
+// interval is taken, and closes written once every row is written.
+func (n *nodeRun) snapshots(start, localStart time.Time, stop <-chan struct{}, written chan<- struct{}) {
 	every := n.w.opts.HeartbeatEvery
 	rows := make(chan store.MetricsSnapshot, 256)
-	written := make(chan struct{})
 	go func() {
 		defer close(written)
+		// One write takes every row queued by then: a store slower than
+		// the ticks (SQLite on a loaded machine) writes fewer, larger
+		// batches instead of building a backlog the node's end waits for.
+		batch := make([]store.MetricsSnapshot, 0, cap(rows))
 		for m := range rows {
-			if err := n.w.st.WriteMetricsSnapshots(context.Background(), []store.MetricsSnapshot{m}); err != nil {
+			batch = append(batch[:0], m)
+		more:
+			for len(batch) < cap(batch) {
+				select {
+				case m, ok := <-rows:
+					if !ok {
+						break more
+					}
+					batch = append(batch, m)
+				default:
+					break more
+				}
+			}
+			if err := n.w.st.WriteMetricsSnapshots(context.Background(), batch); err != nil {
 				n.w.conds.fail(n.w.log, "writing metrics snapshots", err)
 			} else {
 				n.w.conds.ok(n.w.log, "writing metrics snapshots")
 			}
 		}
 	}()
-	defer func() { close(rows); <-written }()
+	defer close(rows)
 	emit := func(k int64, d time.Duration) {
 		if m, ok := n.snapshot(start, k, d); ok {
 			rows <- m

@@ -166,6 +166,7 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 		}
 	}
 	out.Children = o.recoverDeadWorkers(out.Children)
+	o.closeUnfinishedChildren(out.Children, status)
 	end := o.st.Now()
 	p := store.TestResult{TestID: o.runID, RunID: o.runID, ScenarioName: o.plan.Scenario, TemplateName: o.plan.Template,
 		Status: string(status), FailureReason: reason, StartTime: run.StartTime, EndTime: &end, SampleRate: run.SampleRate,
@@ -212,6 +213,31 @@ func (o *orch) mergeResults(out *Outcome, status store.RunStatus, reason string)
 		out.Thresholds = results.Evaluate(o.plan.Thresholds, set)
 	}
 	return o.st.WriteTestResult(o.bg, p)
+}
+
+// closeUnfinishedChildren gives a worker row still RUNNING (its worker was
+// stopped before it wrote its final row: the wait after a hard stop, or a
+// worker that did not finish in time) the run's final status and says
+// why. The row keeps every phase the worker had finished and written; it
+// is rewritten so that no row of an ended run says RUNNING.
+func (o *orch) closeUnfinishedChildren(children []store.TestResult, status store.RunStatus) {
+	for i := range children {
+		c := &children[i]
+		if c.Status != childRunning {
+			continue
+		}
+		c.Status = string(status)
+		note := "the worker was stopped before it wrote its final row: this row holds the phases it had finished"
+		if c.FailureReason != "" {
+			note = c.FailureReason + "; " + note
+		}
+		c.FailureReason = note
+		if err := retryFinal(o.bg, o.st, o.log, "an unfinished worker row", func() error {
+			return o.st.WriteTestResult(o.bg, *c)
+		}); err != nil {
+			o.log.Warn("an unfinished worker row was not closed", "worker", c.WorkerID, "error", err)
+		}
+	}
 }
 
 func (o *orch) phaseOrder() []string {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"github.com/flakebench/fbctl/engine/results"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -463,4 +464,81 @@ func (d *deadAfterKill) InsertQueryExecutions(ctx context.Context, b []store.Que
 		return errKilled
 	}
 	return d.ControlPlane.InsertQueryExecutions(ctx, b)
+}
+
+// finalRowBlocked is a worker's control plane that never writes the
+// worker's final row: the write waits until the worker is stopped.
+type finalRowBlocked struct{ ControlPlane }
+
+func (b finalRowBlocked) WriteTestResult(ctx context.Context, r store.TestResult) error {
+	if r.Status == childRunning {
+		return b.ControlPlane.WriteTestResult(ctx, r)
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A worker stopped before it wrote its final row (here its last write
+// hangs until the orchestrator's wait ends) leaves no row saying RUNNING in
+// an ended run: the orchestrator gives the row the run's status, says why,
+// and keeps the phase the worker had finished.
+func TestAWorkerRowLeftRunningIsClosedWithTheRun(t *testing.T) {
+	f := newFixture(t, longPhase, "")
+	opts := f.fastOptions(t)
+	opts.DrainTimeout, opts.StaleAfter, opts.DeadAfter = 200*time.Millisecond, time.Second, 2*time.Second
+	opts.workerStore = func(group int, cp ControlPlane) ControlPlane {
+		if group != 1 {
+			return cp
+		}
+		return finalRowBlocked{cp}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hook := &recordingHook{}
+	opts.Hook = hook
+	go func() {
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			hook.mu.Lock()
+			running := slices.ContainsFunc(hook.states, func(c StateChange) bool { return c.Status == store.RunRunning })
+			hook.mu.Unlock()
+			if running {
+				break
+			}
+		}
+		time.Sleep(time.Second) // the phase measures for a while
+		cancel()
+	}()
+	out, err := Apply(ctx, f.plan, f.cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != store.RunCancelled {
+		t.Fatalf("status %s: %s", out.Status, out.FailureReason)
+	}
+	rows, err := f.st.ListResults(context.Background(), out.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w1 *store.TestResult
+	for i, r := range rows {
+		if r.Status == childRunning {
+			t.Errorf("row %s still says RUNNING", r.TestID)
+		}
+		if r.WorkerID == "worker-1" {
+			w1 = &rows[i]
+		}
+	}
+	if w1 == nil {
+		t.Fatal("no row for worker-1")
+	}
+	if w1.Status != string(store.RunCancelled) || w1.Total == 0 || !strings.Contains(w1.FailureReason, "before it wrote its final row") {
+		t.Fatalf("worker-1's row: %s, %d operations, %q", w1.Status, w1.Total, w1.FailureReason)
+	}
+	var sum int64
+	for _, c := range out.Children {
+		sum += c.Total
+	}
+	if out.Parent.Total != sum {
+		t.Fatalf("parent counts %d operations, the workers %d", out.Parent.Total, sum)
+	}
 }
