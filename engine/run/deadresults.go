@@ -69,10 +69,7 @@ func (o *orch) recoverDeadWorkers(children []store.TestResult) []store.TestResul
 		note := "the worker died; counted from its metrics snapshots (" + strings.Join(parts, "; ") +
 			"), what it measured after its last stored interval is lost"
 		row.Status = string(store.WorkerDead)
-		if row.FailureReason != "" {
-			note = row.FailureReason + "; " + note
-		}
-		row.FailureReason = note
+		row.FailureReason = addReason(row.FailureReason, note)
 		if row.EndTime == nil {
 			end := added[len(added)-1].Until
 			row.EndTime = &end

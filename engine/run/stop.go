@@ -227,17 +227,21 @@ func (o *orch) closeUnfinishedChildren(children []store.TestResult, status store
 			continue
 		}
 		c.Status = string(status)
-		note := "the worker was stopped before it wrote its final row: this row holds the phases it had finished"
-		if c.FailureReason != "" {
-			note = c.FailureReason + "; " + note
-		}
-		c.FailureReason = note
+		c.FailureReason = addReason(c.FailureReason, "the worker was stopped before it wrote its final row: this row holds the phases it had finished")
 		if err := retryFinal(o.bg, o.st, o.log, "an unfinished worker row", func() error {
 			return o.st.WriteTestResult(o.bg, *c)
 		}); err != nil {
 			o.log.Warn("an unfinished worker row was not closed", "worker", c.WorkerID, "error", err)
 		}
 	}
+}
+
+// addReason appends note to a row's failure reason ("": note alone).
+func addReason(reason, note string) string {
+	if reason == "" {
+		return note
+	}
+	return reason + "; " + note
 }
 
 func (o *orch) phaseOrder() []string {

@@ -421,8 +421,9 @@ func (w *worker) heartbeatLoop(ctx context.Context) {
 
 // pingPatiently pings a freshly opened target, retrying for a few seconds:
 // a worker joins while the orchestrator may still run setup on the same
-// target, and an SQLite file that setup is creating can answer "database
-// is locked" to a new connection for a moment. Seven pings, 50 ms apart
+// target. (An SQLite file that setup is creating and switching to WAL no
+// longer answers "database is locked" to a new connection: engine/sqlite's
+// Open waits that out for every SQLite pool.) Seven pings, 50 ms apart
 // doubling to 1 s (2.55 s of waits).
 func pingPatiently(ctx context.Context, db *target.DB) error {
 	return retry.Do(ctx, retry.Policy{Initial: 50 * time.Millisecond, Max: time.Second, Factor: 2, MaxTries: 7},
@@ -463,10 +464,7 @@ func (w *worker) writeResults(ctx context.Context, status, reason string) error 
 			if fin.JournalPath != "" {
 				note += "; they are kept in " + fin.JournalPath
 			}
-			if r.FailureReason != "" {
-				note = r.FailureReason + "; " + note
-			}
-			r.FailureReason = note
+			r.FailureReason = addReason(r.FailureReason, note)
 		}
 	}
 	return w.st.WriteTestResult(ctx, r)

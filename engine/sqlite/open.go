@@ -12,11 +12,6 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// busyWait bounds how long opening a connection retries a file another
-// connection holds: the DSN's busy_timeout, so an opening waits as long
-// as a statement would.
-const busyWait = 30 * time.Second
-
 // Open returns a pool on the SQLite file at path with DSN's settings.
 // Nothing is opened until the pool's first use.
 //
@@ -40,7 +35,7 @@ type patientConnector struct{ driver.Connector }
 
 func (c patientConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	var conn driver.Conn
-	err := retry.Do(ctx, retry.Policy{Initial: 2 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 2, Jitter: 0.5, MaxElapsed: busyWait},
+	err := retry.Do(ctx, retry.Policy{Initial: 2 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 2, Jitter: 0.5, MaxElapsed: busyTimeout},
 		func(ctx context.Context) error {
 			cn, err := c.Connector.Connect(ctx)
 			if err != nil && !isBusy(err) {

@@ -1,13 +1,20 @@
 package sqlite
 
 import (
+	"fmt"
 	"net/url"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the database/sql driver "sqlite"
 )
 
 // DriverName is the database/sql driver name this package registers.
 const DriverName = "sqlite"
+
+// busyTimeout is how long a session waits on a locked database (the DSN's
+// busy_timeout), and how long Open retries a connection that finds the
+// file locked.
+const busyTimeout = 30 * time.Second
 
 // DSN is the driver DSN for the SQLite file at path. The settings are the
 // union of what the two users of a file need, so a file a benchmark writes
@@ -32,7 +39,7 @@ const DriverName = "sqlite"
 //     SQLITE_BUSY at its first write.
 func DSN(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(30000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
