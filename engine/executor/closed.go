@@ -48,12 +48,24 @@ func (c *Closed) Run(ctx context.Context, start time.Time) (Result, error) {
 		res.Stopped = true
 		return res, nil
 	}
-	for i := range sessions {
-		rec := env.Recorder.Session(false)
-		run.goSession(func() {
-			defer sessions[i].Close()
-			closedLoop(run.issue.Done(), run.exec, sessions[i], srcs[i], rec, c.ThinkTime)
-		})
+	if c.ThinkTime == 0 && multiplex(sessions) {
+		loops := make([]func(context.Context), len(sessions))
+		for i := range sessions {
+			rec := env.Recorder.Session(false)
+			loops[i] = func(ctx context.Context) {
+				defer sessions[i].Close()
+				closedLoop(run.issue.Done(), ctx, sessions[i], srcs[i], rec, 0)
+			}
+		}
+		run.goMultiplexed(loops)
+	} else {
+		for i := range sessions {
+			rec := env.Recorder.Session(false)
+			run.goSession(func() {
+				defer sessions[i].Close()
+				closedLoop(run.issue.Done(), run.exec, sessions[i], srcs[i], rec, c.ThinkTime)
+			})
+		}
 	}
 	res.Abandoned = run.wait()
 	run.result(&res)

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/flakebench/fbctl/engine/fdpoll"
 )
 
 // Reconnect backoff defaults: a session whose connection broke tries to
@@ -184,6 +186,9 @@ type reSession struct {
 	s       Session // nil while the connection is lost
 	backoff time.Duration
 	retryAt time.Time
+	// multiplexed: the session runs in an fdpoll group, so a reopened one
+	// is moved to fdpoll waits too.
+	multiplexed bool
 }
 
 func (s *reSession) Exec(ctx context.Context, q int, args []any) (int64, string, error) {
@@ -222,12 +227,10 @@ func (s *reSession) schedule() {
 // this operation's error and schedules the next attempt.
 func (s *reSession) reopen(ctx context.Context) error {
 	if d := s.retryAt.Sub(s.r.now()); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
+		// fdpoll.Sleep: in a multiplexed phase the group's other sessions
+		// go on meanwhile.
+		if err := fdpoll.Sleep(ctx, d); err != nil {
+			return err
 		}
 	}
 	ns, err := s.r.Target.Open(ctx, s.conn)
@@ -235,6 +238,9 @@ func (s *reSession) reopen(ctx context.Context) error {
 		s.schedule()
 		s.r.failed()
 		return err
+	}
+	if m, ok := ns.(Multiplexer); s.multiplexed && ok {
+		m.Multiplex()
 	}
 	s.s = ns
 	s.backoff = 0

@@ -39,9 +39,10 @@ type lean struct {
 	pg       *pgconn.PgConn
 	fe       *pgproto3.Frontend
 	types    *pgtype.Map
-	ctxWatch      // interrupts the operation's I/O when its context ends
-	txStatus byte // from the last ReadyForQuery
-	broken   bool // an I/O error left the protocol state unknown
+	ctxWatch          // interrupts the operation's I/O when its context ends
+	txStatus byte     // from the last ReadyForQuery
+	broken   bool     // an I/O error left the protocol state unknown
+	raw      *rawConn // the socket after Multiplex (nil: pgconn's, on Go's poller)
 
 	stmts            []leanStmt   // per query (zero for transactions)
 	tx               [][]leanStmt // per transaction query: BEGIN, then its statements
@@ -108,7 +109,7 @@ func (l *lean) encode(st *leanStmt, args []any) error {
 // rows the command tag reports; into, when not nil, receives the first
 // column of the first row (decoded as pgx.Rows.Values would).
 func (l *lean) exec(ctx context.Context, st *leanStmt, args []any, into *any) (rows, affected int64, err error) {
-	if l.broken || l.pg.IsClosed() {
+	if l.isClosed() {
 		return 0, 0, errors.New("conn closed")
 	}
 	if err := ctx.Err(); err != nil {
@@ -117,7 +118,11 @@ func (l *lean) exec(ctx context.Context, st *leanStmt, args []any, into *any) (r
 	if err := l.encode(st, args); err != nil {
 		return 0, 0, err
 	}
-	l.watch(ctx)
+	if l.raw != nil {
+		l.raw.ctx = ctx
+	} else {
+		l.watch(ctx)
+	}
 	l.bind = pgproto3.Bind{PreparedStatement: st.name, ParameterFormatCodes: l.formats, Parameters: l.params, ResultFormatCodes: st.results}
 	l.fe.SendBind(&l.bind)
 	l.fe.SendExecute(&l.execute)
@@ -153,6 +158,14 @@ func (l *lean) exec(ctx context.Context, st *leanStmt, args []any, into *any) (r
 			return rows, affected, opErr
 		}
 	}
+}
+
+// isClosed reports whether the session's connection is gone.
+func (l *lean) isClosed() bool {
+	if l.raw != nil {
+		return l.broken || l.raw.closed
+	}
+	return l.broken || l.pg.IsClosed()
 }
 
 func isPgError(err error) bool {
@@ -195,10 +208,14 @@ func (l *lean) decodeFirst(st *leanStmt, vals [][]byte, into *any) error {
 // context error when the socket gave up because of it.
 func (l *lean) fail(ctx context.Context, err error) error {
 	l.broken = true
-	_ = l.pg.Conn().Close()
-	cctx, cancel := context.WithCancel(context.Background())
-	cancel() // the socket is closed: no Terminate can be sent
-	_ = l.pg.Close(cctx)
+	if l.raw != nil {
+		l.raw.close()
+	} else {
+		_ = l.pg.Conn().Close()
+		cctx, cancel := context.WithCancel(context.Background())
+		cancel() // the socket is closed: no Terminate can be sent
+		_ = l.pg.Close(cctx)
+	}
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("%w: %w", cerr, err)
 	}

@@ -20,7 +20,10 @@ import (
 //	           the bare loop, no executor, no recording
 //	pgx        the executor on this target with Config.Pgx: operations on
 //	           pgx.Conn (the path before the lean one)
-//	lean       the executor on this target's default path (lean.go)
+//	lean-goroutines  the lean path with one goroutine per session on Go's
+//	           network poller (Config.NoMultiplex: the default before raw.go)
+//	lean       the executor on this target's default path (lean.go, raw.go:
+//	           sessions multiplexed through engine/fdpoll)
 //	mux        pgbench's design in Go, no executor (benchMux, Linux only)
 //
 // Run with -benchtime=Nx; FBCTL_BENCH_DSN points it at a pgbench -i
@@ -51,11 +54,11 @@ func BenchmarkSelectPaths(b *testing.B) {
 		})
 	})
 	for _, p := range []struct {
-		name string
-		pgx  bool
-	}{{"pgx", true}, {"lean", false}} {
+		name       string
+		pgx, nomux bool
+	}{{"pgx", true, false}, {"lean-goroutines", false, true}, {"lean", false, false}} {
 		b.Run(p.name, func(b *testing.B) {
-			benchNative(b, Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns, Pgx: p.pgx}, rows)
+			benchNative(b, Config{DSN: dsn, Queries: selectQuery, MaxConns: benchConns, Pgx: p.pgx, NoMultiplex: p.nomux}, rows)
 		})
 	}
 	if benchMuxer != nil {

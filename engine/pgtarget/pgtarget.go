@@ -54,6 +54,10 @@ type Config struct {
 	// before the lean one; benchmarks compare the two). Default: the lean
 	// path (lean.go) in ModePrepared.
 	Pgx bool
+	// NoMultiplex keeps lean sessions on one goroutine each, parked on Go's
+	// network poller, in closed phases too (benchmarks only: the path
+	// before raw.go's).
+	NoMultiplex bool
 }
 
 // Target is an executor.Target over a pgx pool. Close it when done.
@@ -67,6 +71,7 @@ type Target struct {
 	txNames [][]string // per transaction query, its statements' names
 	txs     []*txState // per query: nil unless a transaction
 	lean    bool       // sessions take the lean path (ModePrepared, not Config.Pgx)
+	noMux   bool       // Config.NoMultiplex
 }
 
 var _ executor.Target = (*Target)(nil)
@@ -131,7 +136,7 @@ func New(ctx context.Context, cfg Config) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", key, err)
 	}
-	t := &Target{pool: pool, init: cfg.Init, mode: mode, key: key, lean: mode == ModePrepared && !cfg.Pgx,
+	t := &Target{pool: pool, init: cfg.Init, mode: mode, key: key, lean: mode == ModePrepared && !cfg.Pgx, noMux: cfg.NoMultiplex,
 		queries: make([]executor.QuerySpec, len(cfg.Queries)), names: make([]string, len(cfg.Queries))}
 	for i, q := range cfg.Queries {
 		if q.Tx != nil {
@@ -320,8 +325,11 @@ func (s *session) Close() error {
 	s.c = nil
 	if s.lean != nil {
 		s.lean.disarm()
+		if s.lean.raw != nil {
+			s.lean.raw.close() // pgconn was hijacked: the pool cannot have it back
+		}
 	}
-	if s.conn.IsClosed() || s.txStatus() != 'I' {
+	if s.isClosed() || s.txStatus() != 'I' {
 		return c.Hijack().Close(context.Background())
 	}
 	c.Release()
@@ -329,6 +337,14 @@ func (s *session) Close() error {
 }
 
 // txStatus is the transaction status the server last reported.
+// isClosed reports whether the session's connection is gone.
+func (s *session) isClosed() bool {
+	if s.lean != nil {
+		return s.lean.isClosed()
+	}
+	return s.conn.IsClosed()
+}
+
 func (s *session) txStatus() byte {
 	if s.lean != nil {
 		if s.lean.broken {

@@ -175,7 +175,7 @@ func (s *session) stmt(ctx context.Context, name string, st executor.StmtSpec, a
 // cancelled operation still leaves the session idle. A connection that is
 // closed or still not idle afterwards is left for Close to destroy.
 func (s *session) rollback(ctx context.Context) {
-	if s.conn.IsClosed() || s.txStatus() == 'I' || s.txStatus() == 0 {
+	if s.isClosed() || s.txStatus() == 'I' || s.txStatus() == 0 {
 		return
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), executor.RollbackTimeout)
