@@ -18,7 +18,16 @@
 #   ROUNDS    rounds per workload, each running both tools once (default 3)
 #   DURATION  seconds per tool per round (default 30)
 #   CLIENTS   connections of both tools (default 8)
-#   JOBS      pgbench -j threads (default 2)
+#   PIN       split (default on 2 CPUs or more): the server runs on the upper
+#             half of the CPUs and every client tool on the lower half
+#             (taskset), so the server's CPUs limit both tools alike and no
+#             tool's own CPU is taken from the server: the ratio says whether
+#             the tool drives the server as hard as pgbench does; shared: all
+#             of them on every CPU, where the tool that spends less CPU per
+#             operation leaves more to the server (as measured before PIN)
+#   JOBS      pgbench -j threads (default: the client CPUs under PIN=split,
+#             2 under PIN=shared); fbctl's Go runtime likewise sizes itself
+#             to the CPUs it may run on
 #   SCALE     pgbench -i scale factor, 100000 accounts each (default 10)
 #   WORKLOADS which ones, space-separated (default "tpcb select_only")
 #   MIN_RATIO exit 1 when a median ratio is below this (default: never);
@@ -50,7 +59,7 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-30}
 CLIENTS=${CLIENTS:-8}
-JOBS=${JOBS:-2}
+PIN=${PIN:-split}
 SCALE=${SCALE:-10}
 MIN_RATIO=${MIN_RATIO:-}
 COUNT_SECONDS=${COUNT_SECONDS:-5}
@@ -81,6 +90,27 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# cpu_range LO HI prints taskset's list for CPUs LO..HI.
+cpu_range() { if (($1 == $2)); then echo "$1"; else echo "$1-$2"; fi; }
+ncpu=$(nproc)
+server_pin=() pin=()
+case $PIN in
+split)
+	command -v taskset >/dev/null || die "PIN=split needs taskset (Debian: util-linux); PIN=shared runs without"
+	if ((ncpu >= 2)); then
+		client_cpus=$(cpu_range 0 $((ncpu / 2 - 1))) server_cpus=$(cpu_range $((ncpu / 2)) $((ncpu - 1)))
+		server_pin=(taskset -c "$server_cpus") pin=(taskset -c "$client_cpus")
+		JOBS=${JOBS:-$((ncpu / 2))}
+		cpus="server on CPUs $server_cpus, client tools on CPUs $client_cpus (PIN=split)"
+	else
+		cpus="1 CPU, shared by the server and the client tools (PIN=split needs 2)"
+	fi
+	;;
+shared) cpus="all $ncpu CPUs shared by the server and the client tools (PIN=shared)" ;;
+*) die "PIN must be split or shared, not $PIN" ;;
+esac
+JOBS=${JOBS:-2}
+
 echo "Building fbctl and the throwaway server ..."
 "$GO" build -o "$work/fbctl" ./cmd/fbctl
 "$GO" build -o "$work/pgserver" ./internal/pgtest/cmd/pgserver
@@ -89,7 +119,7 @@ if ((COUNT_SECONDS > 0)); then
 fi
 
 # The server prints its DSN on one line and stays up until killed.
-"$work/pgserver" -database bench >"$work/dsn" 2>"$work/pgserver.log" &
+"${server_pin[@]}" "$work/pgserver" -database bench >"$work/dsn" 2>"$work/pgserver.log" &
 server_pid=$!
 for _ in $(seq 1 180); do
 	[[ -s $work/dsn ]] && break
@@ -121,7 +151,7 @@ cpu_per_op() { awk -v n="$2" '{printf "%.1f", ($1 + $2) * 1e6 / n}' "$1"; }
 run_pgbench() {
 	local tps n flags=() TIMEFORMAT='%U %S'
 	[[ $1 == select_only ]] && flags=(-S)
-	{ time "$pgbench" "${flags[@]}" -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$DURATION" "$dsn" >"$work/pgbench.out" 2>&1; } 2>"$work/pgbench.time" ||
+	{ time "${pin[@]}" "$pgbench" "${flags[@]}" -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$DURATION" "$dsn" >"$work/pgbench.out" 2>&1; } 2>"$work/pgbench.time" ||
 		die "pgbench failed: $(tail -n 5 "$work/pgbench.out")"
 	tps=$(awk '/^tps = / {print $3; exit}' "$work/pgbench.out")
 	n=$(awk -F': *' '/actually processed/ {split($2, a, "/"); print a[1]; exit}' "$work/pgbench.out")
@@ -134,7 +164,7 @@ run_pgbench() {
 run_fbctl() {
 	local out qps n status name="pgbench_$1" TIMEFORMAT='%U %S' secs=${2:-$DURATION}
 	shift $(($# > 1 ? 2 : 1))
-	{ time (cd "$work" && "$@" "${fbctl_bin:-$work/fbctl}" apply -auto-approve -results "$results" -scenario "$name" \
+	{ time (cd "$work" && "$@" "${pin[@]}" "${fbctl_bin:-$work/fbctl}" apply -auto-approve -results "$results" -scenario "$name" \
 		-var pgbench_host="$host" -var pgbench_port="$port" -var pgbench_user="$user" -var pgbench_database="$db" \
 		-var pgbench_sslmode=disable -var pgbench_init=false -var pgbench_sample_rate=0.01 \
 		-var pgbench_scale="$SCALE" -var pgbench_clients="$CLIENTS" -var pgbench_duration="${secs}s" "$scenario" >"$work/fbctl.out" 2>"$work/fbctl.err"); } 2>"$work/fbctl.time" ||
@@ -188,13 +218,13 @@ count_round() {
 	echo "Counting round, $workload ($count_with; ${COUNT_SECONDS}s per tool, ${COUNT_OPS} operations per in-process loop, load $(cut -d' ' -f1-3 /proc/loadavg)):"
 	printf 'COUNT %-22s %9s %12s %12s %12s %10s\n' TOOL OPS SYSCALLS/OP CTXSW/OP CPU_µs/OP OPS/S
 	[[ $workload == select_only ]] && flags=(-S)
-	counter "$pgbench" "${flags[@]}" -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$COUNT_SECONDS" "$dsn" >"$work/pgbench.out" 2>&1 || die "pgbench failed: $(tail -n 5 "$work/pgbench.out")"
+	counter "${pin[@]}" "$pgbench" "${flags[@]}" -M prepared -n -c "$CLIENTS" -j "$JOBS" -T "$COUNT_SECONDS" "$dsn" >"$work/pgbench.out" 2>&1 || die "pgbench failed: $(tail -n 5 "$work/pgbench.out")"
 	n=$(awk -F': *' '/actually processed/ {split($2, a, "/"); print a[1]; exit}' "$work/pgbench.out")
 	count_report pgbench "$n" "$(awk '/^tps = / {print $3; exit}' "$work/pgbench.out")"
 	if [[ $workload == select_only ]]; then
 		local path
 		for path in bare-pgx pgx lean mux; do
-			counter env FBCTL_BENCH_DSN="$dsn" "$work/pgtarget.test" -test.run '^$' -test.bench "^BenchmarkSelectPaths/^$path\$" -test.benchtime "${COUNT_OPS}x" >"$work/paths.out" 2>&1 ||
+			counter "${pin[@]}" env FBCTL_BENCH_DSN="$dsn" "$work/pgtarget.test" -test.run '^$' -test.bench "^BenchmarkSelectPaths/^$path\$" -test.benchtime "${COUNT_OPS}x" >"$work/paths.out" 2>&1 ||
 				die "BenchmarkSelectPaths/$path failed: $(tail -n 5 "$work/paths.out")"
 			if ! grep -q "^BenchmarkSelectPaths/$path" "$work/paths.out"; then
 				[[ $path == mux ]] && continue # Linux only
@@ -213,6 +243,7 @@ count_round() {
 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
+echo "CPUs: $cpus; pgbench -j $JOBS"
 echo "$CLIENTS clients, ${DURATION}s per tool, $ROUNDS rounds per workload, scale $SCALE ($((SCALE * 100000)) accounts), both -M prepared"
 summary=()
 low=

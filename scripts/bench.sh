@@ -15,7 +15,9 @@
 #            then at 100 and 1,000 ops/s for the pacer's CPU use
 #   co       coordinated omission: 1 s stall, open vs closed model, ROUNDS times
 #   pgbench  scripts/bench-pgbench.sh (PGBENCH_ROUNDS 3 × PGBENCH_DURATION 10 s, 8 clients, after
-#            a counting round: system calls, context switches, CPU per operation)
+#            a counting round: system calls, context switches, CPU per operation), the
+#            server and the client tools on separate CPUs (PIN=split)
+#   pgbenchshared  the same rounds with all of them on every CPU (PIN=shared), no counting round
 #   ingest   streamer into SQLite and Postgres with the hot path running, ROUNDS times
 #   ingestrate  the same at INGEST_RATE (20,000) ops/s, open model, INGEST_SECONDS (5) per side, ROUNDS times
 #   store    the same stores fed by a plain loop (no executor), ROUNDS × 200,000 rows
@@ -39,7 +41,7 @@ MEMORY_OPS=${MEMORY_OPS:-10000000}
 SCALE_SECONDS=${SCALE_SECONDS:-30}
 INGEST_RATE=${INGEST_RATE:-20000}
 INGEST_SECONDS=${INGEST_SECONDS:-5}
-STEPS=${STEPS:-harness hotpath pacer co pgbench ingest ingestrate store memory scale scalepg lease storesize}
+STEPS=${STEPS:-harness hotpath pacer co pgbench pgbenchshared ingest ingestrate store memory scale scalepg lease storesize}
 GO=${GO:-go}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,24 +92,33 @@ step hotpath -- -bench '^Benchmark(ClosedHarness|BareLoop)$' -benchtime 1s -benc
 step pacer FBCTL_BENCH_PACER_SECONDS="$PACER_SECONDS" -- -bench '^BenchmarkPacer(CPU)?$' -benchtime 1x -count "$ROUNDS" ./engine/executor
 step co -- -bench '^BenchmarkCoordinatedOmission$' -benchtime 1x -count "$ROUNDS" ./engine/executor
 
-if wanted pgbench; then
-	cut -d' ' -f1-3 /proc/loadavg >"$OUT/pgbench.load"
-	rm -f "$OUT/pgbench.prof" "$OUT/pgbench.bin"
-	cmd="ROUNDS=$PGBENCH_ROUNDS DURATION=$PGBENCH_DURATION CLIENTS=8 scripts/bench-pgbench.sh"
-	echo "$cmd" >"$OUT/pgbench.cmd"
-	echo "== pgbench (load $(cat "$OUT/pgbench.load")): $cmd"
+# pgbench_step NAME PIN [ENV...]: scripts/bench-pgbench.sh as step NAME.
+pgbench_step() {
+	local name=$1 pin=$2 cmd t0 rc
+	shift 2
+	wanted "$name" || return 0
+	cut -d' ' -f1-3 /proc/loadavg >"$OUT/$name.load"
+	rm -f "$OUT/$name.prof" "$OUT/$name.bin"
+	cmd="PIN=$pin $* ROUNDS=$PGBENCH_ROUNDS DURATION=$PGBENCH_DURATION CLIENTS=8 scripts/bench-pgbench.sh"
+	cmd=${cmd//  / }
+	echo "$cmd" >"$OUT/$name.cmd"
+	echo "== $name (load $(cat "$OUT/$name.load")): $cmd"
 	t0=$SECONDS rc=0
 	if [[ -x scripts/bench-pgbench.sh ]]; then
-		ROUNDS=$PGBENCH_ROUNDS DURATION=$PGBENCH_DURATION CLIENTS=8 GO=$GO scripts/bench-pgbench.sh >"$OUT/pgbench.txt" 2>&1 || rc=$?
+		env PIN="$pin" "$@" ROUNDS="$PGBENCH_ROUNDS" DURATION="$PGBENCH_DURATION" CLIENTS=8 GO="$GO" scripts/bench-pgbench.sh >"$OUT/$name.txt" 2>&1 || rc=$?
 	else
-		echo "scripts/bench-pgbench.sh is missing or not executable" >"$OUT/pgbench.txt"
+		echo "scripts/bench-pgbench.sh is missing or not executable" >"$OUT/$name.txt"
 		rc=127
 	fi
-	echo "$rc" >"$OUT/pgbench.rc"
-	tail -n 6 "$OUT/pgbench.txt"
+	echo "$rc" >"$OUT/$name.rc"
+	tail -n 6 "$OUT/$name.txt"
 	echo "   $((SECONDS - t0)) s, exit $rc"
 	if ((rc != 0)); then failed=1; fi
-fi
+}
+# The comparison with the server and the clients on separate CPUs (the
+# gate), then on shared CPUs (client CPU competing with the server's).
+pgbench_step pgbench split
+pgbench_step pgbenchshared shared COUNT_SECONDS=0
 
 step ingest -- -bench '^BenchmarkIngestHotPath$' -benchtime 1x -count "$ROUNDS" ./engine/stream
 step ingestrate FBCTL_BENCH_INGEST_RATE="$INGEST_RATE" FBCTL_BENCH_INGEST_SECONDS="$INGEST_SECONDS" -- -bench '^BenchmarkIngestOpenRate$' -benchtime 1x -count "$ROUNDS" ./engine/stream

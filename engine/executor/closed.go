@@ -39,6 +39,8 @@ func (c *Closed) Run(ctx context.Context, start time.Time) (Result, error) {
 	run := newRunCtl(ctx, start, c.Duration, &env)
 	defer run.stop()
 	res := Result{PeakSessions: len(sessions)}
+	// Before the start: moving the sessions' sockets is not the phase's time.
+	mux := c.ThinkTime == 0 && multiplex(sessions)
 	ok, late := waitUntil(run.issue, start, c.SpinWindow)
 	res.Late = late
 	if !ok {
@@ -48,7 +50,7 @@ func (c *Closed) Run(ctx context.Context, start time.Time) (Result, error) {
 		res.Stopped = true
 		return res, nil
 	}
-	if c.ThinkTime == 0 && multiplex(sessions) {
+	if mux {
 		loops := make([]func(context.Context), len(sessions))
 		for i := range sessions {
 			rec := env.Recorder.Session(false)

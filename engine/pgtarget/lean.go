@@ -19,11 +19,12 @@ import (
 // read in place, so an operation allocates nothing; no context watcher is
 // started per operation (pgconn's costs a timer and a channel), the
 // session's context is watched once per context instead (ctxWatch). The
-// socket stays on Go's network poller: measured against blocking sockets
-// with one thread asleep per session (the path before this one), the
-// poller made 10–17 % more selects per second on an otherwise quiet
-// machine (docs/postgres.md). The session tracks the transaction status
-// the server reports, since pgconn does not see these messages.
+// socket stays on Go's network poller (measured against blocking sockets
+// with one thread asleep per session, the poller made 10–17 % more
+// selects per second, docs/postgres.md), except in closed phases, where
+// the session owns it and waits through engine/fdpoll with the others
+// of its group (raw.go). The session tracks the transaction status the
+// server reports, since pgconn does not see these messages.
 
 // leanStmt is a prepared statement and the formats the lean path uses.
 type leanStmt struct {
