@@ -15,7 +15,7 @@ import (
 
 // live is the orchestrator's live view: for every running node it reads
 // the workers' new interval snapshots and merges each interval exactly once
-// every worker with a share of the node reported it (or the node ended),
+// every worker with a share of the node reported it (never partly),
 // keeping the node's cumulative histogram as the sum of its intervals.
 type live struct {
 	o      *orch
@@ -29,7 +29,11 @@ type livePhase struct {
 	start   time.Time // the node's start instant (control plane)
 	planned time.Duration
 	workers int  // workers with a share of the node
-	ended   bool // the node finished: merge what is there
+	ended   bool // the node finished
+	// reportsLeft counts down the reports an ended node is still followed
+	// for, so that snapshots written after its end still complete its last
+	// intervals.
+	reportsLeft int
 	// complete is the highest interval index merged into cum; pending
 	// holds later intervals, by index, with the workers merged so far.
 	complete int64
@@ -67,14 +71,23 @@ func (l *live) begin(n engine.Node, phase string, kind store.PhaseKind, start ti
 	l.mu.Unlock()
 }
 
-// end marks a node finished; its remaining intervals are merged on the
-// next report and it is then dropped.
+// endReports is how many reports an ended node is followed for while
+// some of its intervals still miss a worker's snapshot (a worker writes
+// its last ones after the node's result; on a loaded machine that can take
+// a few seconds).
+const endReports = 10
+
+// end marks a node finished: it is followed until every interval is
+// complete, for at most endReports more reports, and then dropped. Only
+// complete intervals are ever merged, so what the live view shows is
+// always an exact merge; intervals a stopped worker never reported are
+// not shown live (the stored results have them).
 func (l *live) end(phase string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, lp := range l.phases {
-		if lp.name == phase {
-			lp.ended = true
+		if lp.name == phase && !lp.ended {
+			lp.ended, lp.reportsLeft = true, endReports
 		}
 	}
 }
@@ -89,6 +102,7 @@ func (l *live) report(h health) {
 	streams := map[string]StreamStats{}
 	keep := l.phases[:0]
 	for _, lp := range l.phases {
+		before := lp.complete
 		if err := l.read(lp); err != nil {
 			o.log.Debug("live snapshots unreadable", "phase", lp.name, "error", err)
 		}
@@ -98,8 +112,15 @@ func (l *live) report(h health) {
 				streams[w] = s
 			}
 		}
-		p.Phases = append(p.Phases, lp.progress(o.st.Now()))
-		if !lp.ended {
+		// An ended node is shown once more, and again only when a late
+		// snapshot completed one of its intervals.
+		if !lp.ended || lp.reportsLeft == endReports || lp.complete != before {
+			p.Phases = append(p.Phases, lp.progress(o.st.Now()))
+		}
+		if lp.ended {
+			lp.reportsLeft--
+		}
+		if !lp.ended || lp.reportsLeft > 0 && len(lp.pending) > 0 {
 			keep = append(keep, lp)
 		}
 	}
@@ -142,19 +163,11 @@ func (l *live) read(lp *livePhase) error {
 			return err
 		}
 	}
-	// Merge complete intervals in order: every worker reported it, or the
-	// node ended (a stopped worker may leave a gap).
+	// Merge complete intervals in order: every worker reported it.
 	for {
 		next := lp.complete + 1
 		pi := lp.pending[next]
-		if pi == nil {
-			if lp.ended && len(lp.pending) > 0 {
-				lp.complete = next // skip a gap
-				continue
-			}
-			return nil
-		}
-		if pi.iv.Workers < lp.workers && !lp.ended {
+		if pi == nil || pi.iv.Workers < lp.workers {
 			return nil
 		}
 		lp.cum.Merge(pi.iv.Latency(nil))
