@@ -167,7 +167,10 @@ func BenchmarkMemoryRSS(b *testing.B) {
 		})
 		peak = max(peak, vmRSS())
 		f, err := s.Close(context.Background())
-		if got != n || f.Offered != n || f.Written+f.NotWritten != n {
+		// The op source stops the phase at its n-th operation; the other
+		// three sessions may each be past their stop check already and run
+		// one more. Every operation run must reach the streamer.
+		if got < n || got > n+3 || f.Offered != got || f.Written+f.NotWritten != got {
 			b.Fatalf("final %+v, %v; executor counted %d of %d ops", f, err, got, n)
 		}
 		if err != nil {
