@@ -10,6 +10,7 @@ import (
 
 	"github.com/flakebench/fbctl/engine/executor"
 	"github.com/flakebench/fbctl/engine/histogram"
+	"github.com/flakebench/fbctl/internal/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -198,6 +199,25 @@ func TestMultiplexedSessionsReconnect(t *testing.T) {
 	for i, s := range keep.sessions {
 		if s.lean.raw == nil {
 			t.Fatalf("session %d (reopened: %v) was not multiplexed", i, i >= 4)
+		}
+	}
+}
+
+// A TLS session cannot hand its socket to fdpoll (the socket carries TLS
+// records): it refuses, so a closed phase runs one goroutine per session,
+// encrypted, every operation counted.
+func TestTLSSessionsAreNotMultiplexed(t *testing.T) {
+	srv := pgtest.SharedWith(t, pgtest.Options{TLS: true})
+	dsn := strings.TrimSuffix(srv.DSN("postgres"), "?sslmode=disable") + "?sslmode=require"
+	keep := &keepSessions{Target: newTarget(t, Config{DSN: dsn, Queries: []executor.QuerySpec{{SQL: "SELECT 1 FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl"}}})}
+	res, errs := runClosed(t, keep, &executor.Closed{Sessions: 3, Duration: 300 * time.Millisecond}, executor.Env{},
+		func(int) opsFunc { return func() (int, []any) { return 0, nil } })
+	if res.Counts.Errors != 0 || res.Counts.Ops == 0 || res.Counts.Reads != res.Counts.Ops {
+		t.Fatalf("counts %+v, errors %+v: want every operation to read its one row of pg_stat_ssl", res.Counts, errs)
+	}
+	for i, s := range keep.sessions {
+		if s.lean == nil || s.lean.raw != nil {
+			t.Fatalf("session %d: lean %v, multiplexed %v; want the lean path on its TLS socket", i, s.lean != nil, s.lean != nil && s.lean.raw != nil)
 		}
 	}
 }
