@@ -56,6 +56,6 @@ func (r *runCtl) goMultiplexed(fns []func(ctx context.Context)) {
 // reopened after a break is moved too.
 func (s *reSession) Multiplex() bool {
 	m, ok := s.s.(Multiplexer)
-	s.multiplexed = ok && s.s != nil && m.Multiplex()
+	s.multiplexed = ok && m.Multiplex()
 	return s.multiplexed
 }

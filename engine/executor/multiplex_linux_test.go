@@ -45,17 +45,10 @@ func (tg *sockTarget) Open(_ context.Context, conn int) (Session, error) {
 		go func() {
 			b := make([]byte, 1)
 			for {
-				n, err := fdpoll.Read(fds[1], b)
-				if err == syscall.EAGAIN {
-					if fdpoll.Wait(context.Background(), fds[1], false) != nil {
-						return
-					}
-					continue
-				}
-				if err != nil || n == 0 {
+				if _, err := fdpoll.ReadWait(context.Background(), fds[1], b); err != nil {
 					return
 				}
-				if _, err := fdpoll.Write(fds[1], b); err != nil {
+				if _, err := fdpoll.WriteAll(context.Background(), fds[1], b); err != nil {
 					return
 				}
 			}
@@ -82,25 +75,14 @@ func (s *sockSession) Multiplex() bool {
 }
 
 func (s *sockSession) Exec(ctx context.Context, _ int, _ []any) (int64, string, error) {
-	if _, err := fdpoll.Write(s.fd, []byte{1}); err != nil {
+	b := []byte{1}
+	if _, err := fdpoll.WriteAll(ctx, s.fd, b); err != nil {
 		return 0, "", err
 	}
-	b := make([]byte, 1)
-	for {
-		n, err := fdpoll.Read(s.fd, b)
-		switch {
-		case err == syscall.EAGAIN:
-			if err := fdpoll.Wait(ctx, s.fd, false); err != nil {
-				return 0, "", err
-			}
-		case err != nil:
-			return 0, "", err
-		case n == 0:
-			return 0, "", syscall.ECONNRESET
-		default:
-			return 1, "", nil
-		}
+	if _, err := fdpoll.ReadWait(ctx, s.fd, b); err != nil {
+		return 0, "", err
 	}
+	return 1, "", nil
 }
 
 func (s *sockSession) Close() error { return syscall.Close(s.fd) }

@@ -3,8 +3,11 @@ package fdpoll
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -58,4 +61,45 @@ func sleepAlone(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// ReadWait reads into p from the non-blocking fd, waiting through ctx
+// (Wait) while there is nothing to read: at least one byte, or io.EOF at
+// the end of the stream.
+func ReadWait(ctx context.Context, fd int, p []byte) (int, error) {
+	for {
+		n, err := Read(fd, p)
+		switch {
+		case err == nil && (n > 0 || len(p) == 0):
+			return n, nil
+		case err == nil:
+			return 0, io.EOF
+		case err == syscall.EAGAIN:
+			if err := Wait(ctx, fd, false); err != nil {
+				return 0, err
+			}
+		case err != syscall.EINTR:
+			return 0, os.NewSyscallError("read", err)
+		}
+	}
+}
+
+// WriteAll writes all of p to the non-blocking fd, waiting through ctx
+// (Wait) while the socket is full, and returns how much it wrote.
+func WriteAll(ctx context.Context, fd int, p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		n, err := Write(fd, p[done:])
+		switch {
+		case err == nil:
+			done += n
+		case err == syscall.EAGAIN:
+			if err := Wait(ctx, fd, true); err != nil {
+				return done, err
+			}
+		case err != syscall.EINTR:
+			return done, os.NewSyscallError("write", err)
+		}
+	}
+	return done, nil
 }

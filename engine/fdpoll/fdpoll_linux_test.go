@@ -27,38 +27,18 @@ func pair(t *testing.T) (a, b int) {
 // readFull reads len(p) bytes from fd, waiting through ctx.
 func readFull(ctx context.Context, fd int, p []byte) error {
 	for got := 0; got < len(p); {
-		n, err := Read(fd, p[got:])
-		switch {
-		case err == syscall.EAGAIN:
-			if err := Wait(ctx, fd, false); err != nil {
-				return err
-			}
-		case err != nil:
+		n, err := ReadWait(ctx, fd, p[got:])
+		if err != nil {
 			return err
-		case n == 0:
-			return errors.New("EOF")
-		default:
-			got += n
 		}
+		got += n
 	}
 	return nil
 }
 
 func writeAll(ctx context.Context, fd int, p []byte) error {
-	for done := 0; done < len(p); {
-		n, err := Write(fd, p[done:])
-		switch {
-		case err == syscall.EAGAIN:
-			if err := Wait(ctx, fd, true); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		default:
-			done += n
-		}
-	}
-	return nil
+	_, err := WriteAll(ctx, fd, p)
+	return err
 }
 
 // echo answers every byte it reads on fd with the byte plus one, from an
@@ -158,14 +138,7 @@ func TestWaitForWritability(t *testing.T) {
 	wg.Go(func() { // drains b from outside the group
 		buf := make([]byte, 64<<10)
 		for got.Load() < int64(len(big)) {
-			n, err := Read(b, buf)
-			if err == syscall.EAGAIN {
-				if err := Wait(context.Background(), b, false); err != nil {
-					t.Error(err)
-					return
-				}
-				continue
-			}
+			n, err := ReadWait(context.Background(), b, buf)
 			if err != nil {
 				t.Error(err)
 				return

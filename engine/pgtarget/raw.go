@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"syscall"
 
 	"github.com/flakebench/fbctl/engine/executor"
@@ -90,40 +89,13 @@ func (c *rawConn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	for {
-		n, err := fdpoll.Read(c.fd, p)
-		switch {
-		case err == nil && n > 0:
-			return n, nil
-		case err == nil:
-			return 0, io.EOF
-		case err == syscall.EAGAIN:
-			if err := fdpoll.Wait(c.ctx, c.fd, false); err != nil {
-				return 0, err
-			}
-		case err != syscall.EINTR:
-			return 0, os.NewSyscallError("read", err)
-		}
-	}
+	return fdpoll.ReadWait(c.ctx, c.fd, p)
 }
 
 func (c *rawConn) Write(p []byte) (int, error) {
-	done := 0
-	for done < len(p) {
-		n, err := fdpoll.Write(c.fd, p[done:])
-		switch {
-		case err == nil:
-			done += n
-		case err == syscall.EAGAIN:
-			if err := fdpoll.Wait(c.ctx, c.fd, true); err != nil {
-				return done, err
-			}
-		case err != syscall.EINTR:
-			return done, os.NewSyscallError("write", err)
-		}
-	}
-	c.sent = true
-	return done, nil
+	n, err := fdpoll.WriteAll(c.ctx, c.fd, p)
+	c.sent = err == nil
+	return n, err
 }
 
 // close sends Terminate when it can without waiting and closes the socket.
